@@ -1,0 +1,200 @@
+//! The command-line shell: argument parsing, reading inputs, printing, exit codes
+//! (0 success, 1 invalid input, 2 usage or IO error). Everything else is the library's.
+
+mod inputs;
+mod output_dir;
+mod report;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use flink_render::diagnostics::{Diagnostic, Diagnostics};
+use flink_render::resolve::defaults::OperatorDefaults;
+use flink_render::{compile, to_json, to_yaml, Compiled, Input, Options};
+
+/// flink-render: compile Flink Kubernetes Operator resources into standalone-mode Kubernetes manifests.
+#[derive(Parser)]
+#[command(name = "flink-render", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render FlinkDeployments into Kubernetes objects (YAML on stdout).
+    Render(RenderArgs),
+    /// Check FlinkDeployments and print every problem found.
+    Validate(ValidateArgs),
+}
+
+#[derive(clap::Args)]
+struct CommonArgs {
+    /// Files or directories (their *.yaml, *.yml, *.json), or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Namespace for resources that do not set metadata.namespace.
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
+    /// Operator defaults file replacing the built-in Helm profile.
+    #[arg(long, value_name = "FILE")]
+    defaults: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "yaml")]
+    format: RenderFormat,
+    /// Write one file per object into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RenderFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+/// Exit codes of the command line.
+const INVALID_INPUT: u8 = 1;
+const USAGE_OR_IO: u8 = 2;
+
+/// Run the command line; returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Render(args) => render(args),
+        Command::Validate(args) => validate(args),
+    }
+}
+
+struct Run {
+    compiled: Compiled,
+    sources: Vec<(String, String)>,
+}
+
+fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
+    let defaults = match &common.defaults {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|error| io_error(&format!("cannot read {}: {error}", path.display())))?;
+            match OperatorDefaults::parse(&text) {
+                Ok(defaults) => Some(defaults),
+                Err(diagnostics) => {
+                    let name = path.display().to_string();
+                    let sources = vec![(name.clone(), text)];
+                    let diagnostics = diagnostics.into_iter().map(|mut d| { d.source = name.clone(); d }).collect::<Vec<_>>();
+                    print_text_diagnostics(diagnostics.iter(), &sources);
+                    return Err(ExitCode::from(INVALID_INPUT));
+                }
+            }
+        }
+    };
+    let loaded = inputs::load(&common.paths).map_err(|error| io_error(&error.0))?;
+    let mut sources = Vec::new();
+    let mut unreadable = Diagnostics::default();
+    for input in &loaded {
+        match &input.text {
+            Ok(text) => sources.push((input.name.clone(), text.clone())),
+            Err(message) => {
+                let mut diagnostic = Diagnostic::error("unreadable-input", "", message.clone());
+                diagnostic.source = input.name.clone();
+                unreadable.push(diagnostic);
+            }
+        }
+    }
+    let inputs: Vec<Input<'_>> = sources.iter().map(|(name, text)| Input { name, text }).collect();
+    let options = Options { namespace: common.namespace.as_deref(), defaults: defaults.as_ref() };
+    let mut compiled = compile(&inputs, &options);
+    if !unreadable.is_empty() {
+        unreadable.extend(compiled.diagnostics);
+        compiled.diagnostics = unreadable;
+        compiled.objects.clear();
+    }
+    Ok(Run { compiled, sources })
+}
+
+fn render(args: RenderArgs) -> ExitCode {
+    let run = match compile_paths(&args.common) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
+    if run.compiled.diagnostics.has_errors() {
+        return ExitCode::from(INVALID_INPUT);
+    }
+    if let Some(dir) = &args.output_dir {
+        return match output_dir::write(dir, &run.compiled.objects) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => io_error(&message),
+        };
+    }
+    let text = match args.format {
+        RenderFormat::Yaml => to_yaml(&run.compiled.objects),
+        RenderFormat::Json => to_json(&run.compiled.objects),
+    };
+    write_stdout(&text)
+}
+
+fn validate(args: ValidateArgs) -> ExitCode {
+    let run = match compile_paths(&args.common) {
+        Ok(run) => run,
+        Err(code) => return code,
+    };
+    let diagnostics = &run.compiled.diagnostics;
+    let code = match args.format {
+        ReportFormat::Text => {
+            print_text_diagnostics(diagnostics.iter(), &run.sources);
+            ExitCode::SUCCESS
+        }
+        ReportFormat::Json => {
+            let text = serde_json::to_string_pretty(diagnostics).expect("diagnostics serialize") + "\n";
+            write_stdout(&text)
+        }
+    };
+    if diagnostics.has_errors() { ExitCode::from(INVALID_INPUT) } else { code }
+}
+
+fn print_text_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>, sources: &[(String, String)]) {
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let source = sources.iter().find(|(name, _)| *name == diagnostic.source).map(|(_, text)| text.as_str());
+        let _ = writeln!(stderr, "{}", report::render(diagnostic, source));
+    }
+}
+
+fn write_stdout(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => io_error(&format!("cannot write stdout: {error}")),
+    }
+}
+
+fn io_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(USAGE_OR_IO)
+}

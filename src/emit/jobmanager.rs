@@ -1,0 +1,95 @@
+//! `Deployment <name>`: the JobManager (FO §4.3, §4.4). Session clusters run `jobmanager`;
+//! application clusters run `standalone-job` with `--job-classname`, the fixed `--job-id`,
+//! `--allowNonRestoredState`, `--fromSavepoint`, the HA rpc-address override, then the job
+//! args verbatim. Application mode mounts an emptyDir at `/opt/flink/usrlib` when
+//! `pipeline.classpaths` is set and nothing is mounted there yet (UserLibMountDecorator).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use serde_json::{json, Value};
+
+use crate::emit::pod::{pod_template, MainContainer};
+use crate::emit::{jobmanager_selector, metadata, to_value};
+use crate::resolve::model::Deployment;
+use crate::resolve::pod_template::is_main_container;
+
+/// Where user jars live in the Flink image.
+pub const USER_LIB_DIR: &str = "/opt/flink/usrlib";
+
+/// JobManager labels: the selector, then `kubernetes.jobmanager.labels` (user labels win).
+pub fn labels(deployment: &Deployment) -> BTreeMap<String, String> {
+    let mut labels = jobmanager_selector(deployment);
+    labels.extend(deployment.jobmanager.labels.clone());
+    labels
+}
+
+/// The container args (FO §9 fact 33).
+pub fn args(deployment: &Deployment) -> Vec<String> {
+    let ha_address = ["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()];
+    let Some(application) = &deployment.application else {
+        let mut args = vec!["jobmanager".to_string()];
+        if deployment.high_availability.is_some() {
+            args.extend(ha_address);
+        }
+        return args;
+    };
+    let mut args = vec!["standalone-job".to_string()];
+    if let Some(entry_class) = &application.entry_class {
+        args.extend(["--job-classname".to_string(), entry_class.clone()]);
+    }
+    args.extend(["--job-id".to_string(), application.job_id.clone()]);
+    if application.allow_non_restored_state {
+        args.push("--allowNonRestoredState".into());
+    }
+    if let Some(path) = &application.savepoint_path {
+        args.extend(["--fromSavepoint".to_string(), path.clone()]);
+    }
+    if deployment.high_availability.is_some() {
+        args.extend(ha_address);
+    }
+    args.extend(application.args.iter().cloned());
+    args
+}
+
+fn user_lib_already_mounted(deployment: &Deployment) -> bool {
+    deployment.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
+        containers.iter().filter(|container| is_main_container(container)).any(|container| {
+            container.get("volumeMounts").and_then(Value::as_array).is_some_and(|mounts| {
+                mounts.iter().any(|mount| mount.get("mountPath").and_then(Value::as_str).is_some_and(|path| path.starts_with(USER_LIB_DIR)))
+            })
+        })
+    })
+}
+
+/// The JobManager Deployment.
+pub fn emit(deployment: &Deployment) -> Vec<Value> {
+    let labels = labels(deployment);
+    let mut volumes = Vec::new();
+    if deployment.application.as_ref().is_some_and(|application| application.has_classpaths) && !user_lib_already_mounted(deployment) {
+        volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
+    }
+    let main = MainContainer {
+        args: args(deployment),
+        ports: vec![("rest", deployment.ports.rest_bind), ("jobmanager-rpc", deployment.ports.jobmanager_rpc), ("blobserver", deployment.ports.blob_server)],
+        env: vec![json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } })],
+        volumes,
+        image_from_template: true,
+    };
+    let template = pod_template(deployment, &deployment.jobmanager, &labels, main);
+    let mut meta = metadata(deployment, deployment.name.clone(), labels);
+    meta.annotations = Some(deployment.jobmanager.annotations.clone()).filter(|annotations| !annotations.is_empty());
+    let object = KubeDeployment {
+        metadata: meta,
+        spec: Some(DeploymentSpec {
+            replicas: Some(if deployment.suspended { 0 } else { deployment.jobmanager.replicas }),
+            selector: LabelSelector { match_labels: Some(jobmanager_selector(deployment)), ..LabelSelector::default() },
+            ..DeploymentSpec::default()
+        }),
+        ..KubeDeployment::default()
+    };
+    let mut value = to_value(&object);
+    value["spec"]["template"] = template;
+    vec![value]
+}

@@ -1,0 +1,163 @@
+//! Pod decoration shared by the JobManager and TaskManager Deployments (FO §4.4, §4.5).
+//! The merged pod template stays untyped JSON; Flink's decorators are applied on top:
+//! labels and annotations (configuration wins), service account, host network and DNS
+//! policy, pull secrets, node selector, tolerations, the config volume (read-only), secret
+//! volumes, and the main container, which is taken out of the list, decorated, and put
+//! back **last** so sidecars come first.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
+use crate::emit::config_file;
+use crate::resolve::java_double;
+use crate::resolve::model::{Component, Deployment};
+use crate::resolve::pod_template::{is_main_container, MAIN_CONTAINER};
+
+/// The config volume's name.
+pub const CONFIG_VOLUME: &str = "flink-config-volume";
+
+/// What differs between the JobManager and TaskManager main containers.
+pub struct MainContainer {
+    /// `args`.
+    pub args: Vec<String>,
+    /// Named container ports, after the template's.
+    pub ports: Vec<(&'static str, i32)>,
+    /// Extra env entries after the template's and the configured ones.
+    pub env: Vec<Value>,
+    /// Extra volumes (name, volume source) and their mounts (name, path).
+    pub volumes: Vec<(String, Value, String)>,
+    /// Whether the template's image and pull policy may stand when the spec sets none
+    /// (JobManager only, FO §4.4).
+    pub image_from_template: bool,
+}
+
+/// The decorated pod template for one component.
+pub fn pod_template(deployment: &Deployment, component: &Component, labels: &BTreeMap<String, String>, main: MainContainer) -> Value {
+    let mut template = match &component.pod_template {
+        Value::Object(fields) => Value::Object(fields.clone()),
+        _ => json!({}),
+    };
+    let root = template.as_object_mut().expect("object");
+
+    let meta = object_field(root, "metadata");
+    merge_string_map(meta, "labels", labels);
+    let mut annotations = component.annotations.clone();
+    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(deployment));
+    merge_string_map(meta, "annotations", &annotations);
+
+    let spec = object_field(root, "spec");
+    spec.insert("serviceAccount".into(), Value::String(component.service_account.clone()));
+    spec.insert("serviceAccountName".into(), Value::String(component.service_account.clone()));
+    spec.insert("hostNetwork".into(), Value::Bool(deployment.host_network));
+    if !spec.get("dnsPolicy").is_some_and(Value::is_string) {
+        let policy = if deployment.host_network { "ClusterFirstWithHostNet" } else { "ClusterFirst" };
+        spec.insert("dnsPolicy".into(), Value::String(policy.into()));
+    }
+    append_items(spec, "imagePullSecrets", deployment.image_pull_secrets.iter().map(|name| json!({ "name": name })));
+    merge_string_map(spec, "nodeSelector", &component.node_selector);
+    append_items(spec, "tolerations", component.tolerations.iter().map(|toleration| json!(toleration)));
+
+    let mut mounts = vec![json!({ "mountPath": deployment.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
+    let mut volumes = vec![config_volume(deployment)];
+    for (secret, path) in &deployment.secrets {
+        let volume_name = format!("{secret}-volume");
+        volumes.push(json!({ "name": volume_name, "secret": { "secretName": secret } }));
+        mounts.push(json!({ "mountPath": path, "name": volume_name }));
+    }
+    for (name, source, path) in &main.volumes {
+        let mut volume = source.clone();
+        volume["name"] = Value::String(name.clone());
+        volumes.push(volume);
+        mounts.push(json!({ "mountPath": path, "name": name }));
+    }
+    append_items(spec, "volumes", volumes.into_iter());
+
+    let containers = spec.entry("containers").or_insert_with(|| json!([]));
+    if !containers.is_array() {
+        *containers = json!([]);
+    }
+    let containers = containers.as_array_mut().expect("array");
+    let template_main = containers.iter().position(is_main_container).map(|index| containers.remove(index));
+    let container = main_container(deployment, component, template_main, main, mounts);
+    containers.push(container);
+    template
+}
+
+fn main_container(deployment: &Deployment, component: &Component, template: Option<Value>, main: MainContainer, mounts: Vec<Value>) -> Value {
+    let mut container = match template {
+        Some(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    container.insert("name".into(), Value::String(MAIN_CONTAINER.into()));
+    container.insert("image".into(), Value::String(deployment.image.clone()));
+    let policy = match (&deployment.image_pull_policy, container.get("imagePullPolicy")) {
+        (Some(policy), _) => Value::String(policy.clone()),
+        (None, Some(existing)) if main.image_from_template && existing.is_string() => existing.clone(),
+        _ => Value::String("IfNotPresent".into()),
+    };
+    container.insert("imagePullPolicy".into(), policy);
+    container.insert("command".into(), json!([deployment.entry_path]));
+    container.insert("args".into(), json!(main.args));
+
+    let resources = object_field(&mut container, "resources");
+    let requests = object_field(resources, "requests");
+    requests.insert("cpu".into(), Value::String(java_double(component.cpu)));
+    requests.insert("memory".into(), Value::String(format!("{}Mi", component.memory_mib)));
+    let limits = object_field(resources, "limits");
+    limits.insert("cpu".into(), Value::String(java_double(component.cpu_limit)));
+    limits.insert("memory".into(), Value::String(format!("{}Mi", component.memory_limit_mib)));
+
+    append_items(&mut container, "ports", main.ports.iter().map(|(name, port)| json!({ "containerPort": port, "name": name, "protocol": "TCP" })));
+    let mut env: Vec<Value> = component.env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+    env.extend(main.env);
+    if let Some(log_dir) = &deployment.flink_log_dir {
+        env.push(json!({ "name": "FLINK_LOG_DIR", "value": log_dir }));
+    }
+    append_items(&mut container, "env", env.into_iter());
+    append_items(&mut container, "volumeMounts", mounts.into_iter());
+    Value::Object(container)
+}
+
+/// The ConfigMap volume: log files, then the config file, each at its own key (FO §5.1).
+fn config_volume(deployment: &Deployment) -> Value {
+    let mut items: Vec<Value> = ["logback-console.xml", "log4j-console.properties"]
+        .iter()
+        .filter(|file| deployment.log_files.contains_key(**file))
+        .map(|file| json!({ "key": file, "path": file }))
+        .collect();
+    let conf = config_file::file_name(deployment.flink_version);
+    items.push(json!({ "key": conf, "path": conf }));
+    json!({ "name": CONFIG_VOLUME, "configMap": { "name": config_map::name(deployment), "items": items } })
+}
+
+fn object_field<'a>(object: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let field = object.entry(key.to_string()).or_insert_with(|| json!({}));
+    if !field.is_object() {
+        *field = json!({});
+    }
+    field.as_object_mut().expect("object")
+}
+
+fn merge_string_map(object: &mut Map<String, Value>, key: &str, entries: &BTreeMap<String, String>) {
+    if entries.is_empty() {
+        return;
+    }
+    let map = object_field(object, key);
+    for (name, value) in entries {
+        map.insert(name.clone(), Value::String(value.clone()));
+    }
+}
+
+fn append_items(object: &mut Map<String, Value>, key: &str, items: impl Iterator<Item = Value>) {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return;
+    }
+    let list = object.entry(key.to_string()).or_insert_with(|| json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    list.as_array_mut().expect("array").extend(items);
+}

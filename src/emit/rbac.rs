@@ -1,0 +1,50 @@
+//! RBAC, only where the spec needs it (DESIGN §3): Kubernetes HA stores leader and job
+//! metadata in ConfigMaps, so the JobManager's and TaskManagers' service accounts get a
+//! namespaced Role limited to ConfigMaps. The service accounts themselves are the user's
+//! (`spec.serviceAccount`), as with the operator.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use serde_json::Value;
+
+use crate::emit::{common_labels, metadata, to_value};
+use crate::resolve::model::Deployment;
+
+/// `<name>-ha`.
+pub fn name(deployment: &Deployment) -> String {
+    format!("{}-ha", deployment.name)
+}
+
+/// Role and RoleBinding for Kubernetes HA.
+pub fn emit(deployment: &Deployment) -> Vec<Value> {
+    if !deployment.high_availability.as_ref().is_some_and(|ha| ha.kubernetes) {
+        return Vec::new();
+    }
+    let role = Role {
+        metadata: metadata(deployment, name(deployment), common_labels(deployment)),
+        rules: Some(vec![PolicyRule {
+            api_groups: Some(vec![String::new()]),
+            resources: Some(vec!["configmaps".into()]),
+            verbs: ["create", "delete", "get", "list", "patch", "update", "watch"].map(String::from).to_vec(),
+            ..PolicyRule::default()
+        }]),
+    };
+    let accounts: BTreeSet<&str> = [deployment.jobmanager.service_account.as_str(), deployment.taskmanager.service_account.as_str()].into();
+    let binding = RoleBinding {
+        metadata: metadata(deployment, name(deployment), common_labels(deployment)),
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "Role".into(), name: name(deployment) },
+        subjects: Some(
+            accounts
+                .into_iter()
+                .map(|account| Subject {
+                    kind: "ServiceAccount".into(),
+                    name: account.to_string(),
+                    namespace: deployment.namespace.clone(),
+                    ..Subject::default()
+                })
+                .collect(),
+        ),
+    };
+    vec![to_value(&role), to_value(&binding)]
+}
