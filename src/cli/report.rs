@@ -17,11 +17,6 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&str>) -> String {
     } else {
         format!("{} ({})", diagnostic.message, diagnostic.path)
     };
-    let location = if diagnostic.line > 0 {
-        format!("{}:{}:{}", diagnostic.source, diagnostic.line, diagnostic.column)
-    } else {
-        diagnostic.source.clone()
-    };
     let line_text = source.and_then(|text| text.lines().nth(diagnostic.line.checked_sub(1)? as usize));
     let mut report = Vec::new();
     let primary = level.primary_title(&title).id(diagnostic.code);
@@ -32,11 +27,11 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&str>) -> String {
             primary.element(
                 Snippet::source(line)
                     .line_start(diagnostic.line as usize)
-                    .path(&location)
+                    .path(&diagnostic.source)
                     .annotation(AnnotationKind::Primary.span(start..end)),
             )
         }
-        None => primary.element(annotate_snippets::Origin::path(&location)),
+        None => primary.element(annotate_snippets::Origin::path(&diagnostic.source)),
     };
     report.push(group);
     if let Some(hint) = &diagnostic.hint {

@@ -19,9 +19,15 @@ pub fn render(config: &FlinkConfig, version: FlinkVersion) -> String {
     if version.uses_config_yaml() { render_nested(config) } else { render_flat(config) }
 }
 
-/// One `key: value` line per key, sorted, as the legacy parser reads them.
+/// One `key: value` line per key, sorted, as the legacy parser reads them. Keys with an
+/// empty value (an empty program-args list) are left out: that parser skips them anyway.
 fn render_flat(config: &FlinkConfig) -> String {
-    config.iter().map(|(key, value)| format!("{key}: {}\n", value.to_flat_string())).collect()
+    config
+        .iter()
+        .map(|(key, value)| (key, value.to_flat_string()))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| format!("{key}: {value}\n"))
+        .collect()
 }
 
 /// Nested YAML: `a.b.c: v` becomes `a: {b: {c: v}}`. Overlapping keys (`k` and `k.v`) are

@@ -107,12 +107,24 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
     Ok(documents.into_iter().filter(|node| node.value != Value::Null).collect())
 }
 
+/// The message without the positions serde-saphyr writes into it (we carry them separately).
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message).trim();
-    // serde-saphyr prefixes positions ("line 3 column 7: "); we carry them separately.
-    match line.split_once(": ") {
-        Some((prefix, rest)) if prefix.starts_with("line ") => rest.to_string(),
-        _ => line.to_string(),
+    let line = match line.split_once(": ") {
+        Some((prefix, rest)) if prefix.starts_with("line ") => rest,
+        _ => line,
+    };
+    let line = line.split(" at line ").next().unwrap_or(line);
+    let line = line.split(", set DuplicateKeyPolicy").next().unwrap_or(line).trim();
+    match line.strip_prefix("budget breached: ") {
+        Some(budget) if budget.starts_with("Nodes") => {
+            format!("the input expands to more than {MAX_NODES} YAML nodes (are aliases multiplying it?)")
+        }
+        Some(budget) if budget.starts_with("Depth") => format!("the input nests deeper than {MAX_DEPTH} levels"),
+        Some(budget) if budget.starts_with("Documents") => format!("the input has more than {MAX_DOCUMENTS} documents"),
+        Some(budget) if budget.starts_with("Aliases") => format!("the input uses more than {MAX_ALIASES} aliases"),
+        Some(budget) => format!("the input exceeds a parser limit ({budget})"),
+        None => line.to_string(),
     }
 }
 

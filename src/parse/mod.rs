@@ -125,7 +125,7 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
                 }
                 diagnostic
             } else {
-                Diagnostic::error("invalid-type", path.clone(), message).at(document.span_of(&path_steps(&path)))
+                Diagnostic::error("invalid-type", path.clone(), plain_type_names(&message)).at(document.span_of(&path_steps(&path)))
             };
             if diagnostic.path.is_empty() {
                 diagnostic.path = path;
@@ -134,6 +134,24 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
             None
         }
     }
+}
+
+/// serde's Rust type names in words a YAML author uses.
+fn plain_type_names(message: &str) -> String {
+    let mut text = message.to_string();
+    for (rust, plain) in [
+        ("expected i64", "expected an integer"),
+        ("expected i32", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected struct ", "expected a mapping: "),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping"),
+    ] {
+        text = text.replace(rust, plain);
+    }
+    text
 }
 
 struct UnknownField {

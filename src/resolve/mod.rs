@@ -105,6 +105,8 @@ impl Process {
 
 /// cpu and memory of one process, read from `resources` or the deprecated `resource`.
 struct ProcessResources {
+    /// Whether the spec gave a memory value at all (parse errors are reported once).
+    memory_given: bool,
     memory: Option<quantity::MemorySize>,
     cpu: Option<f64>,
     cpu_limit_factor: Option<f64>,
@@ -570,7 +572,7 @@ impl Resolver<'_> {
     fn process_resources(&mut self, process: Process, resource: Option<&RawResource>, resources: Option<&RawResourceRequirements>) -> ProcessResources {
         let base = process.spec_field();
         let title = process.title();
-        let mut result = ProcessResources { memory: None, cpu: None, cpu_limit_factor: None, memory_limit_factor: None, extra_requests: Vec::new(), extra_limits: Vec::new() };
+        let mut result = ProcessResources { memory_given: false, memory: None, cpu: None, cpu_limit_factor: None, memory_limit_factor: None, extra_requests: Vec::new(), extra_limits: Vec::new() };
         let requests = resources.and_then(|r| r.requests.clone()).unwrap_or_default();
         let limits = resources.and_then(|r| r.limits.clone()).unwrap_or_default();
         let uses_new = !requests.is_empty() || !limits.is_empty();
@@ -612,6 +614,7 @@ impl Resolver<'_> {
             if memory_request.is_some_and(|m| m.bytes == 0) {
                 self.error("invalid-memory", &format!("{base}.resources.requests.memory"), format!("{title} resource requirements requests memory must be positive"));
             }
+            result.memory_given = requests.contains_key("memory") || limits.contains_key("memory");
             result.memory = memory_request.or(memory_limit);
             let cpu_request = requests.get("cpu").and_then(|q| Quantity::parse(&q.0).ok()).map(|q| q.to_f64());
             let cpu_limit = limits.get("cpu").and_then(|q| Quantity::parse(&q.0).ok()).map(|q| q.to_f64());
@@ -639,6 +642,7 @@ impl Resolver<'_> {
             }
         } else if let Some(resource) = resource {
             if let Some(memory) = resource.memory.as_deref().filter(|memory| !memory.trim().is_empty()) {
+                result.memory_given = true;
                 match parse_resource_memory(memory) {
                     Ok(size) => result.memory = Some(size),
                     Err(error) => {
@@ -768,6 +772,7 @@ impl Resolver<'_> {
                     self.error("invalid-memory", &format!("spec.flinkConfiguration.{name}.memory.process.size"), format!("{} process memory parse error: {error}", process.title()));
                     0
                 }
+                None if resources.memory_given => 0,
                 None => {
                     self.error("missing-memory", &format!("{}.resource.memory", process.spec_field()), format!(
                         "{title} resource memory must be defined using `{base}.resource.memory` or `{base}.resources.requests.memory`",
@@ -882,7 +887,11 @@ impl Resolver<'_> {
                     self.errors += 1;
                     self.diagnostics.push(Diagnostic::error("unwritable-config-value", path.clone(), format!("the key `{key}` contains `: `, which a flat flink-conf.yaml cannot hold")).at(at));
                 }
-            } else if let Some(longer) = keys.iter().find(|other| other.starts_with(&format!("{key}."))) {
+            } else if let Some(longer) = keys
+                .iter()
+                .filter(|other| other.starts_with(&format!("{key}.")))
+                .min_by_key(|other| span_of(other).is_none())
+            {
                 self.errors += 1;
                 self.diagnostics.push(
                     Diagnostic::error("overlapping-config-keys", path.clone(), format!("Overlapping key prefixes detected ({key} -> {longer}), please replace with Flink v2 compatible, non-deprecated keys."))
