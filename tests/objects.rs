@@ -1,0 +1,99 @@
+//! Properties of every rendered object, over every valid fixture:
+//! * each object deserializes into its k8s-openapi type and re-serializes to the same
+//!   JSON, so no field is unknown to Kubernetes or lost;
+//! * rendering is deterministic: the same input gives the same bytes;
+//! * every object of one FlinkDeployment carries the same namespace.
+
+use std::path::{Path, PathBuf};
+
+use flink_render::{compile, to_json, to_yaml, Input, Options};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "json")))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 25, "at least 25 behaviour fixtures");
+    files
+}
+
+fn render(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let compiled = compile(&[Input { name: "fixture", text: &text }], &Options { namespace: Some("default"), defaults: None });
+    assert!(!compiled.diagnostics.has_errors(), "{}: {:#?}", path.display(), compiled.diagnostics);
+    compiled.objects
+}
+
+fn round_trip<T: DeserializeOwned + Serialize>(object: &Value) -> Value {
+    let typed: T = serde_json::from_value(object.clone()).unwrap_or_else(|error| panic!("{error}: {object:#}"));
+    serde_json::to_value(typed).unwrap()
+}
+
+#[test]
+fn every_object_round_trips_through_its_kubernetes_type() {
+    let mut checked = 0;
+    for path in fixtures() {
+        for object in render(&path) {
+            let again = match (object["apiVersion"].as_str().unwrap(), object["kind"].as_str().unwrap()) {
+                ("v1", "ConfigMap") => round_trip::<ConfigMap>(&object),
+                ("v1", "Service") => round_trip::<Service>(&object),
+                ("v1", "Secret") => round_trip::<Secret>(&object),
+                ("v1", "Namespace") => round_trip::<Namespace>(&object),
+                ("apps/v1", "Deployment") => round_trip::<Deployment>(&object),
+                ("networking.k8s.io/v1", "Ingress") => round_trip::<Ingress>(&object),
+                ("rbac.authorization.k8s.io/v1", "Role") => round_trip::<Role>(&object),
+                ("rbac.authorization.k8s.io/v1", "RoleBinding") => round_trip::<RoleBinding>(&object),
+                (api, kind) => panic!("{}: unexpected {api} {kind}", path.display()),
+            };
+            assert_eq!(again, object, "{}: a field was lost or changed", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "checked {checked} objects");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for path in fixtures() {
+        let first = render(&path);
+        let second = render(&path);
+        assert_eq!(to_yaml(&first), to_yaml(&second), "{}", path.display());
+        assert_eq!(to_json(&first), to_json(&second), "{}", path.display());
+    }
+}
+
+#[test]
+fn objects_of_a_cluster_share_its_namespace() {
+    for path in fixtures() {
+        for object in render(&path).into_iter().filter(|object| object["kind"] != "Namespace") {
+            assert!(object.pointer("/metadata/namespace").and_then(Value::as_str).is_some_and(|ns| !ns.is_empty()), "{}: {object:#}", path.display());
+        }
+    }
+}
+
+#[test]
+fn config_change_rolls_pods_but_keeps_the_config_map_name() {
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic-application.yaml")).unwrap();
+    let changed = base.replace("taskmanager.numberOfTaskSlots: \"2\"", "taskmanager.numberOfTaskSlots: \"2\"\n    pipeline.name: renamed");
+    assert_ne!(base, changed, "the fixture sets taskmanager.numberOfTaskSlots");
+    let hash = |text: &str| {
+        let objects = compile(&[Input { name: "x", text }], &Options::default()).objects;
+        let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap().clone();
+        let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap().clone();
+        (deployment["spec"]["template"]["metadata"]["annotations"]["flink-render/config-hash"].clone(), config_map["metadata"]["name"].clone())
+    };
+    let (hash_before, name_before) = hash(&base);
+    let (hash_after, name_after) = hash(&changed);
+    assert_ne!(hash_before, hash_after);
+    assert_eq!(name_before, name_after);
+}
