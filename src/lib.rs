@@ -91,11 +91,10 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
                 }
                 Resource::Other(mut object) => {
                     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
-                    if let (Some(namespace), Some(metadata)) = (options.namespace, object.get_mut("metadata").and_then(Value::as_object_mut)) {
-                        if !CLUSTER_SCOPED_KINDS.contains(&kind.as_str()) {
+                    if let (Some(namespace), Some(metadata)) = (options.namespace, object.get_mut("metadata").and_then(Value::as_object_mut))
+                        && !CLUSTER_SCOPED_KINDS.contains(&kind.as_str()) {
                             metadata.entry("namespace").or_insert_with(|| Value::String(namespace.into()));
                         }
-                    }
                     compiled.objects.push(object)
                 }
             }

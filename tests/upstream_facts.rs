@@ -211,7 +211,7 @@ fn fact19_job_spec_keys() {
 
 #[test]
 fn fact20_taskmanager_replicas_set_parallelism() {
-    let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"4\"\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n    state.checkpoints.dir: file:///cp\n  jobManager:\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  taskManager:\n    replicas: 3\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 2\n    upgradeMode: last-state\n"));
+    let text = spec("test-cluster", "v1_20", "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"4\"\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n    state.checkpoints.dir: file:///cp\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 3\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 2\n    upgradeMode: last-state\n");
     let config = config(&render(&text));
     assert_eq!(config["parallelism.default"], "12");
     assert_eq!(config["execution.submit-failed-job-on-application-error"], "true");

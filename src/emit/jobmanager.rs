@@ -6,12 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::{json, Value};
 
-use crate::emit::pod::{pod_template, MainContainer};
-use crate::emit::{jobmanager_selector, metadata, to_value};
+use crate::emit::jobmanager_selector;
+use crate::emit::pod::{deployment_object, MainContainer};
 use crate::resolve::model::Deployment;
 use crate::resolve::pod_template::is_main_container;
 
@@ -77,19 +75,5 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
         volumes,
         image_from_template: true,
     };
-    let template = pod_template(deployment, &deployment.jobmanager, &labels, main);
-    let mut meta = metadata(deployment, deployment.name.clone(), labels);
-    meta.annotations = Some(deployment.jobmanager.annotations.clone()).filter(|annotations| !annotations.is_empty());
-    let object = KubeDeployment {
-        metadata: meta,
-        spec: Some(DeploymentSpec {
-            replicas: Some(if deployment.suspended { 0 } else { deployment.jobmanager.replicas }),
-            selector: LabelSelector { match_labels: Some(jobmanager_selector(deployment)), ..LabelSelector::default() },
-            ..DeploymentSpec::default()
-        }),
-        ..KubeDeployment::default()
-    };
-    let mut value = to_value(&object);
-    value["spec"]["template"] = template;
-    vec![value]
+    vec![deployment_object(deployment, &deployment.jobmanager, deployment.name.clone(), labels, jobmanager_selector(deployment), main)]
 }

@@ -9,8 +9,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
-use crate::emit::config_file;
+use crate::emit::{config_file, metadata, to_value};
 use crate::resolve::java_double;
 use crate::resolve::model::{Component, Deployment};
 use crate::resolve::pod_template::{is_main_container, MAIN_CONTAINER};
@@ -34,7 +37,7 @@ pub struct MainContainer {
 }
 
 /// The decorated pod template for one component.
-pub fn pod_template(deployment: &Deployment, component: &Component, labels: &BTreeMap<String, String>, main: MainContainer) -> Value {
+fn pod_template(deployment: &Deployment, component: &Component, labels: &BTreeMap<String, String>, main: MainContainer) -> Value {
     let mut template = match &component.pod_template {
         Value::Object(fields) => Value::Object(fields.clone()),
         _ => json!({}),
@@ -83,6 +86,33 @@ pub fn pod_template(deployment: &Deployment, component: &Component, labels: &BTr
     let container = main_container(deployment, component, template_main, main, mounts);
     containers.push(container);
     template
+}
+
+/// A Deployment of one component: `labels` on the object and the pods, `selector` to
+/// match them, the decorated pod template, and zero replicas when the job is suspended.
+pub fn deployment_object(
+    deployment: &Deployment,
+    component: &Component,
+    name: String,
+    labels: BTreeMap<String, String>,
+    selector: BTreeMap<String, String>,
+    main: MainContainer,
+) -> Value {
+    let template = pod_template(deployment, component, &labels, main);
+    let mut meta = metadata(deployment, name, labels);
+    meta.annotations = Some(component.annotations.clone()).filter(|annotations| !annotations.is_empty());
+    let object = KubeDeployment {
+        metadata: meta,
+        spec: Some(DeploymentSpec {
+            replicas: Some(if deployment.suspended { 0 } else { component.replicas }),
+            selector: LabelSelector { match_labels: Some(selector), ..LabelSelector::default() },
+            ..DeploymentSpec::default()
+        }),
+        ..KubeDeployment::default()
+    };
+    let mut value = to_value(&object);
+    value["spec"]["template"] = template;
+    value
 }
 
 fn main_container(deployment: &Deployment, component: &Component, template: Option<Value>, main: MainContainer, mounts: Vec<Value>) -> Value {

@@ -4,12 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::Value;
 
-use crate::emit::pod::{pod_template, MainContainer};
-use crate::emit::{metadata, taskmanager_selector, to_value};
+use crate::emit::pod::{deployment_object, MainContainer};
+use crate::emit::taskmanager_selector;
 use crate::resolve::model::Deployment;
 
 /// `<name>-taskmanager`.
@@ -34,19 +32,5 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
         volumes: Vec::new(),
         image_from_template: false,
     };
-    let template = pod_template(deployment, &deployment.taskmanager, &labels, main);
-    let mut meta = metadata(deployment, name(deployment), labels);
-    meta.annotations = Some(deployment.taskmanager.annotations.clone()).filter(|annotations| !annotations.is_empty());
-    let object = KubeDeployment {
-        metadata: meta,
-        spec: Some(DeploymentSpec {
-            replicas: Some(if deployment.suspended { 0 } else { deployment.taskmanager.replicas }),
-            selector: LabelSelector { match_labels: Some(taskmanager_selector(deployment)), ..LabelSelector::default() },
-            ..DeploymentSpec::default()
-        }),
-        ..KubeDeployment::default()
-    };
-    let mut value = to_value(&object);
-    value["spec"]["template"] = template;
-    vec![value]
+    vec![deployment_object(deployment, &deployment.taskmanager, name(deployment), labels, taskmanager_selector(deployment), main)]
 }

@@ -629,16 +629,14 @@ impl Resolver<'_> {
             }
             if let (Some(request), Some(limit)) = (requests.get("memory"), limits.get("memory")) {
                 let amount = |text: &str| Quantity::parse(text).map(|q| q.to_f64()).ok().or_else(|| parse_resource_memory(text).ok().map(|m| m.bytes as f64));
-                if let (Some(request_amount), Some(limit_amount)) = (amount(&request.0), amount(&limit.0)) {
-                    if request_amount > 0.0 {
+                if let (Some(request_amount), Some(limit_amount)) = (amount(&request.0), amount(&limit.0))
+                    && request_amount > 0.0 {
                         result.memory_limit_factor = Some(limit_amount / request_amount);
                     }
-                }
-                if let (Some(request_size), Some(limit_size)) = (memory_request, memory_limit) {
-                    if request_size.bytes > limit_size.bytes {
+                if let (Some(request_size), Some(limit_size)) = (memory_request, memory_limit)
+                    && request_size.bytes > limit_size.bytes {
                         self.error("request-exceeds-limit", &format!("{base}.resources.requests.memory"), format!("{title} resource requirements memory request ({}) must not exceed its limit ({})", request.0, limit.0));
                     }
-                }
             }
         } else if let Some(resource) = resource {
             if let Some(memory) = resource.memory.as_deref().filter(|memory| !memory.trim().is_empty()) {

@@ -39,7 +39,7 @@ impl MemorySize {
 pub fn flink_memory_text(bytes: u64) -> String {
     const UNITS: [(u64, &str); 5] =
         [(1, "bytes"), (1 << 10, "kb"), (1 << 20, "mb"), (1 << 30, "gb"), (1 << 40, "tb")];
-    let first_not_dividing = UNITS.iter().position(|(multiplier, _)| bytes % multiplier != 0);
+    let first_not_dividing = UNITS.iter().position(|(multiplier, _)| !bytes.is_multiple_of(*multiplier));
     let (multiplier, unit) = match first_not_dividing {
         Some(0) | None => UNITS[0],
         Some(index) => UNITS[index - 1],
@@ -217,7 +217,7 @@ impl Quantity {
         let mut value = self.mantissa;
         let mut exponent10 = self.exponent10;
         while exponent10 < 0 {
-            if value % 10 != 0 {
+            if !value.is_multiple_of(10) {
                 return None;
             }
             value /= 10;
