@@ -1,8 +1,8 @@
 //! Rendering speed: one FlinkDeployment (parse → resolve → emit → YAML), and every
 //! behaviour fixture in one compile. Run with `cargo bench`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use flink_render::{compile, to_yaml, Input, Options};
+use criterion::{Criterion, criterion_group, criterion_main};
+use flink_render::{Input, Options, compile, to_yaml};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")

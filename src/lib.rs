@@ -32,7 +32,7 @@ use serde_json::Value;
 use diagnostics::{Diagnostic, Diagnostics};
 use parse::Resource;
 use resolve::defaults::OperatorDefaults;
-use resolve::{resolve_deployment, ResolveOptions, Resolved};
+use resolve::{ResolveOptions, Resolved, resolve_deployment};
 
 /// One input text and the name to report it under (a path, or `-` for stdin).
 #[derive(Debug, Clone, Copy)]
@@ -91,10 +91,12 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
                 }
                 Resource::Other(mut object) => {
                     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
-                    if let (Some(namespace), Some(metadata)) = (options.namespace, object.get_mut("metadata").and_then(Value::as_object_mut))
-                        && !CLUSTER_SCOPED_KINDS.contains(&kind.as_str()) {
-                            metadata.entry("namespace").or_insert_with(|| Value::String(namespace.into()));
-                        }
+                    if let (Some(namespace), Some(metadata)) =
+                        (options.namespace, object.get_mut("metadata").and_then(Value::as_object_mut))
+                        && !CLUSTER_SCOPED_KINDS.contains(&kind.as_str())
+                    {
+                        metadata.entry("namespace").or_insert_with(|| Value::String(namespace.into()));
+                    }
                     compiled.objects.push(object)
                 }
             }
@@ -150,7 +152,11 @@ pub fn object_id(object: &Value) -> String {
     let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or("").to_string();
     let namespace = text("/metadata/namespace");
     let name = text("/metadata/name");
-    if namespace.is_empty() { format!("{} {name}", text("/kind")) } else { format!("{} {namespace}/{name}", text("/kind")) }
+    if namespace.is_empty() {
+        format!("{} {name}", text("/kind"))
+    } else {
+        format!("{} {namespace}/{name}", text("/kind"))
+    }
 }
 
 /// The objects as a YAML stream, documents separated by `---`.

@@ -6,13 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use flink_render::{compile, to_json, to_yaml, Input, Options};
+use flink_render::{Input, Options, compile, to_json, to_yaml};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 fn fixtures() -> Vec<PathBuf> {
@@ -29,7 +29,8 @@ fn fixtures() -> Vec<PathBuf> {
 
 fn render(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
-    let compiled = compile(&[Input { name: "fixture", text: &text }], &Options { namespace: Some("default"), defaults: None });
+    let compiled =
+        compile(&[Input { name: "fixture", text: &text }], &Options { namespace: Some("default"), defaults: None });
     assert!(!compiled.diagnostics.has_errors(), "{}: {:#?}", path.display(), compiled.diagnostics);
     compiled.objects
 }
@@ -76,21 +77,32 @@ fn rendering_is_deterministic() {
 fn objects_of_a_cluster_share_its_namespace() {
     for path in fixtures() {
         for object in render(&path).into_iter().filter(|object| object["kind"] != "Namespace") {
-            assert!(object.pointer("/metadata/namespace").and_then(Value::as_str).is_some_and(|ns| !ns.is_empty()), "{}: {object:#}", path.display());
+            assert!(
+                object.pointer("/metadata/namespace").and_then(Value::as_str).is_some_and(|ns| !ns.is_empty()),
+                "{}: {object:#}",
+                path.display()
+            );
         }
     }
 }
 
 #[test]
 fn config_change_rolls_pods_but_keeps_the_config_map_name() {
-    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic-application.yaml")).unwrap();
-    let changed = base.replace("taskmanager.numberOfTaskSlots: \"2\"", "taskmanager.numberOfTaskSlots: \"2\"\n    pipeline.name: renamed");
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic-application.yaml")).unwrap();
+    let changed = base.replace(
+        "taskmanager.numberOfTaskSlots: \"2\"",
+        "taskmanager.numberOfTaskSlots: \"2\"\n    pipeline.name: renamed",
+    );
     assert_ne!(base, changed, "the fixture sets taskmanager.numberOfTaskSlots");
     let hash = |text: &str| {
         let objects = compile(&[Input { name: "x", text }], &Options::default()).objects;
         let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap().clone();
         let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap().clone();
-        (deployment["spec"]["template"]["metadata"]["annotations"]["flink-render/config-hash"].clone(), config_map["metadata"]["name"].clone())
+        (
+            deployment["spec"]["template"]["metadata"]["annotations"]["flink-render/config-hash"].clone(),
+            config_map["metadata"]["name"].clone(),
+        )
     };
     let (hash_before, name_before) = hash(&base);
     let (hash_after, name_after) = hash(&changed);

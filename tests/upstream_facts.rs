@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use flink_render::{compile, Input, Options};
-use serde_json::{json, Value};
+use flink_render::{Input, Options, compile};
+use serde_json::{Value, json};
 
 /// A FlinkDeployment with the given `spec` additions (YAML lines indented by two).
 fn spec(name: &str, version: &str, extra: &str) -> String {
@@ -55,14 +55,26 @@ fn main_container(deployment: &Value) -> &Value {
 }
 
 fn container_names(deployment: &Value) -> Vec<String> {
-    deployment["spec"]["template"]["spec"]["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap_or("").to_string()).collect()
+    deployment["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
-const HA: &str = "  flinkConfiguration:\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n";
+const HA: &str =
+    "  flinkConfiguration:\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n";
 
 #[test]
 fn fact01_apply_jobmanager_spec() {
-    let text = spec("test-cluster", "v1_20", &format!("{HA}  jobManager:\n    replicas: 2\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  taskManager:\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "{HA}  jobManager:\n    replicas: 2\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  taskManager:\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n"
+        ),
+    );
     let config = config(&render(&text));
     assert_eq!(config["jobmanager.memory.process.size"], "2 gb");
     assert_eq!(config["kubernetes.jobmanager.cpu.amount"], "1.0");
@@ -71,7 +83,11 @@ fn fact01_apply_jobmanager_spec() {
 
 #[test]
 fn fact05_jobmanager_bibyte_memory_and_ephemeral_storage() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"1Gi\", ephemeralStorage: \"20Gi\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"1Gi\", ephemeralStorage: \"20Gi\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     let objects = render(&text);
     assert_eq!(config(&objects)["jobmanager.memory.process.size"], "1073741824");
     let main = main_container(find(&objects, "Deployment", "test-cluster"));
@@ -82,7 +98,11 @@ fn fact05_jobmanager_bibyte_memory_and_ephemeral_storage() {
 
 #[test]
 fn fact06_resource_requirements_take_precedence_over_resource() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"1024m\"}\n    resources:\n      requests: {memory: 4Gi, cpu: 2}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"1024m\"}\n    resources:\n      requests: {memory: 4Gi, cpu: 2}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     let config = config(&render(&text));
     assert_eq!(config["jobmanager.memory.process.size"], "4294967296");
     assert_eq!(config["kubernetes.jobmanager.cpu.amount"], "2.0");
@@ -90,15 +110,26 @@ fn fact06_resource_requirements_take_precedence_over_resource() {
 
 #[test]
 fn fact07_millicore_cpu() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 500m}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 500m}\n",
+    );
     let objects = render(&text);
     assert_eq!(config(&objects)["kubernetes.taskmanager.cpu.amount"], "0.5");
-    assert_eq!(main_container(find(&objects, "Deployment", "test-cluster-taskmanager"))["resources"]["requests"]["cpu"], "0.5");
+    assert_eq!(
+        main_container(find(&objects, "Deployment", "test-cluster-taskmanager"))["resources"]["requests"]["cpu"],
+        "0.5"
+    );
 }
 
 #[test]
 fn fact08_limit_factors() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 1}\n      limits: {cpu: 2}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 1}\n      limits: {memory: 4Gi, cpu: 1}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 1}\n      limits: {cpu: 2}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 1}\n      limits: {memory: 4Gi, cpu: 1}\n",
+    );
     let objects = render(&text);
     let config = config(&objects);
     assert_eq!(config["kubernetes.jobmanager.cpu.limit-factor"], "2.0");
@@ -107,13 +138,21 @@ fn fact08_limit_factors() {
     assert_eq!(jm["resources"]["limits"]["cpu"], "2.0");
     let tm = main_container(find(&objects, "Deployment", "test-cluster-taskmanager"));
     assert_eq!(tm["resources"]["limits"]["memory"], "4096Mi");
-    let half = spec("test-cluster", "v1_20", "  jobManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 2}\n      limits: {memory: 2Gi, cpu: 1}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let half = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 2}\n      limits: {memory: 2Gi, cpu: 1}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     assert!(errors(&half).iter().any(|error| error.contains("cpu request (2) must not exceed its limit (1)")));
 }
 
 #[test]
 fn fact09_limits_only_or_requests_only_give_no_factor() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resources:\n      limits: {memory: 2Gi, cpu: 2}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 2}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resources:\n      limits: {memory: 2Gi, cpu: 2}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 2}\n",
+    );
     let config = config(&render(&text));
     assert_eq!(config["jobmanager.memory.process.size"], "2147483648");
     assert_eq!(config["kubernetes.jobmanager.cpu.amount"], "2.0");
@@ -122,7 +161,11 @@ fn fact09_limits_only_or_requests_only_give_no_factor() {
 
 #[test]
 fn fact10_empty_resources_fall_back_to_deprecated_resource() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resources: {}\n    resource: {cpu: 1.5, memory: \"1024m\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resources: {}\n    resource: {cpu: 1.5, memory: \"1024m\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     let config = config(&render(&text));
     assert_eq!(config["jobmanager.memory.process.size"], "1 gb");
     assert_eq!(config["kubernetes.jobmanager.cpu.amount"], "1.5");
@@ -143,14 +186,22 @@ fn fact13_rest_service_and_web_cancel_defaults() {
     let config_default = config(&render(&spec("test-cluster", "v1_20", RESOURCES)));
     assert_eq!(config_default["kubernetes.rest-service.exposed.type"], "ClusterIP");
     assert_eq!(config_default["web.cancel.enable"], "false");
-    let objects = render(&spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    kubernetes.rest-service.exposed.type: LoadBalancer\n{RESOURCES}")));
+    let objects = render(&spec(
+        "test-cluster",
+        "v1_20",
+        &format!("  flinkConfiguration:\n    kubernetes.rest-service.exposed.type: LoadBalancer\n{RESOURCES}"),
+    ));
     assert_eq!(config(&objects)["kubernetes.rest-service.exposed.type"], "LoadBalancer");
     assert_eq!(find(&objects, "Service", "test-cluster-rest")["spec"]["type"], "LoadBalancer");
 }
 
 #[test]
 fn fact14_log_configuration_is_shipped_verbatim() {
-    let objects = render(&spec("test-cluster", "v1_20", &format!("  logConfiguration:\n    log4j-console.properties: \"rootLogger.level = INFO\"\n{RESOURCES}")));
+    let objects = render(&spec(
+        "test-cluster",
+        "v1_20",
+        &format!("  logConfiguration:\n    log4j-console.properties: \"rootLogger.level = INFO\"\n{RESOURCES}"),
+    ));
     let data = find(&objects, "ConfigMap", "flink-config-test-cluster")["data"].as_object().unwrap();
     assert_eq!(data["log4j-console.properties"], "rootLogger.level = INFO");
     assert_eq!(data.len(), 2, "exactly the given log file plus the config file");
@@ -158,7 +209,11 @@ fn fact14_log_configuration_is_shipped_verbatim() {
 
 #[test]
 fn fact15_common_pod_template_and_ephemeral_storage() {
-    let text = spec("test-cluster", "v1_20", "  flinkConfiguration:\n    kubernetes.operator.jm-deployment.startup.probe.enabled: \"false\"\n  podTemplate:\n    spec:\n      containers: [{name: c0}]\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 2G}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 3G}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  flinkConfiguration:\n    kubernetes.operator.jm-deployment.startup.probe.enabled: \"false\"\n  podTemplate:\n    spec:\n      containers: [{name: c0}]\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 2G}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 3G}\n",
+    );
     let objects = render(&text);
     let jm = find(&objects, "Deployment", "test-cluster");
     let tm = find(&objects, "Deployment", "test-cluster-taskmanager");
@@ -171,7 +226,11 @@ fn fact15_common_pod_template_and_ephemeral_storage() {
 
 #[test]
 fn fact16_startup_probe_only_on_the_jobmanager() {
-    let objects = render(&spec("test-cluster", "v1_20", &format!("  podTemplate:\n    spec:\n      containers: [{{name: c0}}]\n{RESOURCES}")));
+    let objects = render(&spec(
+        "test-cluster",
+        "v1_20",
+        &format!("  podTemplate:\n    spec:\n      containers: [{{name: c0}}]\n{RESOURCES}"),
+    ));
     let jm = find(&objects, "Deployment", "test-cluster");
     let tm = find(&objects, "Deployment", "test-cluster-taskmanager");
     assert_eq!(container_names(jm), ["c0", "flink-main-container"]);
@@ -181,7 +240,11 @@ fn fact16_startup_probe_only_on_the_jobmanager() {
 
 #[test]
 fn fact17_component_templates_merge_over_common_dns_policy() {
-    let text = spec("test-cluster", "v1_20", "  podTemplate:\n    spec:\n      dnsPolicy: test\n      containers: []\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: flink-main-container, image: test}, {name: c0}]\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: c1}]\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  podTemplate:\n    spec:\n      dnsPolicy: test\n      containers: []\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: flink-main-container, image: test}, {name: c0}]\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: c1}]\n",
+    );
     let objects = render(&text);
     let jm = find(&objects, "Deployment", "test-cluster");
     let tm = find(&objects, "Deployment", "test-cluster-taskmanager");
@@ -201,7 +264,13 @@ fn fact18_no_pod_template_file_keys_reach_the_cluster() {
 
 #[test]
 fn fact19_job_spec_keys() {
-    let text = spec("test-cluster", "v1_20", &format!("{RESOURCES}  job:\n    jarURI: local:///flink/opt/StateMachine.jar\n    parallelism: 2\n    allowNonRestoredState: true\n    args: [\"--test\", \"123\"]\n"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "{RESOURCES}  job:\n    jarURI: local:///flink/opt/StateMachine.jar\n    parallelism: 2\n    allowNonRestoredState: true\n    args: [\"--test\", \"123\"]\n"
+        ),
+    );
     let config = config(&render(&text));
     assert_eq!(config["execution.savepoint.ignore-unclaimed-state"], "true");
     assert_eq!(config["execution.target"], "remote", "standalone overrides kubernetes-application");
@@ -211,7 +280,11 @@ fn fact19_job_spec_keys() {
 
 #[test]
 fn fact20_taskmanager_replicas_set_parallelism() {
-    let text = spec("test-cluster", "v1_20", "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"4\"\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n    state.checkpoints.dir: file:///cp\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 3\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 2\n    upgradeMode: last-state\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"4\"\n    high-availability.type: kubernetes\n    high-availability.storageDir: file:///ha\n    state.checkpoints.dir: file:///cp\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 3\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 2\n    upgradeMode: last-state\n",
+    );
     let config = config(&render(&text));
     assert_eq!(config["parallelism.default"], "12");
     assert_eq!(config["execution.submit-failed-job-on-application-error"], "true");
@@ -225,12 +298,22 @@ fn fact21_no_jar_no_classpath() {
     let objects = render(&spec("test-cluster", "v1_20", &format!("{RESOURCES}  job:\n    parallelism: 2\n")));
     assert!(!config(&objects).contains_key("pipeline.classpaths"));
     let jm = find(&objects, "Deployment", "test-cluster");
-    assert!(jm["spec"]["template"]["spec"]["volumes"].as_array().unwrap().iter().all(|volume| volume["name"] != "user-lib-dir"));
+    assert!(
+        jm["spec"]["template"]["spec"]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|volume| volume["name"] != "user-lib-dir")
+    );
 }
 
 #[test]
 fn fact22_standalone_application_spec() {
-    let text = spec("test-cluster", "v1_20", "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"2\"\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 3\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///flink/opt/StateMachine.jar\n    entryClass: org.apache.flink.Main\n    parallelism: 2\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"2\"\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 3\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///flink/opt/StateMachine.jar\n    entryClass: org.apache.flink.Main\n    parallelism: 2\n",
+    );
     let config = config(&render(&text));
     assert_eq!(config["execution.target"], "remote");
     assert_eq!(config["kubernetes.internal.cluster-mode"], "APPLICATION");
@@ -238,9 +321,20 @@ fn fact22_standalone_application_spec() {
     assert_eq!(config["$internal.application.main"], "org.apache.flink.Main");
     assert_eq!(config["kubernetes.internal.taskmanager.replicas"], "3");
     assert_eq!(config["pipeline.classpaths"], "file:///flink/opt/StateMachine.jar");
-    let unset = |extra: &str| spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"2\"\n{extra}{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 10\n"));
+    let unset = |extra: &str| {
+        spec(
+            "test-cluster",
+            "v1_20",
+            &format!(
+                "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"2\"\n{extra}{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 10\n"
+            ),
+        )
+    };
     assert_eq!(config_of(&unset(""))["kubernetes.internal.taskmanager.replicas"], "5");
-    assert_eq!(config_of(&unset("    pipeline.jobvertex-parallelism-overrides: vertex1:10,vertex2:20\n"))["kubernetes.internal.taskmanager.replicas"], "10");
+    assert_eq!(
+        config_of(&unset("    pipeline.jobvertex-parallelism-overrides: vertex1:10,vertex2:20\n"))["kubernetes.internal.taskmanager.replicas"],
+        "10"
+    );
 }
 
 fn config_of(text: &str) -> BTreeMap<String, String> {
@@ -249,7 +343,11 @@ fn config_of(text: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn fact23_standalone_session_spec() {
-    let text = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 5\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 5\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     let objects = render(&text);
     let config = config(&objects);
     assert_eq!(config["execution.target"], "remote");
@@ -260,7 +358,13 @@ fn fact23_standalone_session_spec() {
 
 #[test]
 fn fact24_parallelism_overrides_apply_in_standalone() {
-    let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    pipeline.jobvertex-parallelism-overrides: v1:10,v2:20\n{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 5\n"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "  flinkConfiguration:\n    pipeline.jobvertex-parallelism-overrides: v1:10,v2:20\n{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 5\n"
+        ),
+    );
     assert_eq!(config_of(&text)["parallelism.default"], "20");
 }
 
@@ -275,24 +379,48 @@ fn fact25_namespace_and_cluster_id() {
 #[test]
 fn fact26_number_of_taskmanagers() {
     for (parallelism, slots, expected) in [(2, 1, "2"), (2, 3, "1"), (7, 2, "4")] {
-        let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"{slots}\"\n{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: {parallelism}\n"));
-        assert_eq!(config_of(&text)["kubernetes.internal.taskmanager.replicas"], expected, "P={parallelism} slots={slots}");
+        let text = spec(
+            "test-cluster",
+            "v1_20",
+            &format!(
+                "  flinkConfiguration:\n    taskmanager.numberOfTaskSlots: \"{slots}\"\n{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: {parallelism}\n"
+            ),
+        );
+        assert_eq!(
+            config_of(&text)["kubernetes.internal.taskmanager.replicas"],
+            expected,
+            "P={parallelism} slots={slots}"
+        );
     }
 }
 
 #[test]
 fn fact31_standalone_jobmanager_objects() {
-    let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    kubernetes.jobmanager.labels: team:data\n  podTemplate:\n    spec:\n      containers:\n      - name: flink-main-container\n        env: [{{name: TEMPLATE_ENV, value: x}}]\n        ports: [{{name: metrics, containerPort: 9249}}]\n{RESOURCES}{JOB}"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "  flinkConfiguration:\n    kubernetes.jobmanager.labels: team:data\n  podTemplate:\n    spec:\n      containers:\n      - name: flink-main-container\n        env: [{{name: TEMPLATE_ENV, value: x}}]\n        ports: [{{name: metrics, containerPort: 9249}}]\n{RESOURCES}{JOB}"
+        ),
+    );
     let objects = render(&text);
     let jm = find(&objects, "Deployment", "test-cluster");
-    assert_eq!(jm["metadata"]["labels"], json!({"app": "test-cluster", "component": "jobmanager", "type": "flink-standalone-kubernetes", "team": "data"}));
+    assert_eq!(
+        jm["metadata"]["labels"],
+        json!({"app": "test-cluster", "component": "jobmanager", "type": "flink-standalone-kubernetes", "team": "data"})
+    );
     assert_eq!(jm["spec"]["replicas"], 1);
     assert_eq!(container_names(jm), ["flink-main-container"]);
     let main = main_container(jm);
     assert_eq!(main["image"], "flink:latest");
     let env: Vec<&str> = main["env"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     assert_eq!(env, ["TEMPLATE_ENV", "_POD_IP_ADDRESS"]);
-    let ports: Vec<(&str, i64)> = main["ports"].as_array().unwrap().iter().map(|p| (p["name"].as_str().unwrap(), p["containerPort"].as_i64().unwrap())).collect();
+    let ports: Vec<(&str, i64)> = main["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["containerPort"].as_i64().unwrap()))
+        .collect();
     assert_eq!(ports, [("metrics", 9249), ("rest", 8081), ("jobmanager-rpc", 6123), ("blobserver", 6124)]);
     assert_eq!(main["resources"]["requests"], json!({"cpu": "1.0", "memory": "2048Mi"}));
     let internal = find(&objects, "Service", "test-cluster");
@@ -312,10 +440,19 @@ fn fact31_standalone_jobmanager_objects() {
 
 #[test]
 fn fact32_standalone_taskmanager_objects() {
-    let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    kubernetes.taskmanager.labels: team:data\n  podTemplate:\n    metadata:\n      labels: {{from-template: x}}\n    spec:\n      containers:\n      - name: flink-main-container\n        env: [{{name: TEMPLATE_ENV, value: x}}]\n  jobManager:\n    resource: {{cpu: 1.0, memory: \"1024m\"}}\n  taskManager:\n    resource: {{cpu: 4.0, memory: \"2048m\"}}\n{JOB}"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "  flinkConfiguration:\n    kubernetes.taskmanager.labels: team:data\n  podTemplate:\n    metadata:\n      labels: {{from-template: x}}\n    spec:\n      containers:\n      - name: flink-main-container\n        env: [{{name: TEMPLATE_ENV, value: x}}]\n  jobManager:\n    resource: {{cpu: 1.0, memory: \"1024m\"}}\n  taskManager:\n    resource: {{cpu: 4.0, memory: \"2048m\"}}\n{JOB}"
+        ),
+    );
     let objects = render(&text);
     let tm = find(&objects, "Deployment", "test-cluster-taskmanager");
-    assert_eq!(tm["metadata"]["labels"], json!({"app": "test-cluster", "component": "taskmanager", "type": "flink-standalone-kubernetes", "team": "data"}));
+    assert_eq!(
+        tm["metadata"]["labels"],
+        json!({"app": "test-cluster", "component": "taskmanager", "type": "flink-standalone-kubernetes", "team": "data"})
+    );
     assert_eq!(tm["spec"]["template"]["metadata"]["labels"]["from-template"], "x");
     let main = main_container(tm);
     assert_eq!(main["env"], json!([{"name": "TEMPLATE_ENV", "value": "x"}]), "no _POD_IP_ADDRESS on TaskManagers");
@@ -326,11 +463,20 @@ fn fact32_standalone_taskmanager_objects() {
 
 /// Upstream's args with flink-render's `--job-id ID` pair removed.
 fn args_without_job_id(objects: &[Value]) -> Vec<String> {
-    let args: Vec<String> = main_container(find(objects, "Deployment", "test-cluster"))["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args: Vec<String> = main_container(find(objects, "Deployment", "test-cluster"))["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
     match args.iter().position(|arg| arg == "--job-id") {
         Some(index) => {
             assert_eq!(args[index + 1].len(), 32);
-            args.iter().enumerate().filter(|(i, _)| *i != index && *i != index + 1).map(|(_, arg)| arg.clone()).collect()
+            args.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != index && *i != index + 1)
+                .map(|(_, arg)| arg.clone())
+                .collect()
         }
         None => args,
     }
@@ -339,20 +485,56 @@ fn args_without_job_id(objects: &[Value]) -> Vec<String> {
 #[test]
 fn fact33_jobmanager_command_and_args() {
     let session = render(&spec("test-cluster", "v1_20", RESOURCES));
-    assert_eq!(main_container(find(&session, "Deployment", "test-cluster"))["command"], json!(["/docker-entrypoint.sh"]));
+    assert_eq!(
+        main_container(find(&session, "Deployment", "test-cluster"))["command"],
+        json!(["/docker-entrypoint.sh"])
+    );
     assert_eq!(args_without_job_id(&session), ["jobmanager"]);
     let session_ha = render(&spec("test-cluster", "v1_20", &format!("{HA}{RESOURCES}")));
     assert_eq!(args_without_job_id(&session_ha), ["jobmanager", "-D", "jobmanager.rpc.address=$(_POD_IP_ADDRESS)"]);
-    let application = render(&spec("test-cluster", "v1_20", &format!("{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 1\n    entryClass: X\n    allowNonRestoredState: true\n    initialSavepointPath: file:///savepoint/path\n")));
-    assert_eq!(args_without_job_id(&application), ["standalone-job", "--job-classname", "X", "--allowNonRestoredState", "--fromSavepoint", "file:///savepoint/path"]);
-    let application_ha = render(&spec("test-cluster", "v1_20", &format!("{HA}{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 1\n    args: [\"--test\", \"123\"]\n")));
-    assert_eq!(args_without_job_id(&application_ha), ["standalone-job", "-D", "jobmanager.rpc.address=$(_POD_IP_ADDRESS)", "--test", "123"]);
+    let application = render(&spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 1\n    entryClass: X\n    allowNonRestoredState: true\n    initialSavepointPath: file:///savepoint/path\n"
+        ),
+    ));
+    assert_eq!(
+        args_without_job_id(&application),
+        [
+            "standalone-job",
+            "--job-classname",
+            "X",
+            "--allowNonRestoredState",
+            "--fromSavepoint",
+            "file:///savepoint/path"
+        ]
+    );
+    let application_ha = render(&spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "{HA}{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 1\n    args: [\"--test\", \"123\"]\n"
+        ),
+    ));
+    assert_eq!(
+        args_without_job_id(&application_ha),
+        ["standalone-job", "-D", "jobmanager.rpc.address=$(_POD_IP_ADDRESS)", "--test", "123"]
+    );
 }
 
 fn has_user_lib(objects: &[Value]) -> bool {
     let jm = find(objects, "Deployment", "test-cluster");
-    let volume = jm["spec"]["template"]["spec"]["volumes"].as_array().unwrap().iter().any(|v| v["name"] == "user-lib-dir" && v["emptyDir"] == json!({}));
-    let mount = main_container(jm)["volumeMounts"].as_array().unwrap().iter().any(|m| m["name"] == "user-lib-dir" && m["mountPath"] == "/opt/flink/usrlib");
+    let volume = jm["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["name"] == "user-lib-dir" && v["emptyDir"] == json!({}));
+    let mount = main_container(jm)["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "user-lib-dir" && m["mountPath"] == "/opt/flink/usrlib");
     assert_eq!(volume, mount);
     volume
 }
@@ -361,13 +543,25 @@ fn has_user_lib(objects: &[Value]) -> bool {
 fn fact34_user_lib_mount() {
     assert!(has_user_lib(&render(&spec("test-cluster", "v1_20", &format!("{RESOURCES}{JOB}")))));
     assert!(!has_user_lib(&render(&spec("test-cluster", "v1_20", RESOURCES))), "session mode");
-    let mounted = spec("test-cluster", "v1_20", &format!("  podTemplate:\n    spec:\n      containers:\n      - name: flink-main-container\n        volumeMounts: [{{name: jars, mountPath: /opt/flink/usrlib}}]\n      volumes: [{{name: jars, emptyDir: {{}}}}]\n{RESOURCES}{JOB}"));
+    let mounted = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "  podTemplate:\n    spec:\n      containers:\n      - name: flink-main-container\n        volumeMounts: [{{name: jars, mountPath: /opt/flink/usrlib}}]\n      volumes: [{{name: jars, emptyDir: {{}}}}]\n{RESOURCES}{JOB}"
+        ),
+    );
     assert!(!has_user_lib(&render(&mounted)), "an existing /opt/flink/usrlib mount");
 }
 
 #[test]
 fn fact35_fixed_ports_and_containerized_env() {
-    let text = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    blob.server.port: \"0\"\n    taskmanager.rpc.port: \"0\"\n    rest.bind-port: \"0\"\n    containerized.master.env.USER_ENV: jm\n    containerized.taskmanager.env.USER_ENV: tm\n{RESOURCES}{JOB}"));
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        &format!(
+            "  flinkConfiguration:\n    blob.server.port: \"0\"\n    taskmanager.rpc.port: \"0\"\n    rest.bind-port: \"0\"\n    containerized.master.env.USER_ENV: jm\n    containerized.taskmanager.env.USER_ENV: tm\n{RESOURCES}{JOB}"
+        ),
+    );
     let objects = render(&text);
     let config = config(&objects);
     assert_eq!(config["blob.server.port"], "6124");
@@ -384,19 +578,34 @@ fn fact35_fixed_ports_and_containerized_env() {
 fn fact36_validator_rules() {
     let name = spec("session-cluster-1.13", "v1_20", RESOURCES);
     assert!(errors(&name)[0].starts_with("The FlinkDeployment name: session-cluster-1.13 is invalid"));
-    let zero = spec("test-cluster", "v1_20", &format!("{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 0\n"));
+    let zero =
+        spec("test-cluster", "v1_20", &format!("{RESOURCES}  job:\n    jarURI: local:///x.jar\n    parallelism: 0\n"));
     assert_eq!(errors(&zero), ["Job parallelism must be larger than 0"]);
-    let tm_zero = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 0\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let tm_zero = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 0\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     assert_eq!(errors(&tm_zero), ["TaskManager replicas must be larger than 0"]);
-    let tm_one = spec("test-cluster", "v1_20", "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 1\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 0\n");
+    let tm_one = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    replicas: 1\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  job:\n    jarURI: local:///x.jar\n    parallelism: 0\n",
+    );
     assert!(errors(&tm_one).is_empty());
-    let standby = spec("test-cluster", "v1_20", "  jobManager:\n    replicas: 2\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n");
+    let standby = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    replicas: 2\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n",
+    );
     assert_eq!(errors(&standby), ["High availability should be enabled when starting standby JobManagers."]);
-    let forbidden = spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    kubernetes.namespace: other\n{RESOURCES}"));
+    let forbidden =
+        spec("test-cluster", "v1_20", &format!("  flinkConfiguration:\n    kubernetes.namespace: other\n{RESOURCES}"));
     assert_eq!(errors(&forbidden), ["Forbidden Flink config key: kubernetes.namespace"]);
     let log = spec("test-cluster", "v1_20", &format!("  logConfiguration:\n    random: x\n{RESOURCES}"));
     assert!(errors(&log)[0].starts_with("Invalid log config key: random"));
-    let ingress = spec("test-cluster", "v1_20", &format!("  ingress:\n    template: \"example.com:port\"\n{RESOURCES}"));
+    let ingress =
+        spec("test-cluster", "v1_20", &format!("  ingress:\n    template: \"example.com:port\"\n{RESOURCES}"));
     assert!(errors(&ingress)[0].starts_with("Unable to process the Ingress template(example.com:port). Error: "));
     let no_version = spec("test-cluster", "v1_20", RESOURCES).replace("  flinkVersion: v1_20\n", "");
     assert_eq!(errors(&no_version), ["Flink Version must be defined."]);
@@ -409,18 +618,29 @@ fn fact36_validator_rules() {
 
 #[test]
 fn fact37_validator_memory_rules() {
-    let tm = |resource: &str| spec("test-cluster", "v1_20", &format!("  jobManager:\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  taskManager:\n{resource}"));
+    let tm = |resource: &str| {
+        spec(
+            "test-cluster",
+            "v1_20",
+            &format!("  jobManager:\n    resource: {{cpu: 1.0, memory: \"2048m\"}}\n  taskManager:\n{resource}"),
+        )
+    };
     for memory in ["1G", "1Gi"] {
         assert!(errors(&tm(&format!("    resource: {{cpu: 1.0, memory: \"{memory}\"}}\n"))).is_empty(), "{memory}");
     }
-    assert!(errors(&tm("    resource: {cpu: 1.0, memory: \"invalid\"}\n"))[0].starts_with("TaskManager resource memory parse error"));
+    assert!(
+        errors(&tm("    resource: {cpu: 1.0, memory: \"invalid\"}\n"))[0]
+            .starts_with("TaskManager resource memory parse error")
+    );
     let cpu_zero = errors(&tm("    resources:\n      requests: {memory: 2Gi, cpu: 0}\n"));
     assert!(cpu_zero[0].contains("requests cpu must be positive"), "{cpu_zero:?}");
-    let negative_storage = errors(&tm("    resources:\n      requests: {memory: 2Gi, cpu: 1, ephemeral-storage: -5Gi}\n"));
+    let negative_storage =
+        errors(&tm("    resources:\n      requests: {memory: 2Gi, cpu: 1, ephemeral-storage: -5Gi}\n"));
     assert!(negative_storage[0].contains("ephemeral-storage must not be negative"), "{negative_storage:?}");
     let negative_memory = errors(&tm("    resources:\n      requests: {memory: -2Gi, cpu: 1}\n"));
     assert!(negative_memory[0].contains("memory parse error"), "{negative_memory:?}");
-    let over_limit = errors(&tm("    resources:\n      requests: {memory: 4Gi, cpu: 1}\n      limits: {memory: 2Gi, cpu: 1}\n"));
+    let over_limit =
+        errors(&tm("    resources:\n      requests: {memory: 4Gi, cpu: 1}\n      limits: {memory: 2Gi, cpu: 1}\n"));
     assert!(over_limit[0].contains("memory request (4Gi) must not exceed its limit (2Gi)"), "{over_limit:?}");
     let bad_storage = errors(&tm("    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: abc}\n"));
     assert!(bad_storage[0].ends_with("ephemeral storage parse error: Character a is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."), "{bad_storage:?}");
@@ -429,8 +649,10 @@ fn fact37_validator_memory_rules() {
 #[test]
 fn fact40_ingress_urls() {
     let ingress = |template: &str| {
-        let text = spec("basic-ingress", "v1_20", &format!("  ingress:\n    template: \"{template}\"\n{RESOURCES}")).replace("flink-operator-test", "default");
-        render(&text).into_iter().find(|object| object["kind"] == "Ingress").expect("an Ingress")["spec"]["rules"][0].clone()
+        let text = spec("basic-ingress", "v1_20", &format!("  ingress:\n    template: \"{template}\"\n{RESOURCES}"))
+            .replace("flink-operator-test", "default");
+        render(&text).into_iter().find(|object| object["kind"] == "Ingress").expect("an Ingress")["spec"]["rules"][0]
+            .clone()
     };
     let both = ingress("flink.k8s.io/{{namespace}}/{{name}}");
     assert_eq!(both["host"], "flink.k8s.io");
@@ -441,5 +663,8 @@ fn fact40_ingress_urls() {
     let host_only = ingress("{{name}}.{{namespace}}.flink.k8s.io");
     assert_eq!(host_only["host"], "basic-ingress.default.flink.k8s.io");
     assert!(host_only["http"]["paths"][0].get("path").is_none());
-    assert_eq!(host_only["http"]["paths"][0]["backend"]["service"], json!({"name": "basic-ingress-rest", "port": {"number": 8081}}));
+    assert_eq!(
+        host_only["http"]["paths"][0]["backend"]["service"],
+        json!({"name": "basic-ingress-rest", "port": {"number": 8081}})
+    );
 }

@@ -50,7 +50,11 @@ fn read_file(path: &Path) -> Result<LoadedInput, IoError> {
     if metadata.len() > flink_render::parse::document::MAX_INPUT_BYTES as u64 {
         return Ok(LoadedInput {
             name: path.display().to_string(),
-            text: Err(format!("input is {} bytes, more than the {} bytes flink-render accepts", metadata.len(), flink_render::parse::document::MAX_INPUT_BYTES)),
+            text: Err(format!(
+                "input is {} bytes, more than the {} bytes flink-render accepts",
+                metadata.len(),
+                flink_render::parse::document::MAX_INPUT_BYTES
+            )),
         });
     }
     let bytes = fs::read(path).map_err(|error| IoError(format!("cannot read {}: {error}", path.display())))?;
@@ -58,5 +62,6 @@ fn read_file(path: &Path) -> Result<LoadedInput, IoError> {
 }
 
 fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|error| format!("input is not UTF-8 (invalid byte at offset {})", error.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|error| format!("input is not UTF-8 (invalid byte at offset {})", error.utf8_error().valid_up_to()))
 }

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Diagnostic, Diagnostics};
 use flink_render::resolve::defaults::OperatorDefaults;
-use flink_render::{compile, to_json, to_yaml, Compiled, Input, Options};
+use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
 
 /// flink-render: compile Flink Kubernetes Operator resources into standalone-mode Kubernetes manifests.
 #[derive(Parser)]
@@ -99,13 +99,20 @@ fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
     let defaults = match &common.defaults {
         None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|error| io_error(&format!("cannot read {}: {error}", path.display())))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| io_error(&format!("cannot read {}: {error}", path.display())))?;
             match OperatorDefaults::parse(&text) {
                 Ok(defaults) => Some(defaults),
                 Err(diagnostics) => {
                     let name = path.display().to_string();
                     let sources = vec![(name.clone(), text)];
-                    let diagnostics = diagnostics.into_iter().map(|mut d| { d.source = name.clone(); d }).collect::<Vec<_>>();
+                    let diagnostics = diagnostics
+                        .into_iter()
+                        .map(|mut d| {
+                            d.source = name.clone();
+                            d
+                        })
+                        .collect::<Vec<_>>();
                     print_text_diagnostics(diagnostics.iter(), &sources);
                     return Err(ExitCode::from(INVALID_INPUT));
                 }

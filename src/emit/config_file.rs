@@ -38,7 +38,9 @@ fn render_nested(config: &FlinkConfig) -> String {
         let leaf = match value {
             ConfigValue::Text(text) => Value::String(text.clone()),
             ConfigValue::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
-            ConfigValue::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
+            ConfigValue::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+            }
         };
         insert_path(&mut root, &key.split('.').collect::<Vec<_>>(), leaf);
     }

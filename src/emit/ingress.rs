@@ -35,7 +35,10 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
                                 name: rest_name(deployment),
-                                port: Some(ServiceBackendPort { number: Some(deployment.ports.rest), ..ServiceBackendPort::default() }),
+                                port: Some(ServiceBackendPort {
+                                    number: Some(deployment.ports.rest),
+                                    ..ServiceBackendPort::default()
+                                }),
                             }),
                             ..IngressBackend::default()
                         },

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::emit::jobmanager_selector;
-use crate::emit::pod::{deployment_object, MainContainer};
+use crate::emit::pod::{MainContainer, deployment_object};
 use crate::resolve::model::Deployment;
 use crate::resolve::pod_template::is_main_container;
 
@@ -55,7 +55,9 @@ fn user_lib_already_mounted(deployment: &Deployment) -> bool {
     deployment.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
         containers.iter().filter(|container| is_main_container(container)).any(|container| {
             container.get("volumeMounts").and_then(Value::as_array).is_some_and(|mounts| {
-                mounts.iter().any(|mount| mount.get("mountPath").and_then(Value::as_str).is_some_and(|path| path.starts_with(USER_LIB_DIR)))
+                mounts.iter().any(|mount| {
+                    mount.get("mountPath").and_then(Value::as_str).is_some_and(|path| path.starts_with(USER_LIB_DIR))
+                })
             })
         })
     })
@@ -65,15 +67,30 @@ fn user_lib_already_mounted(deployment: &Deployment) -> bool {
 pub fn emit(deployment: &Deployment) -> Vec<Value> {
     let labels = labels(deployment);
     let mut volumes = Vec::new();
-    if deployment.application.as_ref().is_some_and(|application| application.has_classpaths) && !user_lib_already_mounted(deployment) {
+    if deployment.application.as_ref().is_some_and(|application| application.has_classpaths)
+        && !user_lib_already_mounted(deployment)
+    {
         volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
     }
     let main = MainContainer {
         args: args(deployment),
-        ports: vec![("rest", deployment.ports.rest_bind), ("jobmanager-rpc", deployment.ports.jobmanager_rpc), ("blobserver", deployment.ports.blob_server)],
-        env: vec![json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } })],
+        ports: vec![
+            ("rest", deployment.ports.rest_bind),
+            ("jobmanager-rpc", deployment.ports.jobmanager_rpc),
+            ("blobserver", deployment.ports.blob_server),
+        ],
+        env: vec![
+            json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),
+        ],
         volumes,
         image_from_template: true,
     };
-    vec![deployment_object(deployment, &deployment.jobmanager, deployment.name.clone(), labels, jobmanager_selector(deployment), main)]
+    vec![deployment_object(
+        deployment,
+        &deployment.jobmanager,
+        deployment.name.clone(),
+        labels,
+        jobmanager_selector(deployment),
+        main,
+    )]
 }

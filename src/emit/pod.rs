@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -16,7 +16,7 @@ use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
 use crate::emit::{config_file, metadata, to_value};
 use crate::resolve::java_double;
 use crate::resolve::model::{Component, Deployment};
-use crate::resolve::pod_template::{is_main_container, MAIN_CONTAINER};
+use crate::resolve::pod_template::{MAIN_CONTAINER, is_main_container};
 
 /// The config volume's name.
 pub const CONFIG_VOLUME: &str = "flink-config-volume";
@@ -37,7 +37,12 @@ pub struct MainContainer {
 }
 
 /// The decorated pod template for one component.
-fn pod_template(deployment: &Deployment, component: &Component, labels: &BTreeMap<String, String>, main: MainContainer) -> Value {
+fn pod_template(
+    deployment: &Deployment,
+    component: &Component,
+    labels: &BTreeMap<String, String>,
+    main: MainContainer,
+) -> Value {
     let mut template = match &component.pod_template {
         Value::Object(fields) => Value::Object(fields.clone()),
         _ => json!({}),
@@ -115,7 +120,13 @@ pub fn deployment_object(
     value
 }
 
-fn main_container(deployment: &Deployment, component: &Component, template: Option<Value>, main: MainContainer, mounts: Vec<Value>) -> Value {
+fn main_container(
+    deployment: &Deployment,
+    component: &Component,
+    template: Option<Value>,
+    main: MainContainer,
+    mounts: Vec<Value>,
+) -> Value {
     let mut container = match template {
         Some(Value::Object(fields)) => fields,
         _ => Map::new(),
@@ -139,8 +150,13 @@ fn main_container(deployment: &Deployment, component: &Component, template: Opti
     limits.insert("cpu".into(), Value::String(java_double(component.cpu_limit)));
     limits.insert("memory".into(), Value::String(format!("{}Mi", component.memory_limit_mib)));
 
-    append_items(&mut container, "ports", main.ports.iter().map(|(name, port)| json!({ "containerPort": port, "name": name, "protocol": "TCP" })));
-    let mut env: Vec<Value> = component.env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
+    append_items(
+        &mut container,
+        "ports",
+        main.ports.iter().map(|(name, port)| json!({ "containerPort": port, "name": name, "protocol": "TCP" })),
+    );
+    let mut env: Vec<Value> =
+        component.env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
     env.extend(main.env);
     if let Some(log_dir) = &deployment.flink_log_dir {
         env.push(json!({ "name": "FLINK_LOG_DIR", "value": log_dir }));

@@ -30,10 +30,15 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
             ..PolicyRule::default()
         }]),
     };
-    let accounts: BTreeSet<&str> = [deployment.jobmanager.service_account.as_str(), deployment.taskmanager.service_account.as_str()].into();
+    let accounts: BTreeSet<&str> =
+        [deployment.jobmanager.service_account.as_str(), deployment.taskmanager.service_account.as_str()].into();
     let binding = RoleBinding {
         metadata: metadata(deployment, name(deployment), common_labels(deployment)),
-        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "Role".into(), name: name(deployment) },
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "Role".into(),
+            name: name(deployment),
+        },
         subjects: Some(
             accounts
                 .into_iter()

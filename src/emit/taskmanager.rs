@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::emit::pod::{deployment_object, MainContainer};
+use crate::emit::pod::{MainContainer, deployment_object};
 use crate::emit::taskmanager_selector;
 use crate::resolve::model::Deployment;
 
@@ -32,5 +32,12 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
         volumes: Vec::new(),
         image_from_template: false,
     };
-    vec![deployment_object(deployment, &deployment.taskmanager, name(deployment), labels, taskmanager_selector(deployment), main)]
+    vec![deployment_object(
+        deployment,
+        &deployment.taskmanager,
+        name(deployment),
+        labels,
+        taskmanager_selector(deployment),
+        main,
+    )]
 }

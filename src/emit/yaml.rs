@@ -42,7 +42,8 @@ fn options() -> SerializerOptions {
 /// One YAML document (no `---`), ending with a newline.
 pub fn to_yaml_document(value: &Value) -> String {
     let mut text = String::new();
-    serde_saphyr::to_fmt_writer_with_options(&mut text, &Ordered(value), options()).expect("JSON values always serialize");
+    serde_saphyr::to_fmt_writer_with_options(&mut text, &Ordered(value), options())
+        .expect("JSON values always serialize");
     if !text.ends_with('\n') {
         text.push('\n');
     }

@@ -99,10 +99,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 column: location.column().min(u32::MAX as u64) as u32,
             })
             .unwrap_or(Span::UNKNOWN);
-        SyntaxError {
-            message: first_line(&error.without_snippet().to_string()),
-            span,
-        }
+        SyntaxError { message: first_line(&error.without_snippet().to_string()), span }
     })?;
     Ok(documents.into_iter().filter(|node| node.value != Value::Null).collect())
 }
@@ -267,10 +264,7 @@ fn span_of(spanned_location: serde_saphyr::Location) -> Span {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<Value>::deserialize(deserializer)?;
-        Ok(Node {
-            span: span_of(spanned.referenced),
-            value: spanned.value,
-        })
+        Ok(Node { span: span_of(spanned.referenced), value: spanned.value })
     }
 }
 
@@ -375,11 +369,7 @@ impl<'de> Deserialize<'de> for Value {
                 let mut entries: Vec<Entry> = Vec::new();
                 while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
                     let value = map.next_value::<Node>()?;
-                    entries.push(Entry {
-                        key: key.value.0,
-                        key_span: span_of(key.referenced),
-                        value,
-                    });
+                    entries.push(Entry { key: key.value.0, key_span: span_of(key.referenced), value });
                 }
                 Ok(Value::Mapping(entries))
             }

@@ -9,7 +9,7 @@ pub mod spec;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use document::{parse_stream, path_steps, Node};
+use document::{Node, parse_stream, path_steps};
 use spec::{RawFlinkDeployment, RawFlinkSessionJob};
 
 /// The API group and version of the operator's resources.
@@ -59,8 +59,12 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Vec<Resource> {
 fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resource> {
     if document.entries().is_none() {
         diagnostics.push(
-            Diagnostic::error("not-an-object", "", "a document must be a Kubernetes object (a mapping with apiVersion and kind)")
-                .at(document.span),
+            Diagnostic::error(
+                "not-an-object",
+                "",
+                "a document must be a Kubernetes object (a mapping with apiVersion and kind)",
+            )
+            .at(document.span),
         );
         return None;
     }
@@ -95,8 +99,12 @@ fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resou
         Some(_) if api_version.is_some() => Some(Resource::Other(document.to_json())),
         _ => {
             diagnostics.push(
-                Diagnostic::error("not-an-object", "", "a document must be a Kubernetes object with `apiVersion` and `kind`")
-                    .at(document.span),
+                Diagnostic::error(
+                    "not-an-object",
+                    "",
+                    "a document must be a Kubernetes object with `apiVersion` and `kind`",
+                )
+                .at(document.span),
             );
             None
         }
@@ -116,8 +124,9 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
             let mut diagnostic = if let Some(field) = unknown_field(&message) {
                 let parent = path.rsplit_once('.').map(|(parent, _)| parent.to_string()).unwrap_or_default();
                 let full = if parent.is_empty() { field.name.clone() } else { format!("{parent}.{}", field.name) };
-                let mut diagnostic = Diagnostic::error("unknown-field", full.clone(), format!("unknown field `{}`", field.name))
-                    .at(document.span_of(&path_steps(&full)));
+                let mut diagnostic =
+                    Diagnostic::error("unknown-field", full.clone(), format!("unknown field `{}`", field.name))
+                        .at(document.span_of(&path_steps(&full)));
                 if let Some(suggestion) = suggest(&field.name, &field.expected) {
                     diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
                 } else if !field.expected.is_empty() {
@@ -125,7 +134,8 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
                 }
                 diagnostic
             } else {
-                Diagnostic::error("invalid-type", path.clone(), plain_type_names(&message)).at(document.span_of(&path_steps(&path)))
+                Diagnostic::error("invalid-type", path.clone(), plain_type_names(&message))
+                    .at(document.span_of(&path_steps(&path)))
             };
             if diagnostic.path.is_empty() {
                 diagnostic.path = path;

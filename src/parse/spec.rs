@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 
 /// `metadata` of a resource. Server-populated fields (uid, resourceVersion, …) are accepted
 /// and ignored, as `kubectl get -o yaml` output carries them.

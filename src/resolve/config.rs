@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Span;
-use crate::parse::document::{java_double_text, Node, Value};
+use crate::parse::document::{Node, Value, java_double_text};
 
 /// One configuration value. Most are text; a few options are typed lists or maps,
 /// which the config file writers render per Flink version (FO §5.1).
@@ -25,11 +25,17 @@ impl ConfigValue {
     pub fn to_flat_string(&self) -> String {
         match self {
             ConfigValue::Text(text) => text.clone(),
-            ConfigValue::List(items) => items.iter().map(|item| escape_with_single_quote(item, &[';'])).collect::<Vec<_>>().join(";"),
+            ConfigValue::List(items) => {
+                items.iter().map(|item| escape_with_single_quote(item, &[';'])).collect::<Vec<_>>().join(";")
+            }
             ConfigValue::Map(entries) => entries
                 .iter()
                 .map(|(key, value)| {
-                    format!("{}:{}", escape_with_single_quote(key, &[':', ',']), escape_with_single_quote(value, &[':', ',']))
+                    format!(
+                        "{}:{}",
+                        escape_with_single_quote(key, &[':', ',']),
+                        escape_with_single_quote(value, &[':', ','])
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(","),
@@ -241,11 +247,10 @@ mod tests {
 
     #[test]
     fn empty_array_drops_the_key_and_null_is_text() {
-        assert_eq!(flat("a: []\nb: null\nc: 0.5\nd: true\n"), vec![
-            ("b".into(), "null".into()),
-            ("c".into(), "0.5".into()),
-            ("d".into(), "true".into())
-        ]);
+        assert_eq!(
+            flat("a: []\nb: null\nc: 0.5\nd: true\n"),
+            vec![("b".into(), "null".into()), ("c".into(), "0.5".into()), ("d".into(), "true".into())]
+        );
     }
 
     #[test]

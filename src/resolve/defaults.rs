@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::parse::document::{parse_stream, Node, Value};
-use crate::resolve::config::{flatten, UserKey};
+use crate::parse::document::{Node, Value, parse_stream};
+use crate::resolve::config::{UserKey, flatten};
 use crate::resolve::version::FlinkVersion;
 
 const NAMESPACE_PREFIX: &str = "kubernetes.operator.default-configuration.namespace.";
@@ -74,20 +74,34 @@ impl OperatorDefaults {
                             _ => None,
                         };
                         match slot {
-                            Some(slot) if matches!(entry.value.value, Value::Mapping(_)) => *slot = Some(entry.value.to_json()),
+                            Some(slot) if matches!(entry.value.value, Value::Mapping(_)) => {
+                                *slot = Some(entry.value.to_json())
+                            }
                             Some(_) => diagnostics.push(
-                                Diagnostic::error("invalid-type", entry.key.clone(), format!("`{}` must be a pod template (a mapping)", entry.key))
-                                    .at(entry.key_span),
+                                Diagnostic::error(
+                                    "invalid-type",
+                                    entry.key.clone(),
+                                    format!("`{}` must be a pod template (a mapping)", entry.key),
+                                )
+                                .at(entry.key_span),
                             ),
                             None => plain.push(entry.clone()),
                         }
                     }
                     defaults.keys = flatten(&Node { value: Value::Mapping(plain), span: document.span });
                 }
-                _ => diagnostics.push(Diagnostic::error("invalid-type", "", "an operator-defaults file must be a mapping of Flink configuration keys").at(document.span)),
+                _ => diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-type",
+                        "",
+                        "an operator-defaults file must be a mapping of Flink configuration keys",
+                    )
+                    .at(document.span),
+                ),
             },
             [_, second, ..] => diagnostics.push(
-                Diagnostic::error("invalid-defaults", "", "an operator-defaults file holds one YAML document").at(second.span),
+                Diagnostic::error("invalid-defaults", "", "an operator-defaults file holds one YAML document")
+                    .at(second.span),
             ),
         }
         if diagnostics.has_errors() { Err(diagnostics) } else { Ok(defaults) }
@@ -172,7 +186,8 @@ mod tests {
 
     #[test]
     fn default_pod_templates_are_read() {
-        let defaults = OperatorDefaults::parse("a: 1\npodTemplate:\n  spec:\n    nodeSelector: {pool: flink}\n").unwrap();
+        let defaults =
+            OperatorDefaults::parse("a: 1\npodTemplate:\n  spec:\n    nodeSelector: {pool: flink}\n").unwrap();
         assert!(defaults.pod_templates.common.is_some());
         assert_eq!(defaults.effective(None, FlinkVersion::new(2, 0)).len(), 1);
     }

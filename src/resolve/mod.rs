@@ -17,14 +17,14 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::parse::document::{path_steps, Node};
-use crate::parse::spec::{RawResource, RawResourceRequirements};
 use crate::parse::ParsedDeployment;
-use config::{flatten, parse_flat_list, parse_flat_map, ConfigValue, FlinkConfig};
-use defaults::{OperatorDefaults, BUILTIN_LOG4J_CONSOLE};
+use crate::parse::document::{Node, path_steps};
+use crate::parse::spec::{RawResource, RawResourceRequirements};
+use config::{ConfigValue, FlinkConfig, flatten, parse_flat_list, parse_flat_map};
+use defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
 use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, RestService};
-use pod_template::{add_startup_probe, inject_resources, merge_templates, ArrayMerge};
-use quantity::{parse_resource_memory, Quantity};
+use pod_template::{ArrayMerge, add_startup_probe, inject_resources, merge_templates};
+use quantity::{Quantity, parse_resource_memory};
 use version::FlinkVersion;
 
 /// Settings that do not come from the spec.
@@ -64,7 +64,11 @@ pub const FORBIDDEN_KEYS: [&str; 3] = ["kubernetes.namespace", "kubernetes.clust
 
 /// Resolve one FlinkDeployment. Errors and warnings go to `diagnostics`; `None` when an
 /// error makes rendering impossible.
-pub fn resolve_deployment(parsed: &ParsedDeployment, options: ResolveOptions<'_>, diagnostics: &mut Diagnostics) -> Option<Resolved> {
+pub fn resolve_deployment(
+    parsed: &ParsedDeployment,
+    options: ResolveOptions<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Option<Resolved> {
     Resolver { parsed, document: &parsed.document, diagnostics, errors: 0 }.resolve(options)
 }
 
@@ -149,9 +153,11 @@ impl Resolver<'_> {
             }
         };
         let Some(spec) = raw.spec.as_ref() else {
-            self.warning("no-spec", "metadata", format!(
-                "FlinkDeployment {name} has no spec (the operator's health canary); it renders to nothing"
-            ));
+            self.warning(
+                "no-spec",
+                "metadata",
+                format!("FlinkDeployment {name} has no spec (the operator's health canary); it renders to nothing"),
+            );
             return Some(Resolved::Nothing);
         };
         let namespace = raw.metadata.namespace.clone().or(options.namespace.map(str::to_string));
@@ -159,22 +165,27 @@ impl Resolver<'_> {
         // flinkVersion (FO §6 rules 2–3).
         let flink_version = match spec.flink_version.as_deref() {
             None => {
-                self.error("missing-field", "spec.flinkVersion", "Flink Version must be defined.")
-                    .hint = Some("set spec.flinkVersion, e.g. `v1_20` or `v2_2`".into());
+                self.error("missing-field", "spec.flinkVersion", "Flink Version must be defined.").hint =
+                    Some("set spec.flinkVersion, e.g. `v1_20` or `v2_2`".into());
                 return None;
             }
             Some(text) => match FlinkVersion::parse(text) {
                 Some(version) if version < FlinkVersion::new(1, 15) => {
-                    self.error("unsupported-flink-version", "spec.flinkVersion", format!(
-                        "Flink version {version} is not supported by this operator version"
-                    )).hint = Some("use v1_15 or newer".into());
+                    self.error(
+                        "unsupported-flink-version",
+                        "spec.flinkVersion",
+                        format!("Flink version {version} is not supported by this operator version"),
+                    )
+                    .hint = Some("use v1_15 or newer".into());
                     return None;
                 }
                 Some(version) => version,
                 None => {
-                    self.error("unsupported-flink-version", "spec.flinkVersion", format!(
-                        "`{text}` is not a Flink version the operator knows (v1_13 … v2_4)"
-                    ));
+                    self.error(
+                        "unsupported-flink-version",
+                        "spec.flinkVersion",
+                        format!("`{text}` is not a Flink version the operator knows (v1_13 … v2_4)"),
+                    );
                     return None;
                 }
             },
@@ -186,7 +197,11 @@ impl Resolver<'_> {
                     .hint = Some("set `mode: standalone` to silence this warning".into());
             }
             Some(other) => {
-                self.error("invalid-enum", "spec.mode", format!("mode must be `native` or `standalone`, not `{other}`"));
+                self.error(
+                    "invalid-enum",
+                    "spec.mode",
+                    format!("mode must be `native` or `standalone`, not `{other}`"),
+                );
             }
         }
 
@@ -195,14 +210,19 @@ impl Resolver<'_> {
         for (key, value) in options.defaults.effective(namespace.as_deref(), flink_version) {
             config.set(&key, value);
         }
-        let user_keys = self.document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
+        let user_keys =
+            self.document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
         for key in &user_keys {
             if FORBIDDEN_KEYS.contains(&key.key.as_str()) {
                 self.errors += 1;
                 self.diagnostics.push(
-                    Diagnostic::error("forbidden-config-key", format!("spec.flinkConfiguration.{}", key.key), format!("Forbidden Flink config key: {}", key.key))
-                        .at(key.span)
-                        .with_hint("the cluster id and namespace come from metadata; remove this key"),
+                    Diagnostic::error(
+                        "forbidden-config-key",
+                        format!("spec.flinkConfiguration.{}", key.key),
+                        format!("Forbidden Flink config key: {}", key.key),
+                    )
+                    .at(key.span)
+                    .with_hint("the cluster id and namespace come from metadata; remove this key"),
                 );
             }
             config.set(&key.key, key.value.clone());
@@ -233,18 +253,31 @@ impl Resolver<'_> {
             Some(image) => image.to_string(),
             None => {
                 let derived = format!("flink:{}.{}", flink_version.major, flink_version.minor);
-                self.warning("missing-image", "spec.image", format!("spec.image is not set; using `{derived}` to match flinkVersion"))
-                    .hint = Some("set spec.image to the image your jobs are built into".into());
+                self.warning(
+                    "missing-image",
+                    "spec.image",
+                    format!("spec.image is not set; using `{derived}` to match flinkVersion"),
+                )
+                .hint = Some("set spec.image to the image your jobs are built into".into());
                 derived
             }
         };
-        let image_key = if flink_version.has_cpu_amount_keys() { "kubernetes.container.image.ref" } else { "kubernetes.container.image" };
+        let image_key = if flink_version.has_cpu_amount_keys() {
+            "kubernetes.container.image.ref"
+        } else {
+            "kubernetes.container.image"
+        };
         config.set(image_key, image.clone());
-        let image_pull_policy = spec.image_pull_policy.as_deref().map(str::trim).filter(|policy| !policy.is_empty()).map(str::to_string);
+        let image_pull_policy =
+            spec.image_pull_policy.as_deref().map(str::trim).filter(|policy| !policy.is_empty()).map(str::to_string);
         if let Some(policy) = &image_pull_policy {
             if !["IfNotPresent", "Always", "Never"].contains(&policy.as_str()) {
-                self.error("invalid-enum", "spec.imagePullPolicy", format!("imagePullPolicy must be IfNotPresent, Always or Never, not `{policy}`"))
-                    .hint = Some("the value is case-sensitive".into());
+                self.error(
+                    "invalid-enum",
+                    "spec.imagePullPolicy",
+                    format!("imagePullPolicy must be IfNotPresent, Always or Never, not `{policy}`"),
+                )
+                .hint = Some("the value is case-sensitive".into());
             }
             config.set("kubernetes.container.image.pull-policy", policy.clone());
         }
@@ -264,14 +297,30 @@ impl Resolver<'_> {
         // Pod templates (FO §3) with the defaults profile's templates beneath.
         let default_templates = &options.defaults.pod_templates;
         let common = merge_templates(default_templates.common.as_ref(), spec.pod_template.as_ref(), arrays);
-        let jm_own = merge_templates(default_templates.jobmanager.as_ref(), spec.job_manager.as_ref().and_then(|jm| jm.pod_template.as_ref()), arrays);
-        let tm_own = merge_templates(default_templates.taskmanager.as_ref(), spec.task_manager.as_ref().and_then(|tm| tm.pod_template.as_ref()), arrays);
+        let jm_own = merge_templates(
+            default_templates.jobmanager.as_ref(),
+            spec.job_manager.as_ref().and_then(|jm| jm.pod_template.as_ref()),
+            arrays,
+        );
+        let tm_own = merge_templates(
+            default_templates.taskmanager.as_ref(),
+            spec.task_manager.as_ref().and_then(|tm| tm.pod_template.as_ref()),
+            arrays,
+        );
         let mut jm_template = merge_templates(common.as_ref(), jm_own.as_ref(), arrays).unwrap_or(Value::Null);
         let mut tm_template = merge_templates(common.as_ref(), tm_own.as_ref(), arrays).unwrap_or(Value::Null);
 
         // JobManager and TaskManager resources (FO §2.2, §2.3).
-        let jm_resources = self.process_resources(Process::JobManager, spec.job_manager.as_ref().and_then(|jm| jm.resource.as_ref()), spec.job_manager.as_ref().and_then(|jm| jm.resources.as_ref()));
-        let tm_resources = self.process_resources(Process::TaskManager, spec.task_manager.as_ref().and_then(|tm| tm.resource.as_ref()), spec.task_manager.as_ref().and_then(|tm| tm.resources.as_ref()));
+        let jm_resources = self.process_resources(
+            Process::JobManager,
+            spec.job_manager.as_ref().and_then(|jm| jm.resource.as_ref()),
+            spec.job_manager.as_ref().and_then(|jm| jm.resources.as_ref()),
+        );
+        let tm_resources = self.process_resources(
+            Process::TaskManager,
+            spec.task_manager.as_ref().and_then(|tm| tm.resource.as_ref()),
+            spec.task_manager.as_ref().and_then(|tm| tm.resources.as_ref()),
+        );
         inject_resources(&mut jm_template, &jm_resources.extra_requests, &jm_resources.extra_limits);
         inject_resources(&mut tm_template, &tm_resources.extra_requests, &tm_resources.extra_limits);
         if config.get_bool("kubernetes.operator.jm-deployment.startup.probe.enabled", true) {
@@ -282,13 +331,21 @@ impl Resolver<'_> {
 
         let jm_replicas = spec.job_manager.as_ref().and_then(|jm| jm.replicas).unwrap_or(1);
         if jm_replicas < 1 {
-            self.error("invalid-replicas", "spec.jobManager.replicas", "JobManager replicas should not be configured less than one.");
+            self.error(
+                "invalid-replicas",
+                "spec.jobManager.replicas",
+                "JobManager replicas should not be configured less than one.",
+            );
         }
         config.set("kubernetes.jobmanager.replicas", jm_replicas.to_string());
         let tm_replicas_spec = spec.task_manager.as_ref().and_then(|tm| tm.replicas);
         if let Some(replicas) = tm_replicas_spec {
             if replicas < 1 {
-                self.error("invalid-replicas", "spec.taskManager.replicas", "TaskManager replicas must be larger than 0");
+                self.error(
+                    "invalid-replicas",
+                    "spec.taskManager.replicas",
+                    "TaskManager replicas must be larger than 0",
+                );
             } else {
                 config.set("kubernetes.internal.taskmanager.replicas", replicas.to_string());
             }
@@ -296,22 +353,35 @@ impl Resolver<'_> {
 
         // HA (FO §2.2 key-name notes).
         let ha_type = config.get_any(&["high-availability.type", "high-availability", "recovery.mode"]);
-        let high_availability = ha_type.as_deref().filter(|kind| !kind.trim().eq_ignore_ascii_case("none")).map(|kind| {
-            let kind = kind.trim();
-            HighAvailability {
-                kubernetes: kind.eq_ignore_ascii_case("kubernetes") || kind == "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
-            }
-        });
+        let high_availability =
+            ha_type.as_deref().filter(|kind| !kind.trim().eq_ignore_ascii_case("none")).map(|kind| {
+                let kind = kind.trim();
+                HighAvailability {
+                    kubernetes: kind.eq_ignore_ascii_case("kubernetes")
+                        || kind == "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
+                }
+            });
         if high_availability.as_ref().is_some_and(|ha| ha.kubernetes) && namespace.is_none() {
-            self.error("ha-needs-namespace", "metadata.namespace", "Kubernetes HA needs a namespace: its ConfigMaps and RBAC are namespaced")
-                .hint = Some("set metadata.namespace or pass --namespace".into());
+            self.error(
+                "ha-needs-namespace",
+                "metadata.namespace",
+                "Kubernetes HA needs a namespace: its ConfigMaps and RBAC are namespaced",
+            )
+            .hint = Some("set metadata.namespace or pass --namespace".into());
         }
         if jm_replicas > 1 && high_availability.is_none() {
-            self.error("standby-needs-ha", "spec.jobManager.replicas", "High availability should be enabled when starting standby JobManagers.");
+            self.error(
+                "standby-needs-ha",
+                "spec.jobManager.replicas",
+                "High availability should be enabled when starting standby JobManagers.",
+            );
         }
 
         // Job or session (FO §2.2, §2.4).
-        let slots = self.config_int(&config, "taskmanager.numberOfTaskSlots", user_config_span("taskmanager.numberOfTaskSlots")).unwrap_or(1).max(1);
+        let slots = self
+            .config_int(&config, "taskmanager.numberOfTaskSlots", user_config_span("taskmanager.numberOfTaskSlots"))
+            .unwrap_or(1)
+            .max(1);
         config.set("execution.target", "remote");
         let mut application = None;
         let mut suspended = false;
@@ -321,7 +391,10 @@ impl Resolver<'_> {
             if let Some(parallelism) = parallelism {
                 config.set("parallelism.default", parallelism.to_string());
                 if !config.contains("kubernetes.internal.taskmanager.replicas") {
-                    config.set("kubernetes.internal.taskmanager.replicas", ((parallelism + slots - 1) / slots).to_string());
+                    config.set(
+                        "kubernetes.internal.taskmanager.replicas",
+                        ((parallelism + slots - 1) / slots).to_string(),
+                    );
                 }
             }
             config.set("execution.shutdown-on-application-finish", "false");
@@ -356,8 +429,15 @@ impl Resolver<'_> {
                         has_classpaths = true;
                     }
                     _ => {
-                        self.error("jar-uri-without-scheme", "spec.job.jarURI", format!("jarURI `{jar_uri}` has no scheme; standalone mode needs one"))
-                            .hint = Some(format!("use `local://{}` for a jar inside the image", if jar_uri.starts_with('/') { jar_uri.to_string() } else { format!("/{jar_uri}") }));
+                        self.error(
+                            "jar-uri-without-scheme",
+                            "spec.job.jarURI",
+                            format!("jarURI `{jar_uri}` has no scheme; standalone mode needs one"),
+                        )
+                        .hint = Some(format!(
+                            "use `local://{}` for a jar inside the image",
+                            if jar_uri.starts_with('/') { jar_uri.to_string() } else { format!("/{jar_uri}") }
+                        ));
                     }
                 }
             }
@@ -365,7 +445,11 @@ impl Resolver<'_> {
                 None | Some("running") => {}
                 Some("suspended") => suspended = true,
                 Some(other) => {
-                    self.error("invalid-enum", "spec.job.state", format!("job.state must be `running` or `suspended`, not `{other}`"));
+                    self.error(
+                        "invalid-enum",
+                        "spec.job.state",
+                        format!("job.state must be `running` or `suspended`, not `{other}`"),
+                    );
                 }
             }
             // Deploy-time keys (FO §2.2 second table).
@@ -374,9 +458,11 @@ impl Resolver<'_> {
             } else if upgrade_mode == "stateless" {
                 config.remove("execution.savepoint.path");
             }
-            let flat_user: Vec<(String, String)> = user_keys.iter().map(|key| (key.key.clone(), key.value.clone())).collect();
+            let flat_user: Vec<(String, String)> =
+                user_keys.iter().map(|key| (key.key.clone(), key.value.clone())).collect();
             let spec_json = self.document.get("spec").map(Node::to_json).unwrap_or(Value::Null);
-            let job_id = job_id::job_id(namespace.as_deref(), &name, &spec_json, &flat_user, upgrade_mode == "last-state");
+            let job_id =
+                job_id::job_id(namespace.as_deref(), &name, &spec_json, &flat_user, upgrade_mode == "last-state");
             application = Some(Application {
                 job_id,
                 entry_class: job.entry_class.clone(),
@@ -396,17 +482,23 @@ impl Resolver<'_> {
         config.set("kubernetes.cluster-id", name.clone());
         if high_availability.is_some() {
             config.set("high-availability.cluster-id", name.clone());
-            if let Some(storage_dir) = config.get_any(&["high-availability.storageDir", "high-availability.zookeeper.storageDir"]) {
+            if let Some(storage_dir) =
+                config.get_any(&["high-availability.storageDir", "high-availability.zookeeper.storageDir"])
+            {
                 if application.is_some() {
                     // Upstream appends a random UUID; ours is the job id (FO §4.8).
                     let job_id = application.as_ref().map(|app| app.job_id.clone()).unwrap_or_default();
-                    config.set_default("job-result-store.storage-path", format!("{}/job-result-store/{name}/{job_id}", storage_dir.trim_end_matches('/')));
+                    config.set_default(
+                        "job-result-store.storage-path",
+                        format!("{}/job-result-store/{name}/{job_id}", storage_dir.trim_end_matches('/')),
+                    );
                 }
                 config.set_default("job-result-store.delete-on-commit", "false");
             }
         }
         if let Some(generation) = self.parsed.raw.metadata.generation {
-            let mut annotations = config.get("kubernetes.jobmanager.annotations").map(|text| parse_flat_map(&text)).unwrap_or_default();
+            let mut annotations =
+                config.get("kubernetes.jobmanager.annotations").map(|text| parse_flat_map(&text)).unwrap_or_default();
             annotations.retain(|(key, _)| key != "flinkdeployment.flink.apache.org/generation");
             annotations.push(("flinkdeployment.flink.apache.org/generation".into(), generation.to_string()));
             config.set_value("kubernetes.jobmanager.annotations", ConfigValue::Map(annotations));
@@ -421,9 +513,26 @@ impl Resolver<'_> {
         config.set("jobmanager.rpc.address", rpc_address);
 
         // Component pieces read from the configuration.
-        let jobmanager = self.component(&config, Process::JobManager, jm_template, jm_replicas, &jm_resources, &service_account, slots);
-        let taskmanager_replicas = config.get("kubernetes.internal.taskmanager.replicas").and_then(|text| text.parse().ok()).unwrap_or(1);
-        let taskmanager = self.component(&config, Process::TaskManager, tm_template, taskmanager_replicas, &tm_resources, &service_account, slots);
+        let jobmanager = self.component(
+            &config,
+            Process::JobManager,
+            jm_template,
+            jm_replicas,
+            &jm_resources,
+            &service_account,
+            slots,
+        );
+        let taskmanager_replicas =
+            config.get("kubernetes.internal.taskmanager.replicas").and_then(|text| text.parse().ok()).unwrap_or(1);
+        let taskmanager = self.component(
+            &config,
+            Process::TaskManager,
+            tm_template,
+            taskmanager_replicas,
+            &tm_resources,
+            &service_account,
+            slots,
+        );
         let secrets = config.get("kubernetes.secrets").map(|text| parse_flat_map(&text)).unwrap_or_default();
         let image_pull_secrets = config
             .get("kubernetes.container.image.pull-secrets")
@@ -431,7 +540,10 @@ impl Resolver<'_> {
             .unwrap_or_default();
         let rest_service = RestService {
             exposed_type: self.rest_service_type(&config, &user_config_span),
-            annotations: config.get("kubernetes.rest-service.annotations").map(|text| parse_flat_map(&text).into_iter().collect()).unwrap_or_default(),
+            annotations: config
+                .get("kubernetes.rest-service.annotations")
+                .map(|text| parse_flat_map(&text).into_iter().collect())
+                .unwrap_or_default(),
         };
         let ingress = self.ingress(spec, &name, namespace.as_deref(), &config);
 
@@ -476,8 +588,12 @@ impl Resolver<'_> {
         let (files, field) = match (&spec.log_configuration, &spec.logging) {
             (Some(files), _) => (files.clone(), "spec.logConfiguration"),
             (None, Some(files)) => {
-                self.warning("deprecated-field", "spec.logging", "`logging` is the FLIP-212 spelling of `logConfiguration`")
-                    .hint = Some("rename spec.logging to spec.logConfiguration".into());
+                self.warning(
+                    "deprecated-field",
+                    "spec.logging",
+                    "`logging` is the FLIP-212 spelling of `logConfiguration`",
+                )
+                .hint = Some("rename spec.logging to spec.logConfiguration".into());
                 (files.clone(), "spec.logging")
             }
             (None, None) => {
@@ -502,10 +618,14 @@ impl Resolver<'_> {
                     "none" => Some("stateless"),
                     _ => None,
                 };
-                self.warning("deprecated-field", "spec.job.restoreMode", format!(
-                    "job.restoreMode is the FLIP-212 spelling; use job.upgradeMode{}",
-                    mode.map(|mode| format!(": {mode}")).unwrap_or_default()
-                ));
+                self.warning(
+                    "deprecated-field",
+                    "spec.job.restoreMode",
+                    format!(
+                        "job.restoreMode is the FLIP-212 spelling; use job.upgradeMode{}",
+                        mode.map(|mode| format!(": {mode}")).unwrap_or_default()
+                    ),
+                );
                 mode
             }
             (None, None, Some(cancel)) => {
@@ -514,17 +634,25 @@ impl Resolver<'_> {
                     "none" => Some("stateless"),
                     _ => None,
                 };
-                self.warning("deprecated-field", "spec.job.cancelMode", format!(
-                    "job.cancelMode is the FLIP-212 spelling; use job.upgradeMode{}",
-                    mode.map(|mode| format!(": {mode}")).unwrap_or_default()
-                ));
+                self.warning(
+                    "deprecated-field",
+                    "spec.job.cancelMode",
+                    format!(
+                        "job.cancelMode is the FLIP-212 spelling; use job.upgradeMode{}",
+                        mode.map(|mode| format!(": {mode}")).unwrap_or_default()
+                    ),
+                );
                 mode
             }
             (None, None, None) => Some("stateless"),
         };
         if job.upgrade_mode.is_some() && (job.restore_mode.is_some() || job.cancel_mode.is_some()) {
             let field = if job.restore_mode.is_some() { "spec.job.restoreMode" } else { "spec.job.cancelMode" };
-            self.warning("ignored-field", field, "ignored: job.upgradeMode is set and takes precedence over the FLIP-212 spelling");
+            self.warning(
+                "ignored-field",
+                field,
+                "ignored: job.upgradeMode is set and takes precedence over the FLIP-212 spelling",
+            );
         }
         if let Some(mode) = seed {
             return mode;
@@ -534,8 +662,18 @@ impl Resolver<'_> {
             Some("savepoint") => "savepoint",
             Some("last-state") => "last-state",
             Some(other) => {
-                let field = if job.upgrade_mode.is_some() { "spec.job.upgradeMode" } else if job.restore_mode.is_some() { "spec.job.restoreMode" } else { "spec.job.cancelMode" };
-                self.error("invalid-enum", field, format!("upgrade mode must be `stateless`, `savepoint` or `last-state`, not `{other}`"));
+                let field = if job.upgrade_mode.is_some() {
+                    "spec.job.upgradeMode"
+                } else if job.restore_mode.is_some() {
+                    "spec.job.restoreMode"
+                } else {
+                    "spec.job.cancelMode"
+                };
+                self.error(
+                    "invalid-enum",
+                    field,
+                    format!("upgrade mode must be `stateless`, `savepoint` or `last-state`, not `{other}`"),
+                );
                 "stateless"
             }
             None => "stateless",
@@ -543,10 +681,20 @@ impl Resolver<'_> {
     }
 
     /// Effective parallelism P (FO §2.4).
-    fn effective_parallelism(&mut self, config: &FlinkConfig, tm_replicas: Option<i64>, job_parallelism: Option<i64>, slots: i64) -> Option<i64> {
+    fn effective_parallelism(
+        &mut self,
+        config: &FlinkConfig,
+        tm_replicas: Option<i64>,
+        job_parallelism: Option<i64>,
+        slots: i64,
+    ) -> Option<i64> {
         if let Some(replicas) = tm_replicas.filter(|replicas| *replicas > 0) {
             if job_parallelism.is_some_and(|parallelism| parallelism > 0) {
-                self.warning("ignored-field", "spec.job.parallelism", "ignored: taskManager.replicas is set, so parallelism is replicas × slots");
+                self.warning(
+                    "ignored-field",
+                    "spec.job.parallelism",
+                    "ignored: taskManager.replicas is set, so parallelism is replicas × slots",
+                );
             }
             return Some(replicas * slots);
         }
@@ -569,16 +717,33 @@ impl Resolver<'_> {
         }
     }
 
-    fn process_resources(&mut self, process: Process, resource: Option<&RawResource>, resources: Option<&RawResourceRequirements>) -> ProcessResources {
+    fn process_resources(
+        &mut self,
+        process: Process,
+        resource: Option<&RawResource>,
+        resources: Option<&RawResourceRequirements>,
+    ) -> ProcessResources {
         let base = process.spec_field();
         let title = process.title();
-        let mut result = ProcessResources { memory_given: false, memory: None, cpu: None, cpu_limit_factor: None, memory_limit_factor: None, extra_requests: Vec::new(), extra_limits: Vec::new() };
+        let mut result = ProcessResources {
+            memory_given: false,
+            memory: None,
+            cpu: None,
+            cpu_limit_factor: None,
+            memory_limit_factor: None,
+            extra_requests: Vec::new(),
+            extra_limits: Vec::new(),
+        };
         let requests = resources.and_then(|r| r.requests.clone()).unwrap_or_default();
         let limits = resources.and_then(|r| r.limits.clone()).unwrap_or_default();
         let uses_new = !requests.is_empty() || !limits.is_empty();
         if uses_new {
             if resource.is_some() {
-                self.warning("deprecated-field", &format!("{base}.resource"), format!("ignored: {base}.resources is set and overrides the deprecated `resource`"));
+                self.warning(
+                    "deprecated-field",
+                    &format!("{base}.resource"),
+                    format!("ignored: {base}.resources is set and overrides the deprecated `resource`"),
+                );
             }
             for (section, entries) in [("requests", &requests), ("limits", &limits)] {
                 for (key, quantity) in entries.iter() {
@@ -586,22 +751,48 @@ impl Resolver<'_> {
                     match key.as_str() {
                         "memory" => {
                             if let Err(error) = parse_resource_memory(&quantity.0) {
-                                self.error("invalid-memory", &path, format!("{title} resource requirements {section} memory parse error: {error}"));
+                                self.error(
+                                    "invalid-memory",
+                                    &path,
+                                    format!("{title} resource requirements {section} memory parse error: {error}"),
+                                );
                             }
                         }
                         _ => match Quantity::parse(&quantity.0) {
                             Err(error) => {
-                                self.error("invalid-quantity", &path, format!("{title} resource requirements {section} {key} parse error: {error}"));
+                                self.error(
+                                    "invalid-quantity",
+                                    &path,
+                                    format!("{title} resource requirements {section} {key} parse error: {error}"),
+                                );
                             }
                             Ok(parsed) if key == "cpu" && (parsed.is_negative() || parsed.is_zero()) => {
-                                self.error("invalid-cpu", &path, format!("{title} resource requirements {section} cpu must be positive: {}", quantity.0));
+                                self.error(
+                                    "invalid-cpu",
+                                    &path,
+                                    format!(
+                                        "{title} resource requirements {section} cpu must be positive: {}",
+                                        quantity.0
+                                    ),
+                                );
                             }
                             Ok(parsed) if parsed.is_negative() => {
-                                self.error("invalid-quantity", &path, format!("{title} resource requirements {section} {key} must not be negative: {}", quantity.0));
+                                self.error(
+                                    "invalid-quantity",
+                                    &path,
+                                    format!(
+                                        "{title} resource requirements {section} {key} must not be negative: {}",
+                                        quantity.0
+                                    ),
+                                );
                             }
                             Ok(_) => {
                                 if key != "cpu" {
-                                    let target = if section == "requests" { &mut result.extra_requests } else { &mut result.extra_limits };
+                                    let target = if section == "requests" {
+                                        &mut result.extra_requests
+                                    } else {
+                                        &mut result.extra_limits
+                                    };
                                     target.push((key.clone(), quantity.0.clone()));
                                 }
                             }
@@ -612,7 +803,11 @@ impl Resolver<'_> {
             let memory_request = requests.get("memory").and_then(|q| parse_resource_memory(&q.0).ok());
             let memory_limit = limits.get("memory").and_then(|q| parse_resource_memory(&q.0).ok());
             if memory_request.is_some_and(|m| m.bytes == 0) {
-                self.error("invalid-memory", &format!("{base}.resources.requests.memory"), format!("{title} resource requirements requests memory must be positive"));
+                self.error(
+                    "invalid-memory",
+                    &format!("{base}.resources.requests.memory"),
+                    format!("{title} resource requirements requests memory must be positive"),
+                );
             }
             result.memory_given = requests.contains_key("memory") || limits.contains_key("memory");
             result.memory = memory_request.or(memory_limit);
@@ -624,19 +819,40 @@ impl Resolver<'_> {
                     result.cpu_limit_factor = Some(limit / request);
                 }
                 if request > limit {
-                    self.error("request-exceeds-limit", &format!("{base}.resources.requests.cpu"), format!("{title} resource requirements cpu request ({}) must not exceed its limit ({})", requests["cpu"].0, limits["cpu"].0));
+                    self.error(
+                        "request-exceeds-limit",
+                        &format!("{base}.resources.requests.cpu"),
+                        format!(
+                            "{title} resource requirements cpu request ({}) must not exceed its limit ({})",
+                            requests["cpu"].0, limits["cpu"].0
+                        ),
+                    );
                 }
             }
             if let (Some(request), Some(limit)) = (requests.get("memory"), limits.get("memory")) {
-                let amount = |text: &str| Quantity::parse(text).map(|q| q.to_f64()).ok().or_else(|| parse_resource_memory(text).ok().map(|m| m.bytes as f64));
+                let amount = |text: &str| {
+                    Quantity::parse(text)
+                        .map(|q| q.to_f64())
+                        .ok()
+                        .or_else(|| parse_resource_memory(text).ok().map(|m| m.bytes as f64))
+                };
                 if let (Some(request_amount), Some(limit_amount)) = (amount(&request.0), amount(&limit.0))
-                    && request_amount > 0.0 {
-                        result.memory_limit_factor = Some(limit_amount / request_amount);
-                    }
+                    && request_amount > 0.0
+                {
+                    result.memory_limit_factor = Some(limit_amount / request_amount);
+                }
                 if let (Some(request_size), Some(limit_size)) = (memory_request, memory_limit)
-                    && request_size.bytes > limit_size.bytes {
-                        self.error("request-exceeds-limit", &format!("{base}.resources.requests.memory"), format!("{title} resource requirements memory request ({}) must not exceed its limit ({})", request.0, limit.0));
-                    }
+                    && request_size.bytes > limit_size.bytes
+                {
+                    self.error(
+                        "request-exceeds-limit",
+                        &format!("{base}.resources.requests.memory"),
+                        format!(
+                            "{title} resource requirements memory request ({}) must not exceed its limit ({})",
+                            request.0, limit.0
+                        ),
+                    );
+                }
             }
         } else if let Some(resource) = resource {
             if let Some(memory) = resource.memory.as_deref().filter(|memory| !memory.trim().is_empty()) {
@@ -644,13 +860,21 @@ impl Resolver<'_> {
                 match parse_resource_memory(memory) {
                     Ok(size) => result.memory = Some(size),
                     Err(error) => {
-                        self.error("invalid-memory", &format!("{base}.resource.memory"), format!("{title} resource memory parse error: {error}"));
+                        self.error(
+                            "invalid-memory",
+                            &format!("{base}.resource.memory"),
+                            format!("{title} resource memory parse error: {error}"),
+                        );
                     }
                 }
             }
             if let Some(cpu) = resource.cpu {
                 if cpu <= 0.0 {
-                    self.error("invalid-cpu", &format!("{base}.resource.cpu"), format!("{title} resource cpu must be positive: {cpu}"));
+                    self.error(
+                        "invalid-cpu",
+                        &format!("{base}.resource.cpu"),
+                        format!("{title} resource cpu must be positive: {cpu}"),
+                    );
                 }
                 result.cpu = Some(cpu);
             }
@@ -661,7 +885,11 @@ impl Resolver<'_> {
                         result.extra_limits.push(("ephemeral-storage".into(), storage.to_string()));
                     }
                     Err(error) => {
-                        self.error("invalid-quantity", &format!("{base}.resource.ephemeralStorage"), format!("{title} resource ephemeral storage parse error: {error}"));
+                        self.error(
+                            "invalid-quantity",
+                            &format!("{base}.resource.ephemeralStorage"),
+                            format!("{title} resource ephemeral storage parse error: {error}"),
+                        );
                     }
                 }
             }
@@ -670,7 +898,13 @@ impl Resolver<'_> {
     }
 
     /// Write memory, cpu and limit factors into the configuration (FO §2.2).
-    fn apply_process_config(&mut self, config: &mut FlinkConfig, process: Process, resources: &ProcessResources, version: FlinkVersion) {
+    fn apply_process_config(
+        &mut self,
+        config: &mut FlinkConfig,
+        process: Process,
+        resources: &ProcessResources,
+        version: FlinkVersion,
+    ) {
         let name = process.config_name();
         if let Some(memory) = resources.memory {
             config.set(&format!("{name}.memory.process.size"), memory.config_text());
@@ -697,8 +931,12 @@ impl Resolver<'_> {
             Err(_) => {
                 self.errors += 1;
                 self.diagnostics.push(
-                    Diagnostic::error("invalid-config-value", format!("spec.flinkConfiguration.{key}"), format!("`{key}` must be an integer, not `{text}`"))
-                        .at(span.unwrap_or_else(|| self.span("spec.flinkConfiguration"))),
+                    Diagnostic::error(
+                        "invalid-config-value",
+                        format!("spec.flinkConfiguration.{key}"),
+                        format!("`{key}` must be an integer, not `{text}`"),
+                    )
+                    .at(span.unwrap_or_else(|| self.span("spec.flinkConfiguration"))),
                 );
                 None
             }
@@ -707,7 +945,13 @@ impl Resolver<'_> {
 
     /// Ports (FO §4.1): single integers only; `0` means "the fixed port".
     fn ports(&mut self, config: &mut FlinkConfig, span_of: &dyn Fn(&str) -> Option<Span>, ha: bool) -> Ports {
-        let port = |resolver: &mut Self, config: &mut FlinkConfig, key: &str, default: i32, fixed_for_zero: i32, write: bool| -> i32 {
+        let port = |resolver: &mut Self,
+                    config: &mut FlinkConfig,
+                    key: &str,
+                    default: i32,
+                    fixed_for_zero: i32,
+                    write: bool|
+         -> i32 {
             let value = match config.get(key) {
                 None => default,
                 Some(text) => match text.trim().parse::<i32>() {
@@ -715,9 +959,13 @@ impl Resolver<'_> {
                     _ => {
                         resolver.errors += 1;
                         resolver.diagnostics.push(
-                            Diagnostic::error("invalid-port", format!("spec.flinkConfiguration.{key}"), format!("`{key}` must be a single port number in standalone mode, not `{text}`"))
-                                .at(span_of(key).unwrap_or_else(|| resolver.span("spec.flinkConfiguration")))
-                                .with_hint("port ranges are not supported: the Services need fixed ports"),
+                            Diagnostic::error(
+                                "invalid-port",
+                                format!("spec.flinkConfiguration.{key}"),
+                                format!("`{key}` must be a single port number in standalone mode, not `{text}`"),
+                            )
+                            .at(span_of(key).unwrap_or_else(|| resolver.span("spec.flinkConfiguration")))
+                            .with_hint("port ranges are not supported: the Services need fixed ports"),
                         );
                         default
                     }
@@ -733,7 +981,11 @@ impl Resolver<'_> {
         let blob_server = port(self, config, "blob.server.port", 0, 6124, true);
         let taskmanager_rpc = port(self, config, "taskmanager.rpc.port", 0, 6122, true);
         let rest = port(self, config, "rest.port", 8081, 8081, false);
-        let rest_bind = if config.contains("rest.bind-port") { port(self, config, "rest.bind-port", rest, 8081, false) } else { rest };
+        let rest_bind = if config.contains("rest.bind-port") {
+            port(self, config, "rest.bind-port", rest, 8081, false)
+        } else {
+            rest
+        };
         if ha && config.contains("high-availability.jobmanager.port") {
             port(self, config, "high-availability.jobmanager.port", jobmanager_rpc, jobmanager_rpc, false);
         }
@@ -746,28 +998,55 @@ impl Resolver<'_> {
         if !["ClusterIP", "NodePort", "LoadBalancer", "Headless_ClusterIP"].contains(&value.as_str()) {
             self.errors += 1;
             self.diagnostics.push(
-                Diagnostic::error("invalid-config-value", format!("spec.flinkConfiguration.{key}"), format!("`{key}` must be ClusterIP, NodePort, LoadBalancer or Headless_ClusterIP, not `{value}`"))
-                    .at(span_of(key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))),
+                Diagnostic::error(
+                    "invalid-config-value",
+                    format!("spec.flinkConfiguration.{key}"),
+                    format!("`{key}` must be ClusterIP, NodePort, LoadBalancer or Headless_ClusterIP, not `{value}`"),
+                )
+                .at(span_of(key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))),
             );
         }
         value
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn component(&mut self, config: &FlinkConfig, process: Process, pod_template: Value, replicas: i64, resources: &ProcessResources, service_account: &str, slots: i64) -> Component {
+    fn component(
+        &mut self,
+        config: &FlinkConfig,
+        process: Process,
+        pod_template: Value,
+        replicas: i64,
+        resources: &ProcessResources,
+        service_account: &str,
+        slots: i64,
+    ) -> Component {
         let name = process.config_name();
-        let map = |key: String| config.get(&key).map(|text| parse_flat_map(&text).into_iter().collect::<BTreeMap<_, _>>()).unwrap_or_default();
+        let map = |key: String| {
+            config
+                .get(&key)
+                .map(|text| parse_flat_map(&text).into_iter().collect::<BTreeMap<_, _>>())
+                .unwrap_or_default()
+        };
         let env_prefix = match process {
             Process::JobManager => "containerized.master.env.",
             Process::TaskManager => "containerized.taskmanager.env.",
         };
-        let env = config.iter().filter_map(|(key, _)| key.strip_prefix(env_prefix).map(|env_name| (env_name.to_string(), config.get(key).unwrap_or_default()))).collect();
+        let env = config
+            .iter()
+            .filter_map(|(key, _)| {
+                key.strip_prefix(env_prefix).map(|env_name| (env_name.to_string(), config.get(key).unwrap_or_default()))
+            })
+            .collect();
         let memory_mib = match resources.memory {
             Some(memory) => memory.mebibytes(),
             None => match config.get(&format!("{name}.memory.process.size")).map(|text| parse_resource_memory(&text)) {
                 Some(Ok(memory)) => memory.mebibytes(),
                 Some(Err(error)) => {
-                    self.error("invalid-memory", &format!("spec.flinkConfiguration.{name}.memory.process.size"), format!("{} process memory parse error: {error}", process.title()));
+                    self.error(
+                        "invalid-memory",
+                        &format!("spec.flinkConfiguration.{name}.memory.process.size"),
+                        format!("{} process memory parse error: {error}", process.title()),
+                    );
                     0
                 }
                 None if resources.memory_given => 0,
@@ -782,7 +1061,10 @@ impl Resolver<'_> {
                 }
             },
         };
-        let cpu = match (resources.cpu, config.get(&format!("kubernetes.{name}.cpu.amount")).and_then(|text| text.trim().parse::<f64>().ok())) {
+        let cpu = match (
+            resources.cpu,
+            config.get(&format!("kubernetes.{name}.cpu.amount")).and_then(|text| text.trim().parse::<f64>().ok()),
+        ) {
             (Some(cpu), _) => cpu,
             (None, Some(cpu)) if cpu > 0.0 => cpu,
             _ => match process {
@@ -798,7 +1080,8 @@ impl Resolver<'_> {
         };
         let factor = |key: String| config.get(&key).and_then(|text| text.trim().parse::<f64>().ok()).unwrap_or(1.0);
         let cpu_limit = cpu * factor(format!("kubernetes.{name}.cpu.limit-factor"));
-        let memory_limit_mib = (memory_mib as f64 * factor(format!("kubernetes.{name}.memory.limit-factor"))).floor() as u64;
+        let memory_limit_mib =
+            (memory_mib as f64 * factor(format!("kubernetes.{name}.memory.limit-factor"))).floor() as u64;
         let tolerations = config
             .get(&format!("kubernetes.{name}.tolerations"))
             .map(|text| parse_flat_list(&text).iter().map(|item| parse_flat_map(item).into_iter().collect()).collect())
@@ -810,7 +1093,9 @@ impl Resolver<'_> {
             memory_limit_mib,
             cpu,
             cpu_limit,
-            service_account: config.get(&format!("kubernetes.{name}.service-account")).unwrap_or_else(|| service_account.to_string()),
+            service_account: config
+                .get(&format!("kubernetes.{name}.service-account"))
+                .unwrap_or_else(|| service_account.to_string()),
             labels: map(format!("kubernetes.{name}.labels")),
             annotations: map(format!("kubernetes.{name}.annotations")),
             node_selector: map(format!("kubernetes.{name}.node-selector")),
@@ -822,7 +1107,13 @@ impl Resolver<'_> {
     /// The Ingress (FO §4.6): `{{name}}`/`{{namespace}}` substituted case-insensitively,
     /// `http://` prepended when there is no scheme, then host and path read leniently, the
     /// way Java's URL parser does (no percent-encoding, so regex paths survive).
-    fn ingress(&mut self, spec: &crate::parse::spec::RawDeploymentSpec, name: &str, namespace: Option<&str>, config: &FlinkConfig) -> Option<Ingress> {
+    fn ingress(
+        &mut self,
+        spec: &crate::parse::spec::RawDeploymentSpec,
+        name: &str,
+        namespace: Option<&str>,
+        config: &FlinkConfig,
+    ) -> Option<Ingress> {
         let ingress = spec.ingress.as_ref()?;
         if !config.get_bool("kubernetes.operator.ingress.manage", true) {
             return None;
@@ -832,12 +1123,24 @@ impl Resolver<'_> {
             return None;
         };
         if namespace.is_none() && template.to_lowercase().contains("{{namespace}}") {
-            self.error("ingress-needs-namespace", "spec.ingress.template", format!("the Ingress template `{template}` uses {{{{namespace}}}}, but no namespace is known"))
-                .hint = Some("set metadata.namespace or pass --namespace".into());
+            self.error(
+                "ingress-needs-namespace",
+                "spec.ingress.template",
+                format!("the Ingress template `{template}` uses {{{{namespace}}}}, but no namespace is known"),
+            )
+            .hint = Some("set metadata.namespace or pass --namespace".into());
             return None;
         }
-        let substituted = replace_ignore_case(&replace_ignore_case(template, "{{name}}", name), "{{namespace}}", namespace.unwrap_or_default());
-        let url = if substituted.starts_with("http://") || substituted.starts_with("https://") { substituted.clone() } else { format!("http://{substituted}") };
+        let substituted = replace_ignore_case(
+            &replace_ignore_case(template, "{{name}}", name),
+            "{{namespace}}",
+            namespace.unwrap_or_default(),
+        );
+        let url = if substituted.starts_with("http://") || substituted.starts_with("https://") {
+            substituted.clone()
+        } else {
+            format!("http://{substituted}")
+        };
         let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(&url);
         let (authority, path) = match after_scheme.find('/') {
             Some(index) => (&after_scheme[..index], &after_scheme[index..]),
@@ -846,7 +1149,13 @@ impl Resolver<'_> {
         let host = match authority.rsplit_once(':') {
             Some((host, port)) => {
                 if port.parse::<u16>().is_err() {
-                    self.error("invalid-ingress-template", "spec.ingress.template", format!("Unable to process the Ingress template({template}). Error: invalid port number `{port}`"));
+                    self.error(
+                        "invalid-ingress-template",
+                        "spec.ingress.template",
+                        format!(
+                            "Unable to process the Ingress template({template}). Error: invalid port number `{port}`"
+                        ),
+                    );
                     return None;
                 }
                 host
@@ -864,7 +1173,12 @@ impl Resolver<'_> {
     }
 
     /// What the config file writers cannot represent (FO §5.1; DESIGN deploy-time errors).
-    fn check_config_file(&mut self, config: &FlinkConfig, version: FlinkVersion, span_of: &dyn Fn(&str) -> Option<Span>) {
+    fn check_config_file(
+        &mut self,
+        config: &FlinkConfig,
+        version: FlinkVersion,
+        span_of: &dyn Fn(&str) -> Option<Span>,
+    ) {
         let keys: Vec<&String> = config.iter().map(|(key, _)| key).collect();
         for (key, value) in config.iter() {
             let text = value.to_flat_string();
@@ -873,7 +1187,14 @@ impl Resolver<'_> {
             if !version.uses_config_yaml() {
                 if text.contains('\n') || key.contains('\n') {
                     self.errors += 1;
-                    self.diagnostics.push(Diagnostic::error("unwritable-config-value", path.clone(), format!("`{key}` contains a line break, which a flat flink-conf.yaml cannot hold")).at(at));
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unwritable-config-value",
+                            path.clone(),
+                            format!("`{key}` contains a line break, which a flat flink-conf.yaml cannot hold"),
+                        )
+                        .at(at),
+                    );
                 } else if text.contains('#') || key.contains('#') {
                     self.errors += 1;
                     self.diagnostics.push(
@@ -883,7 +1204,14 @@ impl Resolver<'_> {
                     );
                 } else if !text.is_empty() && !key.is_empty() && (key.contains(": ") || key.ends_with(':')) {
                     self.errors += 1;
-                    self.diagnostics.push(Diagnostic::error("unwritable-config-value", path.clone(), format!("the key `{key}` contains `: `, which a flat flink-conf.yaml cannot hold")).at(at));
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "unwritable-config-value",
+                            path.clone(),
+                            format!("the key `{key}` contains `: `, which a flat flink-conf.yaml cannot hold"),
+                        )
+                        .at(at),
+                    );
                 }
             } else if let Some(longer) = keys
                 .iter()

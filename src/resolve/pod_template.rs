@@ -9,7 +9,7 @@
 //! * The JobManager gets a startup probe on `/config` unless it has one or the
 //!   `kubernetes.operator.jm-deployment.startup.probe.enabled` switch is off (FO §3.4).
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The name that marks the Flink container in a pod template.
 pub const MAIN_CONTAINER: &str = "flink-main-container";
@@ -164,7 +164,10 @@ mod tests {
             json!({"c": [{"name": "a", "p2": "v2"}, {"name": "c", "p2": "v2"}]}),
             ArrayMerge::ByPosition,
         );
-        assert_eq!(result, json!({"c": [{"name": "a", "p1": "v1", "p2": "v2"}, {"name": "c", "p1": "v1", "p2": "v2"}]}));
+        assert_eq!(
+            result,
+            json!({"c": [{"name": "a", "p1": "v1", "p2": "v2"}, {"name": "c", "p1": "v1", "p2": "v2"}]})
+        );
     }
 
     /// Docs example (FO §3.2): merge by name gives the union keyed by name.
@@ -232,7 +235,8 @@ mod tests {
             containers[1]["startupProbe"],
             json!({"periodSeconds": 1, "failureThreshold": 2147483647, "httpGet": {"port": "rest", "path": "/config"}})
         );
-        let mut user = json!({"spec": {"containers": [{"name": MAIN_CONTAINER, "startupProbe": {"periodSeconds": 5}}]}});
+        let mut user =
+            json!({"spec": {"containers": [{"name": MAIN_CONTAINER, "startupProbe": {"periodSeconds": 5}}]}});
         add_startup_probe(&mut user);
         assert_eq!(user["spec"]["containers"][0]["startupProbe"], json!({"periodSeconds": 5}));
     }

@@ -9,7 +9,6 @@
 
 use std::fmt;
 
-
 /// A byte count together with the text Flink would print for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemorySize {
@@ -37,8 +36,7 @@ impl MemorySize {
 /// as `"<n> <unit>"`. Quirk kept on purpose: a multiple of 1 TiB prints as plain bytes,
 /// because Flink looks for the first unit that does *not* divide and finds none.
 pub fn flink_memory_text(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 5] =
-        [(1, "bytes"), (1 << 10, "kb"), (1 << 20, "mb"), (1 << 30, "gb"), (1 << 40, "tb")];
+    const UNITS: [(u64, &str); 5] = [(1, "bytes"), (1 << 10, "kb"), (1 << 20, "mb"), (1 << 30, "gb"), (1 << 40, "tb")];
     let first_not_dividing = UNITS.iter().position(|(multiplier, _)| !bytes.is_multiple_of(*multiplier));
     let (multiplier, unit) = match first_not_dividing {
         Some(0) | None => UNITS[0],
@@ -83,9 +81,11 @@ pub fn parse_flink_memory(text: &str) -> Result<u64, MemoryParseError> {
             )));
         }
     };
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| MemoryParseError(format!("the value '{trimmed}' cannot be represented as 64-bit number of bytes (numeric overflow)")))
+    number.checked_mul(multiplier).ok_or_else(|| {
+        MemoryParseError(format!(
+            "the value '{trimmed}' cannot be represented as 64-bit number of bytes (numeric overflow)"
+        ))
+    })
 }
 
 /// The operator's memory rule: Flink syntax first, then the Kubernetes quantity fallback.
@@ -103,7 +103,8 @@ pub fn parse_resource_memory(text: &str) -> Result<MemorySize, MemoryParseError>
         normalized.pop();
         normalized.push('i');
     }
-    let quantity = Quantity::parse(&normalized).map_err(|error| MemoryParseError(format!("cannot read '{text}' as memory: {error}")))?;
+    let quantity = Quantity::parse(&normalized)
+        .map_err(|error| MemoryParseError(format!("cannot read '{text}' as memory: {error}")))?;
     if quantity.is_negative() {
         return Err(MemoryParseError(format!("memory '{text}' is negative")));
     }
@@ -183,9 +184,7 @@ impl Quantity {
             "P" => (0, 15),
             "E" => (0, 18),
             exponent if exponent.starts_with(['e', 'E']) => {
-                let value: i32 = exponent[1..]
-                    .parse()
-                    .map_err(|_| format!("invalid exponent in quantity '{text}'"))?;
+                let value: i32 = exponent[1..].parse().map_err(|_| format!("invalid exponent in quantity '{text}'"))?;
                 if value.abs() > 40 {
                     return Err(format!("exponent out of range in quantity '{text}'"));
                 }
@@ -236,7 +235,6 @@ impl Quantity {
 pub fn mebibytes_text(mebibytes: u64) -> String {
     format!("{mebibytes}Mi")
 }
-
 
 #[cfg(test)]
 mod tests {
