@@ -608,76 +608,44 @@ impl Resolver<'_> {
         files
     }
 
+    /// The upgrade mode, from `job.upgradeMode` or the FLIP-212 spellings (FO §1.6):
+    /// `restoreMode` (`savepoint` / `last-state` / `none`) and `cancelMode` (`savepoint` / `none`).
     fn upgrade_mode(&mut self, job: &crate::parse::spec::RawJobSpec) -> &'static str {
-        let seed = match (&job.upgrade_mode, &job.restore_mode, &job.cancel_mode) {
-            (Some(_), _, _) => None,
-            (None, Some(restore), _) => {
-                let mode = match restore.as_str() {
-                    "savepoint" => Some("savepoint"),
-                    "last-state" => Some("last-state"),
-                    "none" => Some("stateless"),
-                    _ => None,
-                };
-                self.warning(
-                    "deprecated-field",
-                    "spec.job.restoreMode",
-                    format!(
-                        "job.restoreMode is the FLIP-212 spelling; use job.upgradeMode{}",
-                        mode.map(|mode| format!(": {mode}")).unwrap_or_default()
-                    ),
-                );
-                mode
+        let seed = [("spec.job.restoreMode", &job.restore_mode), ("spec.job.cancelMode", &job.cancel_mode)];
+        let (field, text) = match (&job.upgrade_mode, seed.iter().find(|(_, value)| value.is_some())) {
+            (Some(mode), _) => {
+                for (field, _) in seed.iter().filter(|(_, value)| value.is_some()) {
+                    self.warning("ignored-field", field, "ignored: job.upgradeMode is set and takes precedence");
+                }
+                ("spec.job.upgradeMode", mode.as_str())
             }
-            (None, None, Some(cancel)) => {
-                let mode = match cancel.as_str() {
-                    "savepoint" => Some("savepoint"),
-                    "none" => Some("stateless"),
-                    _ => None,
-                };
-                self.warning(
-                    "deprecated-field",
-                    "spec.job.cancelMode",
-                    format!(
-                        "job.cancelMode is the FLIP-212 spelling; use job.upgradeMode{}",
-                        mode.map(|mode| format!(": {mode}")).unwrap_or_default()
-                    ),
-                );
-                mode
-            }
-            (None, None, None) => Some("stateless"),
+            (None, Some((field, Some(mode)))) => (*field, mode.as_str()),
+            _ => return "stateless",
         };
-        if job.upgrade_mode.is_some() && (job.restore_mode.is_some() || job.cancel_mode.is_some()) {
-            let field = if job.restore_mode.is_some() { "spec.job.restoreMode" } else { "spec.job.cancelMode" };
+        let mode = match (field, text) {
+            ("spec.job.upgradeMode", "stateless") | (_, "none") => Some("stateless"),
+            ("spec.job.cancelMode", "last-state") => None,
+            (_, "savepoint") => Some("savepoint"),
+            (_, "last-state") => Some("last-state"),
+            _ => None,
+        };
+        if field != "spec.job.upgradeMode" {
+            let current = mode.map(|mode| format!(": {mode}")).unwrap_or_default();
+            let name = field.trim_start_matches("spec.");
             self.warning(
-                "ignored-field",
+                "deprecated-field",
                 field,
-                "ignored: job.upgradeMode is set and takes precedence over the FLIP-212 spelling",
+                format!("{name} is the FLIP-212 spelling; use job.upgradeMode{current}"),
             );
         }
-        if let Some(mode) = seed {
-            return mode;
-        }
-        match job.upgrade_mode.as_deref().or(job.restore_mode.as_deref()).or(job.cancel_mode.as_deref()) {
-            Some("stateless") => "stateless",
-            Some("savepoint") => "savepoint",
-            Some("last-state") => "last-state",
-            Some(other) => {
-                let field = if job.upgrade_mode.is_some() {
-                    "spec.job.upgradeMode"
-                } else if job.restore_mode.is_some() {
-                    "spec.job.restoreMode"
-                } else {
-                    "spec.job.cancelMode"
-                };
-                self.error(
-                    "invalid-enum",
-                    field,
-                    format!("upgrade mode must be `stateless`, `savepoint` or `last-state`, not `{other}`"),
-                );
-                "stateless"
-            }
-            None => "stateless",
-        }
+        mode.unwrap_or_else(|| {
+            self.error(
+                "invalid-enum",
+                field,
+                format!("`{text}` is not a valid value here (stateless, savepoint or last-state)"),
+            );
+            "stateless"
+        })
     }
 
     /// Effective parallelism P (FO §2.4).
