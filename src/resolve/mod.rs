@@ -639,11 +639,11 @@ impl Resolver<'_> {
             );
         }
         mode.unwrap_or_else(|| {
-            self.error(
-                "invalid-enum",
-                field,
-                format!("`{text}` is not a valid value here (stateless, savepoint or last-state)"),
-            );
+            let allowed = ["stateless", "savepoint", "last-state"].map(String::from);
+            let name = field.trim_start_matches("spec.");
+            let message = format!("{name} must be stateless, savepoint or last-state, not `{text}`");
+            let error = self.error("invalid-enum", field, message);
+            error.hint = crate::parse::suggest(text, &allowed).map(|mode| format!("did you mean `{mode}`?"));
             "stateless"
         })
     }
