@@ -53,24 +53,18 @@ FLINK_LABEL = {"flink-conf.yaml": "Flink 1.20.5, flink-conf.yaml", "config.yaml"
 #   1.20.5 and 2.3.0 (`jobmanager.memory.process.size: 2 gb`), identical on both.
 # - TM 2 GiB, 2 slots, default fractions → -Xmx697932173 -XX:MaxDirectMemorySize=300647712:
 #   computed once with BashJavaUtils GET_TM_RESOURCE_PARAMS on 1.20.5 and on 2.3.0 (identical).
-PINNED = {
-    "basic-application-flink-1-20.yaml": {
-        "conf_file": "flink-conf.yaml",
-        "jm_process": 2048 * MIB,
-        "tm_process": 2048 * MIB,
-        "jm_jvm": ["-Xmx1530082096", "-Xms1530082096", "-XX:MaxMetaspaceSize=268435456"],
-        "tm_jvm": ["-Xmx697932173", "-Xms697932173", "-XX:MaxDirectMemorySize=300647712",
-                   "-XX:MaxMetaspaceSize=268435456"],
-    },
-    "basic-application.yaml": {
-        "conf_file": "config.yaml",
-        "jm_process": 2048 * MIB,
-        "tm_process": 2048 * MIB,
-        "jm_jvm": ["-Xmx1530082096", "-Xms1530082096", "-XX:MaxMetaspaceSize=268435456"],
-        "tm_jvm": ["-Xmx697932173", "-Xms697932173", "-XX:MaxDirectMemorySize=300647712",
-                   "-XX:MaxMetaspaceSize=268435456"],
-    },
+TWO_GIB_BOTH = {
+    "jm_process": 2048 * MIB,
+    "tm_process": 2048 * MIB,
+    "jm_jvm": ["-Xmx1530082096", "-Xms1530082096", "-XX:MaxMetaspaceSize=268435456"],
+    "tm_jvm": ["-Xmx697932173", "-Xms697932173", "-XX:MaxDirectMemorySize=300647712",
+               "-XX:MaxMetaspaceSize=268435456"],
 }
+PINNED = {
+    "basic-application-flink-1-20.yaml": {"conf_file": "flink-conf.yaml", **TWO_GIB_BOTH},
+    "basic-application.yaml": {"conf_file": "config.yaml", **TWO_GIB_BOTH},
+}
+
 
 # The parts of total process memory in BashJavaUtils' -D output (min == max for the ranges).
 JM_PARTS = [
