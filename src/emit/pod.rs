@@ -17,6 +17,7 @@ use crate::emit::{config_file, metadata, to_value};
 use crate::resolve::java_double;
 use crate::resolve::model::{Component, Deployment};
 use crate::resolve::pod_template::{MAIN_CONTAINER, is_main_container};
+use crate::resolve::quantity::mebibytes_text;
 
 /// The config volume's name.
 pub const CONFIG_VOLUME: &str = "flink-config-volume";
@@ -145,10 +146,10 @@ fn main_container(
     let resources = object_field(&mut container, "resources");
     let requests = object_field(resources, "requests");
     requests.insert("cpu".into(), Value::String(java_double(component.cpu)));
-    requests.insert("memory".into(), Value::String(format!("{}Mi", component.memory_mib)));
+    requests.insert("memory".into(), Value::String(mebibytes_text(component.memory_mib)));
     let limits = object_field(resources, "limits");
     limits.insert("cpu".into(), Value::String(java_double(component.cpu_limit)));
-    limits.insert("memory".into(), Value::String(format!("{}Mi", component.memory_limit_mib)));
+    limits.insert("memory".into(), Value::String(mebibytes_text(component.memory_limit_mib)));
 
     append_items(
         &mut container,

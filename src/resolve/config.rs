@@ -116,11 +116,6 @@ impl FlinkConfig {
         self.entries.get(key).map(ConfigValue::to_flat_string)
     }
 
-    /// The typed value of `key`.
-    pub fn value(&self, key: &str) -> Option<&ConfigValue> {
-        self.entries.get(key)
-    }
-
     /// The value of the first key that is set, in order (a key with its deprecated fallbacks).
     pub fn get_any(&self, keys: &[&str]) -> Option<String> {
         keys.iter().find_map(|key| self.get(key))
