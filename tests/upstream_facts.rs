@@ -668,3 +668,16 @@ fn fact40_ingress_urls() {
         json!({"name": "basic-ingress-rest", "port": {"number": 8081}})
     );
 }
+
+#[test]
+fn resource_claims_reach_the_main_container() {
+    let text = spec(
+        "test-cluster",
+        "v1_20",
+        "  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n  taskManager:\n    resources:\n      requests: {memory: 2Gi, cpu: 1}\n      claims: [{name: gpu}]\n",
+    );
+    let objects = render(&text);
+    let tm = main_container(find(&objects, "Deployment", "test-cluster-taskmanager"));
+    assert_eq!(tm["resources"]["claims"], json!([{"name": "gpu"}]));
+    assert_eq!(tm["resources"]["requests"]["memory"], "2048Mi");
+}

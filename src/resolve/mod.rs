@@ -23,7 +23,7 @@ use crate::parse::spec::{RawResource, RawResourceRequirements};
 use config::{ConfigValue, FlinkConfig, flatten, parse_flat_list, parse_flat_map};
 use defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
 use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, RestService};
-use pod_template::{ArrayMerge, add_startup_probe, inject_resources, merge_templates};
+use pod_template::{ArrayMerge, add_startup_probe, inject_claims, inject_resources, merge_templates};
 use quantity::{Quantity, parse_resource_memory};
 use version::FlinkVersion;
 
@@ -117,6 +117,8 @@ struct ProcessResources {
     memory_limit_factor: Option<f64>,
     extra_requests: Vec<(String, String)>,
     extra_limits: Vec<(String, String)>,
+    /// `resources.claims`, handed to the main container as written.
+    claims: Option<Value>,
 }
 
 impl Resolver<'_> {
@@ -321,8 +323,12 @@ impl Resolver<'_> {
             spec.task_manager.as_ref().and_then(|tm| tm.resource.as_ref()),
             spec.task_manager.as_ref().and_then(|tm| tm.resources.as_ref()),
         );
-        inject_resources(&mut jm_template, &jm_resources.extra_requests, &jm_resources.extra_limits);
-        inject_resources(&mut tm_template, &tm_resources.extra_requests, &tm_resources.extra_limits);
+        for (template, resources) in [(&mut jm_template, &jm_resources), (&mut tm_template, &tm_resources)] {
+            inject_resources(template, &resources.extra_requests, &resources.extra_limits);
+            if let Some(claims) = &resources.claims {
+                inject_claims(template, claims);
+            }
+        }
         if config.get_bool("kubernetes.operator.jm-deployment.startup.probe.enabled", true) {
             add_startup_probe(&mut jm_template);
         }
@@ -701,6 +707,7 @@ impl Resolver<'_> {
             memory_limit_factor: None,
             extra_requests: Vec::new(),
             extra_limits: Vec::new(),
+            claims: resources.and_then(|r| r.claims.clone()),
         };
         let requests = resources.and_then(|r| r.requests.clone()).unwrap_or_default();
         let limits = resources.and_then(|r| r.limits.clone()).unwrap_or_default();

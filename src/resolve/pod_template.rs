@@ -136,6 +136,16 @@ pub fn inject_resources(template: &mut Value, requests: &[(String, String)], lim
     }
 }
 
+/// Put `resources.claims` (dynamic resource allocation) on the main container as written.
+pub fn inject_claims(template: &mut Value, claims: &Value) {
+    let container = main_container_mut(template);
+    let resources = container.entry("resources").or_insert_with(|| json!({}));
+    if !resources.is_object() {
+        *resources = json!({});
+    }
+    resources.as_object_mut().expect("object").insert("claims".into(), claims.clone());
+}
+
 /// Add the JobManager startup probe (FO §3.4) unless the main container already has one.
 pub fn add_startup_probe(template: &mut Value) {
     let container = main_container_mut(template);
