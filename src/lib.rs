@@ -24,6 +24,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod parse;
 pub mod resolve;
+pub mod validate;
 
 use std::collections::BTreeSet;
 

@@ -553,6 +553,20 @@ impl Resolver<'_> {
         };
         let ingress = self.ingress(spec, &name, namespace.as_deref(), &config);
 
+        let context = crate::validate::DeploymentContext {
+            name: &name,
+            namespace: namespace.as_deref(),
+            spec,
+            flink_version,
+            config: &config,
+            user_keys: &user_keys,
+            document: self.document,
+        };
+        for diagnostic in crate::validate::check_deployment(&context) {
+            self.errors += usize::from(diagnostic.is_error());
+            self.diagnostics.push(diagnostic);
+        }
+
         // Strip what never reaches the cluster (FO §2.0, §5.1).
         config.remove_where(|key| {
             key.starts_with("kubernetes.operator.")
