@@ -61,6 +61,21 @@ pub struct Compiled {
     pub objects: Vec<Value>,
     /// Errors and warnings, in input order.
     pub diagnostics: Diagnostics,
+    /// Flink's memory breakdown of each rendered cluster, in input order.
+    pub memory: Vec<ClusterMemory>,
+}
+
+/// The memory Flink gives the processes of one cluster (what the preview page draws).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClusterMemory {
+    /// The FlinkDeployment's name.
+    pub name: String,
+    /// Its namespace, when known.
+    pub namespace: Option<String>,
+    /// The JobManager breakdown.
+    pub jobmanager: resolve::model::ProcessMemory,
+    /// The TaskManager breakdown.
+    pub taskmanager: resolve::model::ProcessMemory,
 }
 
 /// Compile every input. Inputs are processed in the given order; objects keep that order.
@@ -80,7 +95,15 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
         for resource in parse::parse(input.text, &mut diagnostics) {
             match resource {
                 Resource::Deployment(parsed) => match resolve_deployment(&parsed, resolve_options, &mut diagnostics) {
-                    Some(Resolved::Cluster(deployment)) => compiled.objects.extend(emit::emit(&deployment)),
+                    Some(Resolved::Cluster(deployment)) => {
+                        compiled.memory.push(ClusterMemory {
+                            name: deployment.name.clone(),
+                            namespace: deployment.namespace.clone(),
+                            jobmanager: deployment.jobmanager.memory,
+                            taskmanager: deployment.taskmanager.memory,
+                        });
+                        compiled.objects.extend(emit::emit(&deployment));
+                    }
                     Some(Resolved::Nothing) | None => {}
                 },
                 Resource::SessionJob(parsed) => {
@@ -110,6 +133,7 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
     check_duplicates(&mut compiled);
     if compiled.diagnostics.has_errors() {
         compiled.objects.clear();
+        compiled.memory.clear();
     }
     compiled
 }

@@ -2,6 +2,7 @@
 //! (0 success, 1 invalid input, 2 usage or IO error). Everything else is the library's.
 
 mod inputs;
+mod memory;
 mod output_dir;
 mod report;
 
@@ -29,6 +30,8 @@ enum Command {
     Render(RenderArgs),
     /// Check FlinkDeployments and print every problem found.
     Validate(ValidateArgs),
+    /// Print the memory Flink gives each JobManager and TaskManager, and their JVM arguments (JSON).
+    Memory(memory::MemoryArgs),
 }
 
 #[derive(clap::Args)]
@@ -87,6 +90,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Render(args) => render(args),
         Command::Validate(args) => validate(args),
+        Command::Memory(args) => memory::run(args),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod defaults;
 pub mod job_id;
+pub mod memory_model;
 pub mod model;
 pub mod pod_template;
 pub mod quantity;
@@ -22,7 +23,7 @@ use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::{RawResource, RawResourceRequirements};
 use config::{ConfigValue, FlinkConfig, flatten, parse_flat_list, parse_flat_map};
 use defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
-use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, RestService};
+use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, ProcessMemory, RestService};
 use pod_template::{ArrayMerge, add_startup_probe, inject_claims, inject_resources, merge_templates};
 use quantity::{Quantity, parse_resource_memory};
 use version::FlinkVersion;
@@ -69,12 +70,15 @@ pub fn resolve_deployment(
     options: ResolveOptions<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Resolved> {
-    Resolver { parsed, document: &parsed.document, diagnostics, errors: 0 }.resolve(options)
+    let user_keys = parsed.document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
+    Resolver { parsed, document: &parsed.document, user_keys, diagnostics, errors: 0 }.resolve(options)
 }
 
 struct Resolver<'a> {
     parsed: &'a ParsedDeployment,
     document: &'a Node,
+    /// The user's `flinkConfiguration`, flattened, with positions.
+    user_keys: Vec<config::UserKey>,
     diagnostics: &'a mut Diagnostics,
     errors: usize,
 }
@@ -111,6 +115,8 @@ impl Process {
 struct ProcessResources {
     /// Whether the spec gave a memory value at all (parse errors are reported once).
     memory_given: bool,
+    /// Where the spec gave it.
+    memory_path: Option<String>,
     memory: Option<quantity::MemorySize>,
     cpu: Option<f64>,
     cpu_limit_factor: Option<f64>,
@@ -122,6 +128,21 @@ struct ProcessResources {
 }
 
 impl Resolver<'_> {
+    /// Whether the user wrote configuration `key`.
+    fn user_config_key(&self, key: &str) -> bool {
+        self.user_keys.iter().any(|user| user.key == key)
+    }
+
+    /// Where the user wrote configuration `key`, else where `flinkConfiguration` is.
+    fn user_config_span(&self, key: &str) -> Span {
+        self.user_keys
+            .iter()
+            .rev()
+            .find(|user| user.key == key)
+            .map(|user| user.span)
+            .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+    }
+
     fn span(&self, path: &str) -> Span {
         self.document.span_of(&path_steps(path))
     }
@@ -715,6 +736,7 @@ impl Resolver<'_> {
         let title = process.title();
         let mut result = ProcessResources {
             memory_given: false,
+            memory_path: None,
             memory: None,
             cpu: None,
             cpu_limit_factor: None,
@@ -799,6 +821,8 @@ impl Resolver<'_> {
                 );
             }
             result.memory_given = requests.contains_key("memory") || limits.contains_key("memory");
+            let section = if requests.contains_key("memory") { "requests" } else { "limits" };
+            result.memory_path = Some(format!("{base}.resources.{section}.memory")).filter(|_| result.memory_given);
             result.memory = memory_request.or(memory_limit);
             let cpu_request = requests.get("cpu").and_then(|q| Quantity::parse(&q.0).ok()).map(|q| q.to_f64());
             let cpu_limit = limits.get("cpu").and_then(|q| Quantity::parse(&q.0).ok()).map(|q| q.to_f64());
@@ -846,6 +870,7 @@ impl Resolver<'_> {
         } else if let Some(resource) = resource {
             if let Some(memory) = resource.memory.as_deref().filter(|memory| !memory.trim().is_empty()) {
                 result.memory_given = true;
+                result.memory_path = Some(format!("{base}.resource.memory"));
                 match parse_resource_memory(memory) {
                     Ok(size) => result.memory = Some(size),
                     Err(error) => {
@@ -1026,30 +1051,8 @@ impl Resolver<'_> {
                 key.strip_prefix(env_prefix).map(|env_name| (env_name.to_string(), config.get(key).unwrap_or_default()))
             })
             .collect();
-        let memory_mib = match resources.memory {
-            Some(memory) => memory.mebibytes(),
-            None => match config.get(&format!("{name}.memory.process.size")).map(|text| parse_resource_memory(&text)) {
-                Some(Ok(memory)) => memory.mebibytes(),
-                Some(Err(error)) => {
-                    self.error(
-                        "invalid-memory",
-                        &format!("spec.flinkConfiguration.{name}.memory.process.size"),
-                        format!("{} process memory parse error: {error}", process.title()),
-                    );
-                    0
-                }
-                None if resources.memory_given => 0,
-                None => {
-                    self.error("missing-memory", &format!("{}.resource.memory", process.spec_field()), format!(
-                        "{title} resource memory must be defined using `{base}.resource.memory` or `{base}.resources.requests.memory`",
-                        title = process.title(),
-                        base = process.spec_field()
-                    ))
-                    .hint = Some(format!("or set flinkConfiguration `{name}.memory.process.size`"));
-                    0
-                }
-            },
-        };
+        let memory = self.memory_model(config, process, resources);
+        let memory_mib = memory.total_process() / (1 << 20);
         let cpu = match (
             resources.cpu,
             config.get(&format!("kubernetes.{name}.cpu.amount")).and_then(|text| text.trim().parse::<f64>().ok()),
@@ -1078,6 +1081,7 @@ impl Resolver<'_> {
         Component {
             pod_template,
             replicas: replicas.clamp(0, i32::MAX as i64) as i32,
+            memory,
             memory_mib,
             memory_limit_mib,
             cpu,
@@ -1091,6 +1095,50 @@ impl Resolver<'_> {
             tolerations,
             env,
         }
+    }
+
+    /// Flink's memory model for one process (issue: sizes Flink rejects at start-up are
+    /// compile-time errors). Without any memory setting, the operator's rule 18/24 message.
+    fn memory_model(&mut self, config: &FlinkConfig, process: Process, resources: &ProcessResources) -> ProcessMemory {
+        let result = match process {
+            Process::JobManager => memory_model::jobmanager(config).map(ProcessMemory::JobManager),
+            Process::TaskManager => memory_model::taskmanager(config).map(ProcessMemory::TaskManager),
+        };
+        let error = match result {
+            Ok(memory) => return memory,
+            Err(_) if resources.memory_given && resources.memory.is_none() => return unresolved_memory(process),
+            Err(error) => error,
+        };
+        let (title, base, name) = (process.title(), process.spec_field(), process.config_name());
+        if !resources.memory_given && error.message.contains("need to be configured explicitly") {
+            self.error(
+                "missing-memory",
+                &format!("{base}.resource.memory"),
+                format!("{title} resource memory must be defined using `{base}.resource.memory` or `{base}.resources.requests.memory`"),
+            )
+            .hint = Some(format!("or set flinkConfiguration `{name}.memory.process.size`"));
+            return unresolved_memory(process);
+        }
+        let user_key = error.key.clone().or_else(|| {
+            let prefix = format!("{name}.memory.");
+            config.iter().map(|(key, _)| key).find(|key| key.starts_with(&prefix) && self.user_config_key(key)).cloned()
+        });
+        let path = match (&resources.memory_path, &user_key) {
+            (Some(path), None) => path.clone(),
+            (_, Some(key)) => format!("spec.flinkConfiguration.{key}"),
+            (None, None) => base.to_string(),
+        };
+        let span = match &user_key {
+            Some(key) if resources.memory_path.is_none() || error.key.is_some() => self.user_config_span(key),
+            _ => self.span(&path),
+        };
+        self.errors += 1;
+        self.diagnostics.push(
+            Diagnostic::error("flink-memory", path, format!("Flink would not start the {title}: {}", error.message))
+                .at(span)
+                .with_hint(format!("give the {title} more memory, or lower the fixed parts (framework, network, managed, metaspace)")),
+        );
+        unresolved_memory(process)
     }
 
     /// The Ingress (FO §4.6): `{{name}}`/`{{namespace}}` substituted case-insensitively,
@@ -1215,6 +1263,30 @@ impl Resolver<'_> {
                 );
             }
         }
+    }
+}
+
+/// A zero breakdown standing in after a memory error was reported; a cluster with errors
+/// is never emitted.
+fn unresolved_memory(process: Process) -> ProcessMemory {
+    match process {
+        Process::JobManager => ProcessMemory::JobManager(memory_model::JobManagerMemory {
+            jvm_heap: 0,
+            off_heap: 0,
+            jvm_metaspace: 0,
+            jvm_overhead: 0,
+            direct_memory_limit: false,
+        }),
+        Process::TaskManager => ProcessMemory::TaskManager(memory_model::TaskManagerMemory {
+            framework_heap: 0,
+            task_heap: 0,
+            framework_off_heap: 0,
+            task_off_heap: 0,
+            network: 0,
+            managed: 0,
+            jvm_metaspace: 0,
+            jvm_overhead: 0,
+        }),
     }
 }
 

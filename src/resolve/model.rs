@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::resolve::config::FlinkConfig;
+use crate::resolve::memory_model::{JobManagerMemory, TaskManagerMemory};
 use crate::resolve::version::FlinkVersion;
 
 /// A FlinkDeployment ready to emit, in standalone mode.
@@ -87,6 +88,8 @@ pub struct Component {
     pub pod_template: Value,
     /// Deployment replicas.
     pub replicas: i32,
+    /// Flink's memory breakdown of the process (the container gets its total).
+    pub memory: ProcessMemory,
     /// Container memory request in MiB.
     pub memory_mib: u64,
     /// Container memory limit in MiB.
@@ -148,4 +151,32 @@ pub struct Ingress {
     pub labels: BTreeMap<String, String>,
     /// `tls`, as written.
     pub tls: Vec<Value>,
+}
+
+/// The memory breakdown of one Flink process, as Flink computes it at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "process")]
+pub enum ProcessMemory {
+    /// A JobManager.
+    JobManager(JobManagerMemory),
+    /// A TaskManager.
+    TaskManager(TaskManagerMemory),
+}
+
+impl ProcessMemory {
+    /// Total process memory, in bytes.
+    pub fn total_process(&self) -> u64 {
+        match self {
+            ProcessMemory::JobManager(memory) => memory.total_process(),
+            ProcessMemory::TaskManager(memory) => memory.total_process(),
+        }
+    }
+
+    /// The JVM arguments Flink's start-up script passes.
+    pub fn jvm_args(&self) -> String {
+        match self {
+            ProcessMemory::JobManager(memory) => memory.jvm_args(),
+            ProcessMemory::TaskManager(memory) => memory.jvm_args(),
+        }
+    }
 }
