@@ -1136,7 +1136,11 @@ impl Resolver<'_> {
         self.diagnostics.push(
             Diagnostic::error("flink-memory", path, format!("Flink would not start the {title}: {}", error.message))
                 .at(span)
-                .with_hint(format!("give the {title} more memory, or lower the fixed parts (framework, network, managed, metaspace)")),
+                .with_hint(if error.message.contains("consistent") {
+                    "set only one of the overlapping memory options, or make them add up".to_string()
+                } else {
+                    format!("give the {title} more memory, or lower its fixed parts (framework, network, managed, metaspace)")
+                }),
         );
         unresolved_memory(process)
     }
