@@ -8,7 +8,7 @@
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
-#   3. java check
+#   3. java check; kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
 #   4. cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
 #
@@ -100,13 +100,107 @@ section "java"
 command -v java >/dev/null 2>&1 || die "java not found on PATH (Flink's BashJavaUtils needs Java 11+)"
 java -version 2>&1 | sed 's/^/  /'
 
+# Kustomize with --enable-exec: no PyPI/npm package ships it and `kubectl kustomize` has no
+# --enable-exec, so take Debian's package (sid; reference ecosystem.md §2.2) and unpack it with
+# dpkg -x into the tools dir. apt runs on private state dirs (nothing on the machine changes).
+# The mirror is read from this machine's own apt configuration: no host name is in the repo.
+KUSTOMIZE_SUITE=sid
+KUSTOMIZE_VERSION=5.8.1+ds-1     # if sid has moved on, its current version is taken (and printed)
+
+# debian_mirror — print the Debian archive URI of this machine's apt sources: one-line entries
+# in /etc/apt/sources.list and sources.list.d/*.list, deb822 stanzas in sources.list.d/*.sources.
+debian_mirror() {
+  "$PYTHON" - <<'PY'
+import glob, re, sys
+
+def one_line_entries():
+    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
+        try:
+            lines = open(path, encoding="utf-8").read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            m = re.match(r"\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)", line.split("#", 1)[0])
+            if m:
+                yield m.group(1), [m.group(2)]
+
+def deb822_entries():
+    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        try:
+            text = open(path, encoding="utf-8").read()
+        except OSError:
+            continue
+        for stanza in re.split(r"\n[ \t]*\n", text):
+            fields = {}
+            for line in stanza.splitlines():
+                m = re.match(r"([A-Za-z][A-Za-z0-9-]*):\s*(.*)", line)
+                if m:
+                    fields[m.group(1).lower()] = m.group(2).split()
+            if "deb" in fields.get("types", []) and fields.get("enabled", ["yes"])[0].lower() != "no":
+                for uri in fields.get("uris", []):
+                    yield uri, fields.get("suites", [])
+
+DEBIAN_SUITE = re.compile(r"(buster|bullseye|bookworm|trixie|forky|duke|sid|oldstable|stable|testing|unstable)(-updates)?")
+for uri, suites in list(one_line_entries()) + list(deb822_entries()):
+    if "security" not in uri and any(DEBIAN_SUITE.fullmatch(suite) for suite in suites):
+        print(uri.rstrip("/"))
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# ensure_kustomize — $TOOLS/kustomize/bin/kustomize, unless its marker records the same pin.
+ensure_kustomize() {
+  local dir=$TOOLS/kustomize
+  local marker=$dir/.flink-render-installed
+  local want="debian $KUSTOMIZE_SUITE kustomize=$KUSTOMIZE_VERSION"
+  if [[ -f $marker && "$(cat "$marker")" == "$want" && -x $dir/bin/kustomize ]]; then
+    echo "up to date: $dir ($(cat "$dir/version"))"
+    return 0
+  fi
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg mirror
+  [[ -f $keyring ]] || die "$keyring missing: cannot verify Debian's kustomize package"
+  mirror=$(debian_mirror) || die "no Debian archive in this machine's apt sources: cannot fetch kustomize"
+  echo "installing Debian $KUSTOMIZE_SUITE kustomize into $dir (mirror from the machine's apt sources)"
+  rm -rf "$dir"
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/deb" "$dir/bin"
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$mirror" "$KUSTOMIZE_SUITE" >"$dir/apt/sources.list"
+  local apt=(-q -o "Dir::Etc::SourceList=$dir/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+             -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache"
+             -o Dir::State::status=/var/lib/dpkg/status -o "APT::Sandbox::User=$(id -un)")
+  local t0=$SECONDS
+  apt-get "${apt[@]}" update >/dev/null
+  if ! (cd "$dir/deb" && apt-get "${apt[@]}" download "kustomize=$KUSTOMIZE_VERSION" >/dev/null 2>&1); then
+    echo "  kustomize $KUSTOMIZE_VERSION is gone from $KUSTOMIZE_SUITE; taking its current version"
+    (cd "$dir/deb" && apt-get "${apt[@]}" download kustomize >/dev/null)
+  fi
+  local deb
+  deb=$(compgen -G "$dir/deb/kustomize_*.deb") || die "apt-get download kustomize produced no .deb"
+  dpkg-deb -f "$deb" Version >"$dir/version"
+  dpkg -x "$deb" "$dir/root"
+  ln -sf "$dir/root/usr/bin/kustomize" "$dir/bin/kustomize"
+  rm -rf "$dir/apt" "$dir/deb"
+  "$dir/bin/kustomize" build --help | grep -q -- --enable-exec || die "this kustomize has no --enable-exec"
+  echo "  kustomize $(cat "$dir/version") in $((SECONDS - t0)) s"
+  printf '%s' "$want" >"$marker"      # written last: a half-finished install is redone next time
+}
+
+section "kustomize (Debian $KUSTOMIZE_SUITE, --enable-exec)"
+ensure_kustomize
+
+# kpt (the second KRM exec runner) comes with this machine kind's image (Google's
+# google-cloud-cli-kpt); no registry reachable here ships it, so a missing kpt is an error.
+section "kpt"
+command -v kpt >/dev/null 2>&1 || die "kpt not found on PATH (the machine image's google-cloud-cli-kpt provides /usr/bin/kpt)"
+echo "kpt $(kpt version)"
+
 export FLINK_HOME_1 FLINK_HOME_2
-export PATH="$TOOLS/venv/bin:$PATH"
+export PATH="$TOOLS/venv/bin:$TOOLS/kustomize/bin:$PATH"
 cat >"$TOOLS/env.sh" <<ENV
 # source this to run pytest tests/external by hand (written by scripts/test.sh)
 export FLINK_HOME_1='$FLINK_HOME_1'
 export FLINK_HOME_2='$FLINK_HOME_2'
-export PATH='$TOOLS/venv/bin':"\$PATH"
+export PATH='$TOOLS/venv/bin':'$TOOLS/kustomize/bin':"\$PATH"
 export FLINK_RENDER_BIN='${CARGO_TARGET_DIR:-$REPO/target}/release/flink-render'
 ENV
 

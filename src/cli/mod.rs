@@ -1,7 +1,9 @@
 //! The command-line shell: argument parsing, reading inputs, printing, exit codes
 //! (0 success, 1 invalid input, 2 usage or IO error). Everything else is the library's.
 
+mod argocd;
 mod inputs;
+mod krm;
 mod memory;
 mod output_dir;
 mod report;
@@ -32,6 +34,10 @@ enum Command {
     Validate(ValidateArgs),
     /// Print the memory Flink gives each JobManager and TaskManager, and their JVM arguments (JSON).
     Memory(memory::MemoryArgs),
+    /// Argo CD config management plugin: render the working directory (settings: ARGOCD_ENV_*, PARAM_*).
+    Argocd(argocd::ArgocdArgs),
+    /// kustomize / kpt KRM function: read a ResourceList on stdin, write the rendered one on stdout.
+    Krm,
 }
 
 #[derive(clap::Args)]
@@ -86,11 +92,16 @@ const USAGE_OR_IO: u8 = 2;
 
 /// Run the command line; returns the process exit code.
 pub fn run() -> ExitCode {
+    if krm::invoked_as_function() {
+        return krm::run();
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Render(args) => render(args),
         Command::Validate(args) => validate(args),
         Command::Memory(args) => memory::run(args),
+        Command::Argocd(args) => argocd::run(args),
+        Command::Krm => krm::run(),
     }
 }
 
