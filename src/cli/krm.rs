@@ -134,7 +134,7 @@ fn process(text: &str) -> Outcome {
     let list = match read_resource_list(text) {
         Ok(list) => list,
         Err(diagnostic) => {
-            outcome.diagnostics.push(diagnostic);
+            outcome.diagnostics.push(*diagnostic);
             return outcome;
         }
     };
@@ -196,18 +196,20 @@ struct ResourceList {
     function_config: Option<Node>,
 }
 
-fn read_resource_list(text: &str) -> Result<ResourceList, Diagnostic> {
+fn read_resource_list(text: &str) -> Result<ResourceList, Box<Diagnostic>> {
     let invalid = |message: String| Diagnostic::error("invalid-resource-list", "", message).with_source(STDIN);
-    let documents = parse_stream(text).map_err(|error| invalid(error.message).at(error.span))?;
+    let documents = parse_stream(text).map_err(|error| Box::new(invalid(error.message).at(error.span)))?;
     let [document] = documents.as_slice() else {
-        return Err(invalid(format!(
+        return Err(Box::new(invalid(format!(
             "expected one ResourceList document on stdin, found {} documents",
             documents.len()
-        )));
+        ))));
     };
     if document.entries().is_none() || document.get("kind").and_then(Node::as_str) != Some("ResourceList") {
-        return Err(invalid("stdin is not a ResourceList (kind: ResourceList)".into()).at(document.span).with_hint(
-            "run flink-render krm as a kustomize or kpt function; to render files, use `flink-render render`",
+        return Err(Box::new(
+            invalid("stdin is not a ResourceList (kind: ResourceList)".into()).at(document.span).with_hint(
+                "run flink-render krm as a kustomize or kpt function; to render files, use `flink-render render`",
+            ),
         ));
     }
     let items = match document.get("items") {
@@ -216,17 +218,19 @@ fn read_resource_list(text: &str) -> Result<ResourceList, Diagnostic> {
             NodeValue::Null => Vec::new(),
             NodeValue::Sequence(items) => {
                 if let Some(bad) = items.iter().find(|item| item.entries().is_none()) {
-                    return Err(invalid("every item of a ResourceList must be an object".into()).at(bad.span));
+                    return Err(Box::new(
+                        invalid("every item of a ResourceList must be an object".into()).at(bad.span),
+                    ));
                 }
                 items.clone()
             }
-            _ => return Err(invalid("`items` of a ResourceList must be a list".into()).at(node.span)),
+            _ => return Err(Box::new(invalid("`items` of a ResourceList must be a list".into()).at(node.span))),
         },
     };
     let function_config = match document.get("functionConfig") {
         Some(node) if node.entries().is_some() => Some(node.clone()),
         Some(node) if node.value == NodeValue::Null => None,
-        Some(node) => return Err(invalid("`functionConfig` must be an object".into()).at(node.span)),
+        Some(node) => return Err(Box::new(invalid("`functionConfig` must be an object".into()).at(node.span))),
         None => None,
     };
     Ok(ResourceList { items, function_config })
