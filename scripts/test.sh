@@ -4,7 +4,7 @@
 #   scripts/test.sh [PYTEST ARGS...]
 #
 # Idempotent; does all of its own set-up:
-#   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest
+#   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest / check-jsonschema
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
@@ -25,7 +25,7 @@ TOOLS=${FLINK_RENDER_TOOLS:-$HOME/.cache/flink-render-tools}
 PYTHON=${PYTHON:-python3}
 
 # Pins. Changing any of these invalidates the matching marker and triggers a reinstall.
-TOOL_PINS=(kubernetes-validate==1.37.0 pyyaml==6.0.3 yamllint==1.38.0 pytest==9.2.0)
+TOOL_PINS=(kubernetes-validate==1.37.0 pyyaml==6.0.3 yamllint==1.38.0 pytest==9.2.0 check-jsonschema==0.39.0)
 FLINK2_PINS=(apache-flink==2.3.0 apache-flink-libraries==2.3.0)
 FLINK1_PINS=(apache-flink==1.20.5 apache-flink-libraries==1.20.5)
 

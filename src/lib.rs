@@ -21,9 +21,11 @@
 //!    [`emit::ORDER`], serialized byte-for-byte deterministically ([`to_yaml`], [`to_json`]).
 
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod parse;
 pub mod resolve;
+pub mod schema;
 pub mod validate;
 
 use std::collections::BTreeSet;

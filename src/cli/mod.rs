@@ -2,11 +2,13 @@
 //! (0 success, 1 invalid input, 2 usage or IO error). Everything else is the library's.
 
 mod argocd;
+mod diff;
 mod inputs;
 mod krm;
 mod memory;
 mod output_dir;
 mod report;
+mod schema;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,6 +36,10 @@ enum Command {
     Validate(ValidateArgs),
     /// Print the memory Flink gives each JobManager and TaskManager, and their JVM arguments (JSON).
     Memory(memory::MemoryArgs),
+    /// Render and compare with committed output (a --output-dir directory or a YAML stream).
+    Diff(diff::DiffArgs),
+    /// Print the JSON Schema of the accepted input, or its CustomResourceDefinition.
+    Schema(schema::SchemaArgs),
     /// Argo CD config management plugin: render the working directory (settings: ARGOCD_ENV_*, PARAM_*).
     Argocd(argocd::ArgocdArgs),
     /// kustomize / kpt KRM function: read a ResourceList on stdin, write the rendered one on stdout.
@@ -100,6 +106,8 @@ pub fn run() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Validate(args) => validate(args),
         Command::Memory(args) => memory::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Argocd(args) => argocd::run(args),
         Command::Krm => krm::run(),
     }

@@ -2,224 +2,248 @@
 //! FO §1), every field optional, nothing defaulted. Pod templates and `flinkConfiguration`
 //! stay untyped JSON so no field is ever dropped (k8s-openapi would silently drop unknown
 //! ones). The seed design's spellings (FO §1.6) are accepted here and mapped in `resolve`.
+//!
+//! The same types describe the accepted input as a JSON Schema ([`crate::schema`]): doc
+//! comments become descriptions, and the `schemars` attributes state what serde cannot say
+//! (allowed values, free-form objects, required `apiVersion`/`kind`).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 /// `metadata` of a resource. Server-populated fields (uid, resourceVersion, …) are accepted
 /// and ignored, as `kubectl get -o yaml` output carries them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RawMetadata {
-    /// `metadata.name`: the Flink cluster id.
+    /// The resource name; for a FlinkDeployment also the cluster id and the rendered objects' name.
     pub name: Option<String>,
-    /// `metadata.namespace`.
+    /// The namespace; when unset, `--namespace` applies.
     pub namespace: Option<String>,
-    /// `metadata.labels`.
+    /// Labels of the resource.
     pub labels: Option<BTreeMap<String, String>>,
-    /// `metadata.annotations`.
+    /// Annotations of the resource.
     pub annotations: Option<BTreeMap<String, String>>,
-    /// `metadata.generation`, when the spec was exported from a cluster.
+    /// Set by the API server; when present it is written to the rendered objects.
     pub generation: Option<i64>,
 }
 
 /// A `FlinkDeployment` as written by the user.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawFlinkDeployment {
-    /// `apiVersion`.
+    /// Always `flink.apache.org/v1beta1`.
+    #[schemars(required, extend("enum" = ["flink.apache.org/v1beta1"]))]
     pub api_version: Option<String>,
-    /// `kind`.
+    /// Always `FlinkDeployment`.
+    #[schemars(required, extend("enum" = ["FlinkDeployment"]))]
     pub kind: Option<String>,
-    /// `metadata`.
+    /// Standard object metadata; `name` is the Flink cluster id.
     #[serde(default)]
     pub metadata: RawMetadata,
-    /// `spec`.
+    /// The Flink cluster and, for an application cluster, its job.
     pub spec: Option<RawDeploymentSpec>,
-    /// `status`: ignored (it is the operator's, not the user's).
+    /// Written by the operator; ignored.
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub status: Option<serde_json::Value>,
 }
 
 /// `FlinkDeployment.spec` (FO §1.2).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawDeploymentSpec {
-    /// `job`: present for application clusters, absent for session clusters.
+    /// The job of an application cluster; leave it out for a session cluster.
     pub job: Option<RawJobSpec>,
-    /// `restartNonce`.
+    /// Change it to restart the cluster without any other change.
     pub restart_nonce: Option<i64>,
-    /// `flinkConfiguration`: flat or nested; flattened from the document tree in `resolve`.
+    /// Flink configuration, flat (`a.b.c: v`) or nested (`a: {b: {c: v}}`).
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub flink_configuration: Option<serde_json::Value>,
-    /// `image`.
+    /// The Flink image; defaults to `flink:<major>.<minor>` of `flinkVersion`.
     pub image: Option<String>,
-    /// `imagePullPolicy`.
+    /// The image pull policy of the Flink containers.
+    #[schemars(extend("enum" = ["Always", "IfNotPresent", "Never", null]))]
     pub image_pull_policy: Option<String>,
-    /// `serviceAccount`.
+    /// The service account of the JobManager and TaskManager pods.
     pub service_account: Option<String>,
-    /// `flinkVersion`, e.g. `v1_20`.
+    /// The Flink version of the image.
+    #[schemars(extend("enum" = ["v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2", "v2_3", "v2_4", null]))]
     pub flink_version: Option<String>,
-    /// `ingress`.
+    /// An Ingress for the REST endpoint.
     pub ingress: Option<RawIngressSpec>,
-    /// `podTemplate`: the common pod template.
+    /// A pod template for JobManager and TaskManager pods (a Kubernetes `PodTemplateSpec`).
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
-    /// `jobManager`.
+    /// JobManager resources, replicas and pod template.
     pub job_manager: Option<RawJobManagerSpec>,
-    /// `taskManager`.
+    /// TaskManager resources, replicas and pod template.
     pub task_manager: Option<RawTaskManagerSpec>,
-    /// `logConfiguration`: file name → content.
+    /// Log configuration files by name (`log4j-console.properties`, `logback-console.xml`).
     pub log_configuration: Option<BTreeMap<String, String>>,
-    /// `mode`: `native` or `standalone`.
+    /// The deployment mode; flink-render always renders `standalone`.
+    #[schemars(extend("enum" = ["native", "standalone", null]))]
     pub mode: Option<String>,
-    /// Seed spelling of `logConfiguration` (FLIP-212).
+    /// Deprecated FLIP-212 spelling of `logConfiguration`.
     pub logging: Option<BTreeMap<String, String>>,
 }
 
 /// `JobSpec` (FO §1.3), shared with `FlinkSessionJob`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawJobSpec {
-    /// `jarURI`.
+    /// The job jar, with a scheme (`local:///opt/flink/usrlib/job.jar`, `https://…`).
     #[serde(rename = "jarURI")]
     pub jar_uri: Option<String>,
-    /// `parallelism`.
+    /// The job parallelism.
     pub parallelism: Option<i64>,
-    /// `entryClass`.
+    /// The job's main class.
     pub entry_class: Option<String>,
-    /// `args`.
+    /// Arguments of the job's main method.
     pub args: Option<Vec<String>>,
-    /// `state`: `running` or `suspended`.
+    /// The desired job state.
+    #[schemars(extend("enum" = ["running", "suspended", null]))]
     pub state: Option<String>,
-    /// `savepointTriggerNonce`.
+    /// Change it to take a savepoint.
     pub savepoint_trigger_nonce: Option<i64>,
-    /// `initialSavepointPath`.
+    /// The savepoint to start the job from the first time.
     pub initial_savepoint_path: Option<String>,
-    /// `checkpointTriggerNonce`.
+    /// Change it to take a checkpoint.
     pub checkpoint_trigger_nonce: Option<i64>,
-    /// `upgradeMode`: `stateless`, `savepoint` or `last-state`.
+    /// How the job is upgraded when the spec changes.
+    #[schemars(extend("enum" = ["stateless", "savepoint", "last-state", null]))]
     pub upgrade_mode: Option<String>,
-    /// `allowNonRestoredState`.
+    /// Allow restoring from a savepoint that holds state no operator of the job reads.
     pub allow_non_restored_state: Option<bool>,
-    /// `savepointRedeployNonce`.
+    /// Change it, together with `initialSavepointPath`, to redeploy from that savepoint.
     pub savepoint_redeploy_nonce: Option<i64>,
-    /// `autoscalerResetNonce`.
+    /// Change it to reset the autoscaler.
     pub autoscaler_reset_nonce: Option<i64>,
-    /// Seed spelling: `savepoint` or `none` (FO §1.6).
+    /// Deprecated FLIP-212 spelling of `upgradeMode` (`none` means `stateless`).
+    #[schemars(extend("enum" = ["savepoint", "none", null]))]
     pub cancel_mode: Option<String>,
-    /// Seed spelling: `savepoint`, `last-state` or `none` (FO §1.6).
+    /// Deprecated FLIP-212 spelling of `upgradeMode` (`none` means `stateless`).
+    #[schemars(extend("enum" = ["savepoint", "last-state", "none", null]))]
     pub restore_mode: Option<String>,
 }
 
 /// The deprecated `resource` block (FO §1.4).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawResource {
-    /// `cpu` as a number of cores.
+    /// CPU cores.
     pub cpu: Option<f64>,
-    /// `memory`, a Flink memory string or a Kubernetes quantity.
+    /// Memory: a Flink memory size (`2g`, `2048m`) or a Kubernetes quantity (`2Gi`).
     pub memory: Option<String>,
-    /// `ephemeralStorage`, a Kubernetes quantity.
+    /// Ephemeral storage, a Kubernetes quantity.
     pub ephemeral_storage: Option<String>,
 }
 
 /// Kubernetes `ResourceRequirements` (the new `resources` block, FO §1.4).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawResourceRequirements {
-    /// `requests`.
+    /// Requested resources (`cpu`, `memory`, `ephemeral-storage`, …).
     pub requests: Option<BTreeMap<String, QuantityText>>,
-    /// `limits`.
+    /// Resource limits; cpu and memory limits set Flink's limit factors.
     pub limits: Option<BTreeMap<String, QuantityText>>,
-    /// `claims`: passed to the main container as they are.
+    /// Resource claims, passed to the main container as they are.
+    #[schemars(with = "Option<crate::schema::FreeFormList>")]
     pub claims: Option<serde_json::Value>,
 }
 
 /// `jobManager` (FO §1.4).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawJobManagerSpec {
-    /// Deprecated `resource`.
+    /// Deprecated: CPU and memory; prefer `resources`.
     pub resource: Option<RawResource>,
-    /// `resources`.
+    /// Kubernetes resource requests and limits.
     pub resources: Option<RawResourceRequirements>,
-    /// `replicas`.
+    /// Number of pods.
     pub replicas: Option<i64>,
-    /// `podTemplate`.
+    /// A pod template merged over the common `spec.podTemplate`.
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
 }
 
 /// `taskManager` (FO §1.4).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawTaskManagerSpec {
-    /// Deprecated `resource`.
+    /// Deprecated: CPU and memory; prefer `resources`.
     pub resource: Option<RawResource>,
-    /// `resources`.
+    /// Kubernetes resource requests and limits.
     pub resources: Option<RawResourceRequirements>,
-    /// `replicas`.
+    /// Number of pods.
     pub replicas: Option<i64>,
-    /// `podTemplate`.
+    /// A pod template merged over the common `spec.podTemplate`.
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
-    /// Seed spelling of `taskmanager.numberOfTaskSlots` (FO §1.6).
+    /// Deprecated FLIP-212 spelling of `taskmanager.numberOfTaskSlots` in `flinkConfiguration`.
     pub task_slots: Option<i64>,
 }
 
 /// `ingress` (FO §1.2, §4.6).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawIngressSpec {
-    /// `template`, e.g. `{{name}}.{{namespace}}.example.com`.
+    /// Host and path template, e.g. `{{name}}.{{namespace}}.example.com` or `/{{namespace}}/{{name}}(/|$)(.*)`.
     pub template: Option<String>,
-    /// `className`.
+    /// The IngressClass.
     pub class_name: Option<String>,
-    /// `annotations`.
+    /// Annotations of the Ingress.
     pub annotations: Option<BTreeMap<String, String>>,
-    /// `labels`.
+    /// Labels of the Ingress.
     pub labels: Option<BTreeMap<String, String>>,
-    /// `tls`, passed through as written.
+    /// TLS settings, passed to the Ingress as written.
     pub tls: Option<Vec<RawIngressTls>>,
 }
 
 /// One `ingress.tls` entry.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawIngressTls {
-    /// `hosts`.
+    /// Hosts covered by the certificate.
     pub hosts: Option<Vec<String>>,
-    /// `secretName`.
+    /// The Secret holding the certificate.
     pub secret_name: Option<String>,
 }
 
 /// A `FlinkSessionJob` as written by the user (FO §1.5).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawFlinkSessionJob {
-    /// `apiVersion`.
+    /// Always `flink.apache.org/v1beta1`.
+    #[schemars(required, extend("enum" = ["flink.apache.org/v1beta1"]))]
     pub api_version: Option<String>,
-    /// `kind`.
+    /// Always `FlinkSessionJob`.
+    #[schemars(required, extend("enum" = ["FlinkSessionJob"]))]
     pub kind: Option<String>,
-    /// `metadata`.
+    /// Standard object metadata.
     #[serde(default)]
     pub metadata: RawMetadata,
-    /// `spec`.
+    /// The job to run on a session cluster.
     pub spec: Option<RawSessionJobSpec>,
-    /// `status`: ignored.
+    /// Written by the operator; ignored.
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub status: Option<serde_json::Value>,
 }
 
 /// `FlinkSessionJob.spec`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RawSessionJobSpec {
-    /// `deploymentName`: the session FlinkDeployment.
+    /// The session cluster: the name of its FlinkDeployment.
     pub deployment_name: Option<String>,
-    /// `job`.
+    /// The job to submit.
     pub job: Option<RawJobSpec>,
-    /// `restartNonce`.
+    /// Change it to restart the job without any other change.
     pub restart_nonce: Option<i64>,
-    /// `flinkConfiguration`.
+    /// Flink configuration of the job.
+    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
     pub flink_configuration: Option<serde_json::Value>,
 }
 
@@ -249,5 +273,24 @@ impl<'de> Deserialize<'de> for QuantityText {
             }
         }
         deserializer.deserialize_any(QuantityVisitor)
+    }
+}
+
+/// Kubernetes' int-or-string, as quantities are in the API (`x-kubernetes-int-or-string`).
+impl JsonSchema for QuantityText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Kubernetes quantity: an integer or a string such as \"500m\" or \"2Gi\".",
+            "anyOf": [{ "type": "integer" }, { "type": "string" }],
+            "x-kubernetes-int-or-string": true,
+        })
     }
 }
