@@ -11,12 +11,14 @@
 #   3. java check; kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
 #   4. cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
+#   6. cargo-fuzz into $FLINK_RENDER_TOOLS/cargo; the `render` fuzz target for 60 s
 #
 # Environment:
 #   FLINK_RENDER_TOOLS       where the venvs live (default: $HOME/.cache/flink-render-tools)
 #   FLINK_RENDER_SETUP_ONLY  if 1: stop after steps 1-3 (writes $FLINK_RENDER_TOOLS/env.sh to source)
 #   PYTHON                   interpreter used to create the venvs (default: python3)
 #   CARGO_TARGET_DIR         honoured when locating the built binary (default: target)
+#   FLINK_RENDER_FUZZ_SECONDS  how long the fuzz target runs (default: 60)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -227,5 +229,26 @@ export FLINK_RENDER_BIN=$TARGET_DIR/release/flink-render
 [[ -x $FLINK_RENDER_BIN ]] || die "$FLINK_RENDER_BIN was not built"
 # no .pytest_cache / __pycache__ left in the work tree
 PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/external "$@"
+
+# Fuzzing (README: Fuzzing): cargo-fuzz, pinned, into the tools dir; then the `render` target
+# over the whole compile entry point for FLINK_RENDER_FUZZ_SECONDS (default 60), seeded with the
+# fixtures. A crash, a hang (-timeout) or an out-of-memory fails the run. Only the stable
+# toolchain is installed: cargo-fuzz's sanitizer flags need RUSTC_BOOTSTRAP=1.
+CARGO_FUZZ_VERSION=0.13.2
+FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-60}
+section "cargo-fuzz $CARGO_FUZZ_VERSION ($TOOLS/cargo)"
+if [[ "$("$TOOLS/cargo/bin/cargo-fuzz" --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+  echo "up to date: $TOOLS/cargo/bin/cargo-fuzz"
+else
+  cargo install --root "$TOOLS/cargo" --locked --version "$CARGO_FUZZ_VERSION" cargo-fuzz \
+    || cargo install --root "$TOOLS/cargo" --version "$CARGO_FUZZ_VERSION" cargo-fuzz
+fi
+
+section "fuzz: render for ${FUZZ_SECONDS}s"
+FUZZ_CORPUS=$TARGET_DIR/fuzz-corpus/render
+mkdir -p "$FUZZ_CORPUS"
+cp fixtures/*.yaml fixtures/invalid/*.yaml fixtures/invalid/*.json "$FUZZ_CORPUS"/
+RUSTC_BOOTSTRAP=1 "$TOOLS/cargo/bin/cargo-fuzz" run render "$FUZZ_CORPUS" -- \
+  -max_total_time="$FUZZ_SECONDS" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1
 
 section "all tests passed (${SECONDS}s)"

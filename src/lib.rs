@@ -12,7 +12,8 @@
 //!    line and column → raw resources shaped like the CRD (all fields optional, pod
 //!    templates untyped). Other kinds pass through.
 //! 2. **validate**: schema problems are found while parsing and the rules that need the
-//!    effective configuration while resolving; every finding is a
+//!    effective configuration while resolving ([`validate`]); FlinkSessionJobs are checked
+//!    once every input is read, against the session clusters among them; every finding is a
 //!    [`diagnostics::Diagnostic`] pointing at a spec line, and all of them are collected.
 //! 3. **resolve** ([`resolve::resolve_deployment`]): operator defaults, the effective Flink
 //!    configuration in the operator's builder order, pod-template merging, ports, job id →
@@ -92,9 +93,14 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
     };
     let resolve_options = ResolveOptions { namespace: options.namespace, defaults };
     let mut compiled = Compiled::default();
+    let mut session_clusters = validate::session_job::SessionClusters::default();
+    let mut session_jobs = Vec::new();
     for input in inputs {
         let mut diagnostics = Diagnostics::default();
         for resource in parse::parse(input.text, &mut diagnostics) {
+            if let Resource::Deployment(parsed) = &resource {
+                session_clusters.record(parsed, options.namespace, defaults);
+            }
             match resource {
                 Resource::Deployment(parsed) => match resolve_deployment(&parsed, resolve_options, &mut diagnostics) {
                     Some(Resolved::Cluster(deployment)) => {
@@ -114,6 +120,7 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
                         Diagnostic::warning("session-job-not-rendered", "kind", format!("FlinkSessionJob {name} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs"))
                             .at(parsed.document.span),
                     );
+                    session_jobs.push((input.name, parsed));
                 }
                 Resource::Other(mut object) => {
                     let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -131,6 +138,15 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
             diagnostic.source = input.name.to_string();
         }
         compiled.diagnostics.extend(diagnostics);
+    }
+    let policy = validate::session_job::jar_uri_policy(defaults);
+    for (source, parsed) in &session_jobs {
+        for mut diagnostic in
+            validate::session_job::check_session_job(parsed, options.namespace, &policy, &session_clusters)
+        {
+            diagnostic.source = source.to_string();
+            compiled.diagnostics.push(diagnostic);
+        }
     }
     check_duplicates(&mut compiled);
     if compiled.diagnostics.has_errors() {

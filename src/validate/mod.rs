@@ -5,8 +5,15 @@
 //! effective configuration (operator defaults + `flinkConfiguration` + derived keys, before
 //! operator keys are stripped), as upstream validates defaults plus spec.
 
+pub mod common;
+pub mod deployment;
+pub mod jar_uri;
+pub mod names;
+pub mod options;
+pub mod session_job;
+
 use crate::diagnostics::{Diagnostic, Span};
-use crate::parse::document::{path_steps, Node};
+use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawDeploymentSpec;
 use crate::resolve::config::{FlinkConfig, UserKey};
 use crate::resolve::version::FlinkVersion;
@@ -44,13 +51,41 @@ impl DeploymentContext<'_> {
             .map(|user| user.span)
             .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
     }
+
+    /// The view the configuration rules shared with session jobs take.
+    pub fn config_context(&self) -> common::ConfigContext<'_> {
+        common::ConfigContext {
+            config: self.config,
+            user_keys: self.user_keys,
+            document: self.document,
+            flink_version: Some(self.flink_version),
+        }
+    }
+
+    /// The job and its configuration, for application clusters.
+    pub fn job_context(&self) -> Option<common::JobContext<'_>> {
+        Some(common::JobContext { job: self.spec.job.as_ref()?, config: self.config_context() })
+    }
 }
 
 /// A FlinkDeployment rule: findings for one context.
 pub type DeploymentRule = fn(&DeploymentContext<'_>) -> Vec<Diagnostic>;
 
-/// Every FlinkDeployment rule, in the operator's evaluation order.
-pub const DEPLOYMENT_RULES: &[(&str, DeploymentRule)] = &[];
+/// Every FlinkDeployment rule, in the operator's evaluation order (FO §6 numbers first;
+/// flink-render's own rules where their subject comes up). Rules 1–3, 5, 8–10, 16–28 and
+/// 32 are reported while resolving, because resolving needs their answer.
+pub const DEPLOYMENT_RULES: &[(&str, DeploymentRule)] = &[
+    ("3 deprecated flinkVersion", deployment::flink_version_deprecated),
+    ("6 rollback requires high availability", deployment::rollback_requires_high_availability),
+    ("7 health check requires deployment recovery", deployment::health_check_requires_deployment_recovery),
+    ("11-15 checkpoint and savepoint directories", deployment::job_spec_directories),
+    ("state directories Flink knows", deployment::state_directory_keys_known_to_flink),
+    ("Kubernetes names", deployment::kubernetes_names),
+    ("33 autoscaler options in range", deployment::autoscaler_options_in_range),
+    ("33 autoscaler metrics window", deployment::autoscaler_metrics_window),
+    ("operator-managed keys", deployment::operator_managed_keys),
+    ("settings without effect", deployment::settings_without_effect),
+];
 
 /// Run every FlinkDeployment rule.
 pub fn check_deployment(context: &DeploymentContext<'_>) -> Vec<Diagnostic> {

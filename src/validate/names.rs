@@ -1,0 +1,54 @@
+//! Kubernetes name rules (`k8s.io/apimachinery/pkg/util/validation`) for the names
+//! flink-render writes into objects: namespaces and volume names are DNS-1123 labels,
+//! Secrets and ServiceAccounts are DNS-1123 subdomains. The API server rejects anything
+//! else when the objects are applied, so these are errors at render time.
+
+/// Why a DNS-1123 label is invalid, in Kubernetes' words.
+pub const LABEL_RULE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', start and end with an alphanumeric character, and be at most 63 characters";
+
+/// Why a DNS-1123 subdomain is invalid, in Kubernetes' words.
+pub const SUBDOMAIN_RULE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', start and end with an alphanumeric character, and be at most 253 characters";
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
+pub fn is_dns1123_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alphanumeric = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.first().is_some_and(alphanumeric)
+        && bytes.last().is_some_and(alphanumeric)
+        && bytes.iter().all(|b| alphanumeric(b) || *b == b'-')
+}
+
+/// Dot-separated DNS-1123 labels, at most 253 characters.
+pub fn is_dns1123_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns1123_label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_rfc_1123() {
+        assert!(is_dns1123_label("flink-jobs"));
+        assert!(is_dns1123_label("0abc"));
+        assert!(is_dns1123_label(&"a".repeat(63)));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+        assert!(!is_dns1123_label("Flink"));
+        assert!(!is_dns1123_label("a_b"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label("a-"));
+        assert!(!is_dns1123_label("a.b"));
+        assert!(!is_dns1123_label(""));
+    }
+
+    #[test]
+    fn subdomains_are_dotted_labels() {
+        assert!(is_dns1123_subdomain("flink.service-account"));
+        assert!(!is_dns1123_subdomain("a..b"));
+        assert!(!is_dns1123_subdomain(".a"));
+        assert!(!is_dns1123_subdomain("Flink"));
+        assert!(!is_dns1123_subdomain(&format!("{}.{}", "a".repeat(63), "b".repeat(200))));
+    }
+}
