@@ -29,7 +29,7 @@ pub mod resolve;
 pub mod schema;
 pub mod validate;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -95,6 +95,8 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
     let mut compiled = Compiled::default();
     let mut session_clusters = validate::session_job::SessionClusters::default();
     let mut session_jobs = Vec::new();
+    // The input each object came from, for duplicate reports.
+    let mut origins: Vec<&str> = Vec::new();
     for input in inputs {
         let mut diagnostics = Diagnostics::default();
         for resource in parse::parse(input.text, &mut diagnostics) {
@@ -134,6 +136,7 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
                 }
             }
         }
+        origins.resize(compiled.objects.len(), input.name);
         for diagnostic in diagnostics.iter_mut() {
             diagnostic.source = input.name.to_string();
         }
@@ -148,7 +151,7 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
             compiled.diagnostics.push(diagnostic);
         }
     }
-    check_duplicates(&mut compiled);
+    check_duplicates(&compiled.objects, &origins, &mut compiled.diagnostics);
     if compiled.diagnostics.has_errors() {
         compiled.objects.clear();
         compiled.memory.clear();
@@ -175,18 +178,37 @@ const CLUSTER_SCOPED_KINDS: [&str; 14] = [
 ];
 
 /// Two objects with the same kind, namespace and name would overwrite each other when
-/// applied; that is an error, not something to resolve silently.
-fn check_duplicates(compiled: &mut Compiled) {
-    let mut seen = BTreeSet::new();
-    for object in &compiled.objects {
+/// applied; that is an error, not something to resolve silently. One finding per pair of
+/// inputs that clash, listing the objects.
+fn check_duplicates(objects: &[Value], origins: &[&str], diagnostics: &mut Diagnostics) {
+    let mut first_seen: BTreeMap<String, &str> = BTreeMap::new();
+    let mut clashes: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for (object, origin) in objects.iter().zip(origins) {
         let id = object_id(object);
-        if !seen.insert(id.clone()) {
-            compiled.diagnostics.push(Diagnostic::error(
-                "duplicate-object",
-                "",
-                format!("two inputs produce {}; object names must be unique per namespace", id),
-            ));
+        match first_seen.get(&id) {
+            Some(first) => clashes.entry((*origin, *first)).or_default().push(id),
+            None => {
+                first_seen.insert(id, origin);
+            }
         }
+    }
+    for ((second, first), ids) in clashes {
+        let what = if ids.len() == 1 { "object is" } else { "objects are" };
+        let place = if first == second {
+            format!("{what} produced twice by this input")
+        } else {
+            format!("{what} also produced by {first}")
+        };
+        let mut diagnostic = Diagnostic::error(
+            "duplicate-object",
+            "metadata.name",
+            format!("{} {place}: {}", ids.len(), ids.join(", ")),
+        )
+        .with_hint(
+            "object names must be unique per kind and namespace: rename one resource or give it another namespace",
+        );
+        diagnostic.source = second.to_string();
+        diagnostics.push(diagnostic);
     }
 }
 

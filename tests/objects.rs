@@ -109,3 +109,21 @@ fn config_change_rolls_pods_but_keeps_the_config_map_name() {
     assert_ne!(hash_before, hash_after);
     assert_eq!(name_before, name_after);
 }
+
+#[test]
+fn the_same_cluster_twice_is_one_duplicate_error() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic-application.yaml")).unwrap();
+    let compiled =
+        compile(&[Input { name: "a.yaml", text: &text }, Input { name: "b.yaml", text: &text }], &Options::default());
+    let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].code, "duplicate-object");
+    assert_eq!(errors[0].source, "b.yaml");
+    assert!(
+        errors[0]
+            .message
+            .starts_with("5 objects are also produced by a.yaml: ConfigMap flink-config-basic-application")
+    );
+    assert!(compiled.objects.is_empty());
+}
