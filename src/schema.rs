@@ -263,24 +263,24 @@ fn check_structural(node: &Value, path: &str, problems: &mut Vec<String>) {
     }
 }
 
-/// Every property path of a schema (`spec.job.upgradeMode`), for tests and docs.
-pub fn property_paths(schema: &Value) -> Vec<String> {
-    fn walk(node: &Value, prefix: &str, out: &mut Vec<String>) {
-        let Some(Value::Object(properties)) = node.get("properties") else { return };
-        for (name, child) in properties {
-            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
-            out.push(path.clone());
-            walk(child, &path, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(schema, "", &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every property path of a schema (`spec.job.upgradeMode`).
+    fn property_paths(schema: &Value) -> Vec<String> {
+        fn walk(node: &Value, prefix: &str, out: &mut Vec<String>) {
+            let Some(Value::Object(properties)) = node.get("properties") else { return };
+            for (name, child) in properties {
+                let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+                out.push(path.clone());
+                walk(child, &path, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(schema, "", &mut out);
+        out
+    }
 
     #[test]
     fn crd_schemas_are_structural() {
