@@ -114,11 +114,7 @@ fn format_report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> S
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "\n{} of {rendered} rendered objects differ: {changed} changed, {added} added, {removed} removed",
-        changed + added
-    );
+    let _ = writeln!(out, "\n{changed} changed, {added} added, {removed} removed; {rendered} objects rendered");
     if removed > 0 && is_directory {
         let _ = writeln!(out, "(removed objects' files are not deleted by `render --output-dir`; delete them by hand)");
     }
