@@ -4,11 +4,11 @@
 
 use std::process::ExitCode;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use flink_render::resolve::model::ProcessMemory;
 
-use super::{compile_paths, print_text_diagnostics, write_stdout, CommonArgs, INVALID_INPUT};
+use super::{CommonArgs, INVALID_INPUT, compile_paths, print_text_diagnostics, write_stdout};
 
 /// Arguments of `memory`.
 #[derive(clap::Args)]

@@ -81,7 +81,12 @@ pub struct JobManagerMemory {
 impl TaskManagerMemory {
     /// Total Flink memory.
     pub fn total_flink(&self) -> u64 {
-        self.framework_heap + self.task_heap + self.framework_off_heap + self.task_off_heap + self.network + self.managed
+        self.framework_heap
+            + self.task_heap
+            + self.framework_off_heap
+            + self.task_off_heap
+            + self.network
+            + self.managed
     }
     /// Total process memory: what the container gets.
     pub fn total_process(&self) -> u64 {
@@ -117,7 +122,11 @@ impl JobManagerMemory {
     }
     /// The JVM arguments Flink's start-up script passes.
     pub fn jvm_args(&self) -> String {
-        let direct = if self.direct_memory_limit { format!(" -XX:MaxDirectMemorySize={}", self.off_heap) } else { String::new() };
+        let direct = if self.direct_memory_limit {
+            format!(" -XX:MaxDirectMemorySize={}", self.off_heap)
+        } else {
+            String::new()
+        };
         format!("-Xmx{heap} -Xms{heap}{direct} -XX:MaxMetaspaceSize={}", self.jvm_metaspace, heap = self.jvm_heap)
     }
 }
@@ -239,7 +248,11 @@ const JOBMANAGER_KEYS: ProcessKeys = ProcessKeys {
 };
 
 /// Metaspace and overhead given the Total Flink memory (`ProcessMemoryUtils`).
-fn metaspace_and_overhead_from_total_flink(config: &FlinkConfig, keys: &ProcessKeys, total_flink: u64) -> Result<(u64, u64), MemoryError> {
+fn metaspace_and_overhead_from_total_flink(
+    config: &FlinkConfig,
+    keys: &ProcessKeys,
+    total_flink: u64,
+) -> Result<(u64, u64), MemoryError> {
     let metaspace = required(config, &[keys.metaspace], 256 * MIB)?;
     let overhead_range = overhead_range(config, keys)?;
     match memory_option(config, &[keys.process], None)? {
@@ -276,7 +289,11 @@ fn overhead_range(config: &FlinkConfig, keys: &ProcessKeys) -> Result<RangeFract
 }
 
 /// Metaspace and overhead given the Total Process memory.
-fn metaspace_and_overhead_from_total_process(config: &FlinkConfig, keys: &ProcessKeys, process: u64) -> Result<(u64, u64), MemoryError> {
+fn metaspace_and_overhead_from_total_process(
+    config: &FlinkConfig,
+    keys: &ProcessKeys,
+    process: u64,
+) -> Result<(u64, u64), MemoryError> {
     let metaspace = required(config, &[keys.metaspace], 256 * MIB)?;
     let overhead = overhead_range(config, keys)?.of(process);
     if metaspace + overhead > process {
@@ -299,7 +316,10 @@ fn not_configured(fine_grained: &str, keys: &ProcessKeys) -> MemoryError {
 
 /// The TaskManager memory Flink would compute from `config`.
 pub fn taskmanager(config: &FlinkConfig) -> Result<TaskManagerMemory, MemoryError> {
-    taskmanager_unprefixed(config).map_err(|error| MemoryError { message: format!("TaskManager memory configuration failed: {}", error.message), ..error })
+    taskmanager_unprefixed(config).map_err(|error| MemoryError {
+        message: format!("TaskManager memory configuration failed: {}", error.message),
+        ..error
+    })
 }
 
 fn taskmanager_unprefixed(config: &FlinkConfig) -> Result<TaskManagerMemory, MemoryError> {
@@ -309,7 +329,8 @@ fn taskmanager_unprefixed(config: &FlinkConfig) -> Result<TaskManagerMemory, Mem
     let total_flink = memory_option(config, &[keys.flink], None)?;
     if let (Some(task_heap), Some(managed)) = (task_heap, managed) {
         let memory = taskmanager_from_fine_grained(config, task_heap, managed, total_flink)?;
-        let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_flink(config, keys, memory.total_flink())?;
+        let (jvm_metaspace, jvm_overhead) =
+            metaspace_and_overhead_from_total_flink(config, keys, memory.total_flink())?;
         return Ok(TaskManagerMemory { jvm_metaspace, jvm_overhead, ..memory });
     }
     if let Some(total_flink) = total_flink {
@@ -333,8 +354,10 @@ struct TaskManagerFixed {
 }
 
 fn taskmanager_fixed(config: &FlinkConfig) -> Result<TaskManagerFixed, MemoryError> {
-    let network_min = required(config, &["taskmanager.memory.network.min", "taskmanager.network.memory.min"], 64 * MIB)?;
-    let network_max = required(config, &["taskmanager.memory.network.max", "taskmanager.network.memory.max"], i64::MAX as u64)?;
+    let network_min =
+        required(config, &["taskmanager.memory.network.min", "taskmanager.network.memory.min"], 64 * MIB)?;
+    let network_max =
+        required(config, &["taskmanager.memory.network.max", "taskmanager.network.memory.max"], i64::MAX as u64)?;
     let fraction_keys = ["taskmanager.memory.network.fraction", "taskmanager.network.memory.fraction"];
     let network_fraction = float_option(config, &fraction_keys, 0.1)?;
     Ok(TaskManagerFixed {
@@ -364,7 +387,12 @@ fn check_network_rest(fixed: &TaskManagerFixed, network: u64) -> Result<(), Memo
     Ok(())
 }
 
-fn taskmanager_from_fine_grained(config: &FlinkConfig, task_heap: u64, managed: u64, total_flink: Option<u64>) -> Result<TaskManagerMemory, MemoryError> {
+fn taskmanager_from_fine_grained(
+    config: &FlinkConfig,
+    task_heap: u64,
+    managed: u64,
+    total_flink: Option<u64>,
+) -> Result<TaskManagerMemory, MemoryError> {
     let fixed = taskmanager_fixed(config)?;
     let without_network = fixed.framework_heap + fixed.framework_off_heap + task_heap + fixed.task_off_heap + managed;
     let network = match total_flink {
@@ -402,7 +430,12 @@ fn exceeds_without_network(fixed: &TaskManagerFixed, task_heap: u64, managed: u6
     ))
 }
 
-fn taskmanager_from_total_flink(config: &FlinkConfig, total: u64, task_heap: Option<u64>, managed: Option<u64>) -> Result<TaskManagerMemory, MemoryError> {
+fn taskmanager_from_total_flink(
+    config: &FlinkConfig,
+    total: u64,
+    task_heap: Option<u64>,
+    managed: Option<u64>,
+) -> Result<TaskManagerMemory, MemoryError> {
     let fixed = taskmanager_fixed(config)?;
     let managed = match managed {
         Some(managed) => managed,
@@ -410,7 +443,8 @@ fn taskmanager_from_total_flink(config: &FlinkConfig, total: u64, task_heap: Opt
     };
     let (task_heap, network) = match task_heap {
         Some(task_heap) => {
-            let without_network = fixed.framework_heap + fixed.framework_off_heap + task_heap + fixed.task_off_heap + managed;
+            let without_network =
+                fixed.framework_heap + fixed.framework_off_heap + task_heap + fixed.task_off_heap + managed;
             if without_network > total {
                 return Err(exceeds_without_network(&fixed, task_heap, managed, total));
             }
@@ -420,7 +454,8 @@ fn taskmanager_from_total_flink(config: &FlinkConfig, total: u64, task_heap: Opt
         }
         None => {
             let network = fixed.network.of(total);
-            let without_task_heap = fixed.framework_heap + fixed.framework_off_heap + fixed.task_off_heap + managed + network;
+            let without_task_heap =
+                fixed.framework_heap + fixed.framework_off_heap + fixed.task_off_heap + managed + network;
             if without_task_heap > total {
                 return Err(MemoryError::new(format!(
                     "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Off-Heap Memory ({}), Managed Memory ({}) and Network Memory ({}) exceed configured Total Flink Memory ({}).",
@@ -462,7 +497,8 @@ pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError>
     let off_heap_set = memory_option(config, &["jobmanager.memory.off-heap.size"], None)?;
     let off_heap_default = off_heap_set.unwrap_or(128 * MIB);
     let total_flink = memory_option(config, &[keys.flink], None)?;
-    let (jvm_heap, off_heap, total) = if let Some(heap) = memory_option(config, &["jobmanager.memory.heap.size"], None)? {
+    let (jvm_heap, off_heap, total) = if let Some(heap) = memory_option(config, &["jobmanager.memory.heap.size"], None)?
+    {
         let off_heap = match (total_flink, off_heap_set) {
             (Some(total), Some(off_heap)) => {
                 if heap + off_heap != total {
@@ -494,11 +530,18 @@ pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError>
         let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_process(config, keys, process)?;
         let total = process - jvm_metaspace - jvm_overhead;
         let jvm_heap = jobmanager_heap_from_total_flink(total, off_heap_default)?;
-        return Ok(JobManagerMemory { jvm_heap, off_heap: off_heap_default, jvm_metaspace, jvm_overhead, direct_memory_limit });
+        return Ok(JobManagerMemory {
+            jvm_heap,
+            off_heap: off_heap_default,
+            jvm_metaspace,
+            jvm_overhead,
+            direct_memory_limit,
+        });
     } else {
         return Err(not_configured("jobmanager.memory.heap.size", keys));
     };
-    let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_flink(config, keys, total.unwrap_or(jvm_heap + off_heap))?;
+    let (jvm_metaspace, jvm_overhead) =
+        metaspace_and_overhead_from_total_flink(config, keys, total.unwrap_or(jvm_heap + off_heap))?;
     Ok(JobManagerMemory { jvm_heap, off_heap, jvm_metaspace, jvm_overhead, direct_memory_limit })
 }
 
@@ -529,7 +572,10 @@ mod tests {
     #[test]
     fn taskmanager_reference_1728m() {
         let memory = taskmanager(&config(&[("taskmanager.memory.process.size", "1728m")])).unwrap();
-        assert_eq!(memory.jvm_args(), "-Xmx536870902 -Xms536870902 -XX:MaxDirectMemorySize=268435458 -XX:MaxMetaspaceSize=268435456");
+        assert_eq!(
+            memory.jvm_args(),
+            "-Xmx536870902 -Xms536870902 -XX:MaxDirectMemorySize=268435458 -XX:MaxMetaspaceSize=268435456"
+        );
         assert_eq!(memory.managed, 536870920);
         assert_eq!(memory.network, 134217730);
         assert_eq!(memory.task_heap, 402653174);
@@ -566,7 +612,12 @@ mod tests {
     fn nothing_configured_fails_like_flink() {
         let tm = taskmanager(&FlinkConfig::default()).unwrap_err();
         assert!(tm.message.starts_with("TaskManager memory configuration failed: Either required fine-grained memory (taskmanager.memory.task.heap.size and taskmanager.memory.managed.size)"));
-        assert!(jobmanager(&FlinkConfig::default()).unwrap_err().message.starts_with("Either required fine-grained memory (jobmanager.memory.heap.size)"));
+        assert!(
+            jobmanager(&FlinkConfig::default())
+                .unwrap_err()
+                .message
+                .starts_with("Either required fine-grained memory (jobmanager.memory.heap.size)")
+        );
     }
 
     #[test]

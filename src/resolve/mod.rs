@@ -70,7 +70,8 @@ pub fn resolve_deployment(
     options: ResolveOptions<'_>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Resolved> {
-    let user_keys = parsed.document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
+    let user_keys =
+        parsed.document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
     Resolver { parsed, document: &parsed.document, user_keys, diagnostics, errors: 0 }.resolve(options)
 }
 
