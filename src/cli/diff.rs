@@ -14,7 +14,7 @@ use serde_json::Value;
 use flink_render::diff::{FieldChange, Line, ObjectDiff, diff_objects, line_changes, parse_objects};
 
 use super::output_dir::file_name;
-use super::{CommonArgs, INVALID_INPUT, compile_paths, io_error, print_text_diagnostics, write_stdout};
+use super::{CommonArgs, INVALID_INPUT, compile_valid, io_error, write_stdout};
 
 /// `diff` arguments.
 #[derive(clap::Args)]
@@ -37,14 +37,10 @@ pub fn run(args: DiffArgs) -> ExitCode {
         Ok(committed) => committed,
         Err(message) => return io_error(&message),
     };
-    let run = match compile_paths(&args.common) {
+    let run = match compile_valid(&args.common) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
-    if run.compiled.diagnostics.has_errors() {
-        return ExitCode::from(INVALID_INPUT);
-    }
     let diffs = match diff_objects(&committed.objects, &run.compiled.objects) {
         Ok(diffs) => diffs,
         Err(message) => return io_error(&format!("{}: {message}", args.against.display())),

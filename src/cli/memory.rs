@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use flink_render::resolve::model::ProcessMemory;
 
-use super::{CommonArgs, INVALID_INPUT, compile_paths, print_text_diagnostics, write_stdout};
+use super::{CommonArgs, compile_valid, write_stdout};
 
 /// Arguments of `memory`.
 #[derive(clap::Args)]
@@ -26,14 +26,10 @@ fn process(memory: &ProcessMemory) -> Value {
 
 /// Run `memory`.
 pub fn run(args: MemoryArgs) -> ExitCode {
-    let run = match compile_paths(&args.common) {
+    let run = match compile_valid(&args.common) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
-    if run.compiled.diagnostics.has_errors() {
-        return ExitCode::from(INVALID_INPUT);
-    }
     let clusters: Vec<Value> = run
         .compiled
         .memory

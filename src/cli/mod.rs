@@ -166,15 +166,21 @@ fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
     Ok(Run { compiled, sources })
 }
 
+/// Compile, print the diagnostics, and stop with exit 1 when any of them is an error.
+fn compile_valid(common: &CommonArgs) -> Result<Run, ExitCode> {
+    let run = compile_paths(common)?;
+    print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
+    if run.compiled.diagnostics.has_errors() {
+        return Err(ExitCode::from(INVALID_INPUT));
+    }
+    Ok(run)
+}
+
 fn render(args: RenderArgs) -> ExitCode {
-    let run = match compile_paths(&args.common) {
+    let run = match compile_valid(&args.common) {
         Ok(run) => run,
         Err(code) => return code,
     };
-    print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
-    if run.compiled.diagnostics.has_errors() {
-        return ExitCode::from(INVALID_INPUT);
-    }
     if let Some(dir) = &args.output_dir {
         return match output_dir::write(dir, &run.compiled.objects) {
             Ok(()) => ExitCode::SUCCESS,

@@ -353,6 +353,22 @@ struct TaskManagerFixed {
     network: RangeFraction,
 }
 
+impl TaskManagerFixed {
+    /// The Flink-memory components (metaspace and overhead are added by the caller).
+    fn flink_memory(&self, task_heap: u64, network: u64, managed: u64) -> TaskManagerMemory {
+        TaskManagerMemory {
+            framework_heap: self.framework_heap,
+            task_heap,
+            framework_off_heap: self.framework_off_heap,
+            task_off_heap: self.task_off_heap,
+            network,
+            managed,
+            jvm_metaspace: 0,
+            jvm_overhead: 0,
+        }
+    }
+}
+
 fn taskmanager_fixed(config: &FlinkConfig) -> Result<TaskManagerFixed, MemoryError> {
     let network_min =
         required(config, &["taskmanager.memory.network.min", "taskmanager.network.memory.min"], 64 * MIB)?;
@@ -406,16 +422,7 @@ fn taskmanager_from_fine_grained(
         }
         None => fixed.network.inverse_of(without_network),
     };
-    Ok(TaskManagerMemory {
-        framework_heap: fixed.framework_heap,
-        task_heap,
-        framework_off_heap: fixed.framework_off_heap,
-        task_off_heap: fixed.task_off_heap,
-        network,
-        managed,
-        jvm_metaspace: 0,
-        jvm_overhead: 0,
-    })
+    Ok(fixed.flink_memory(task_heap, network, managed))
 }
 
 fn exceeds_without_network(fixed: &TaskManagerFixed, task_heap: u64, managed: u64, total: u64) -> MemoryError {
@@ -470,16 +477,7 @@ fn taskmanager_from_total_flink(
             (total - without_task_heap, network)
         }
     };
-    let memory = TaskManagerMemory {
-        framework_heap: fixed.framework_heap,
-        task_heap,
-        framework_off_heap: fixed.framework_off_heap,
-        task_off_heap: fixed.task_off_heap,
-        network,
-        managed,
-        jvm_metaspace: 0,
-        jvm_overhead: 0,
-    };
+    let memory = fixed.flink_memory(task_heap, network, managed);
     if config.contains(TASKMANAGER_KEYS.flink) && memory.total_flink() != total {
         return Err(MemoryError::new(format!(
             "Configured and Derived Flink internal memory sizes (total {}) do not add up to the configured Total Flink Memory size ({}).",
