@@ -61,6 +61,11 @@ pub struct UserKey {
     pub span: Span,
 }
 
+/// Where the user last wrote `key` (a later duplicate wins, as in Flink), if anywhere.
+pub fn user_key_span(user_keys: &[UserKey], key: &str) -> Option<Span> {
+    user_keys.iter().rev().find(|user| user.key == key).map(|user| user.span)
+}
+
 /// Flatten a nested `flinkConfiguration` the way the operator's `ConfigObjectNode` does
 /// (FO §2.1): nested keys join with `.`, scalars use their JSON text (`2`, `0.5`, `true`,
 /// and `null` becomes the text `"null"`), arrays join their elements with `;` (objects inside

@@ -136,12 +136,7 @@ impl Resolver<'_> {
 
     /// Where the user wrote configuration `key`, else where `flinkConfiguration` is.
     fn user_config_span(&self, key: &str) -> Span {
-        self.user_keys
-            .iter()
-            .rev()
-            .find(|user| user.key == key)
-            .map(|user| user.span)
-            .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+        config::user_key_span(&self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
     }
 
     fn span(&self, path: &str) -> Span {
@@ -251,7 +246,7 @@ impl Resolver<'_> {
             }
             config.set(&key.key, key.value.clone());
         }
-        let user_config_span = |key: &str| user_keys.iter().rev().find(|user| user.key == key).map(|user| user.span);
+        let user_config_span = |key: &str| config::user_key_span(&user_keys, key);
 
         // Seed spelling: taskManager.taskSlots (FO §1.6).
         if let Some(slots) = spec.task_manager.as_ref().and_then(|tm| tm.task_slots) {

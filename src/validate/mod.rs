@@ -15,7 +15,7 @@ pub mod session_job;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawDeploymentSpec;
-use crate::resolve::config::{FlinkConfig, UserKey};
+use crate::resolve::config::{FlinkConfig, UserKey, user_key_span};
 use crate::resolve::version::FlinkVersion;
 
 /// What a FlinkDeployment rule can look at.
@@ -44,12 +44,7 @@ impl DeploymentContext<'_> {
 
     /// Where the user wrote configuration `key`, else where `flinkConfiguration` is, else `spec`.
     pub fn config_span(&self, key: &str) -> Span {
-        self.user_keys
-            .iter()
-            .rev()
-            .find(|user| user.key == key)
-            .map(|user| user.span)
-            .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+        user_key_span(self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
     }
 
     /// The view the configuration rules shared with session jobs take.
