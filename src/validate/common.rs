@@ -210,81 +210,48 @@ pub fn checkpoint_directory_for_stateful_upgrades(context: &JobContext<'_>) -> V
     ]
 }
 
-/// FO §6 rule 12: a `savepoint` upgrade stops the job with a savepoint, which needs a
-/// savepoint directory.
-pub fn savepoint_directory_for_savepoint_upgrades(context: &JobContext<'_>) -> Vec<Diagnostic> {
-    let (mode, path) = upgrade_mode(context.job);
-    if mode != UpgradeMode::Savepoint || !context.savepoint_directory_missing() {
+/// FO §6 rules 12–15: what needs a savepoint directory, checked as upstream does, as one
+/// chain where the first reason found is the one reported:
+/// 12. a `savepoint` upgrade stops the job with a savepoint;
+/// 13. a manual savepoint (`savepointTriggerNonce`);
+/// 14. periodic savepoints (`kubernetes.operator.periodic.savepoint.interval` present,
+///     whatever its value);
+/// 15. the last-state max checkpoint age, which falls back to a savepoint upgrade when the
+///     newest checkpoint is too old.
+pub fn savepoint_directory_when_needed(context: &JobContext<'_>) -> Vec<Diagnostic> {
+    if !context.savepoint_directory_missing() {
         return Vec::new();
     }
-    context.savepoint_directory_error(
-        path,
-        context.config.span(path),
-        format!("Job could not be upgraded with savepoint while config key[{}] is not set", SAVEPOINT_DIRECTORY.key),
-    )
-}
-
-/// FO §6 rule 13: a manual savepoint (`savepointTriggerNonce`) needs a savepoint directory.
-/// Checked only when rule 12 does not already report the missing directory, as upstream.
-pub fn savepoint_directory_for_triggered_savepoints(context: &JobContext<'_>) -> Vec<Diagnostic> {
-    let (mode, _) = upgrade_mode(context.job);
-    if mode == UpgradeMode::Savepoint
-        || context.job.savepoint_trigger_nonce.is_none()
-        || !context.savepoint_directory_missing()
-    {
+    let directory = SAVEPOINT_DIRECTORY.key;
+    let (mode, mode_path) = upgrade_mode(context.job);
+    let config_reason = |key: &'static str, message: String| {
+        (ConfigContext::config_path(key), context.config.config_span(&[key]), message)
+    };
+    let (path, span, message) = if mode == UpgradeMode::Savepoint {
+        let message = format!("Job could not be upgraded with savepoint while config key[{directory}] is not set");
+        (mode_path.to_string(), context.config.span(mode_path), message)
+    } else if context.job.savepoint_trigger_nonce.is_some() {
+        let path = "spec.job.savepointTriggerNonce";
+        let message = format!(
+            "Savepoint could not be manually triggered for the running job while config key[{directory}] is not set"
+        );
+        (path.to_string(), context.config.span(path), message)
+    } else if PERIODIC_SAVEPOINT_INTERVAL.is_set(context.config.config) {
+        config_reason(
+            PERIODIC_SAVEPOINT_INTERVAL.key,
+            format!("Periodic savepoints cannot be enabled when config key[{directory}] is not set"),
+        )
+    } else if LAST_STATE_MAX_CHECKPOINT_AGE.is_set(context.config.config) {
+        config_reason(
+            LAST_STATE_MAX_CHECKPOINT_AGE.key,
+            format!(
+                "In order to use max-checkpoint age functionality config key[{directory}] must be set to allow triggering savepoint upgrades."
+            ),
+        )
+    } else {
         return Vec::new();
-    }
-    let path = "spec.job.savepointTriggerNonce";
-    context.savepoint_directory_error(
-        path,
-        context.config.span(path),
-        format!(
-            "Savepoint could not be manually triggered for the running job while config key[{}] is not set",
-            SAVEPOINT_DIRECTORY.key
-        ),
-    )
-}
-
-/// FO §6 rule 14: periodic savepoints (`kubernetes.operator.periodic.savepoint.interval`
-/// present, whatever its value) need a savepoint directory. Checked after rules 12–13.
-pub fn savepoint_directory_for_periodic_savepoints(context: &JobContext<'_>) -> Vec<Diagnostic> {
-    let (mode, _) = upgrade_mode(context.job);
-    if mode == UpgradeMode::Savepoint
-        || context.job.savepoint_trigger_nonce.is_some()
-        || !PERIODIC_SAVEPOINT_INTERVAL.is_set(context.config.config)
-        || !context.savepoint_directory_missing()
-    {
-        return Vec::new();
-    }
-    let key = PERIODIC_SAVEPOINT_INTERVAL.key;
-    context.savepoint_directory_error(
-        &ConfigContext::config_path(key),
-        context.config.config_span(&[key]),
-        format!("Periodic savepoints cannot be enabled when config key[{}] is not set", SAVEPOINT_DIRECTORY.key),
-    )
-}
-
-/// FO §6 rule 15: the last-state max checkpoint age falls back to a savepoint upgrade when
-/// the newest checkpoint is too old, which needs a savepoint directory. Checked after 12–14.
-pub fn savepoint_directory_for_max_checkpoint_age(context: &JobContext<'_>) -> Vec<Diagnostic> {
-    let (mode, _) = upgrade_mode(context.job);
-    if mode == UpgradeMode::Savepoint
-        || context.job.savepoint_trigger_nonce.is_some()
-        || PERIODIC_SAVEPOINT_INTERVAL.is_set(context.config.config)
-        || !LAST_STATE_MAX_CHECKPOINT_AGE.is_set(context.config.config)
-        || !context.savepoint_directory_missing()
-    {
-        return Vec::new();
-    }
-    let key = LAST_STATE_MAX_CHECKPOINT_AGE.key;
-    context.savepoint_directory_error(
-        &ConfigContext::config_path(key),
-        context.config.config_span(&[key]),
-        format!(
-            "In order to use max-checkpoint age functionality config key[{}] must be set to allow triggering savepoint upgrades.",
-            SAVEPOINT_DIRECTORY.key
-        ),
-    )
+    };
+    context.savepoint_directory_error(&path, span, message)
 }
 
 /// A job-spec rule: findings for one job.
@@ -293,10 +260,7 @@ pub type JobRule = fn(&JobContext<'_>) -> Vec<Diagnostic>;
 /// Every job-spec rule shared by both kinds, in the operator's order.
 pub const JOB_RULES: &[(&str, JobRule)] = &[
     ("11 checkpoint directory for stateful upgrades", checkpoint_directory_for_stateful_upgrades),
-    ("12 savepoint directory for savepoint upgrades", savepoint_directory_for_savepoint_upgrades),
-    ("13 savepoint directory for triggered savepoints", savepoint_directory_for_triggered_savepoints),
-    ("14 savepoint directory for periodic savepoints", savepoint_directory_for_periodic_savepoints),
-    ("15 savepoint directory for the max checkpoint age", savepoint_directory_for_max_checkpoint_age),
+    ("12-15 savepoint directory when a savepoint is needed", savepoint_directory_when_needed),
 ];
 
 /// A numeric autoscaler option and its allowed range (`AutoscalerValidator#validateNumber`).
