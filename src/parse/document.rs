@@ -228,11 +228,14 @@ pub fn path_steps(path: &str) -> Vec<PathStep<'_>> {
         if !key.is_empty() {
             steps.push(PathStep::Key(key));
         }
-        while let Some(close) = rest.find(']') {
-            if let Ok(index) = rest[1..close].parse() {
+        // `[i]` groups; anything else after them (a key that itself holds brackets) only
+        // makes the position less precise.
+        while let Some(inner) = rest.strip_prefix('[') {
+            let Some(close) = inner.find(']') else { break };
+            if let Ok(index) = inner[..close].parse() {
                 steps.push(PathStep::Index(index));
             }
-            rest = &rest[close + 1..];
+            rest = &inner[close + 1..];
         }
     }
     steps
@@ -391,6 +394,19 @@ mod tests {
         assert_eq!(c.key_span, Span { line: 3, column: 3 });
         assert_eq!(doc.span_of(&path_steps("b.c[1]")).line, 3);
         assert_eq!(doc.get("a").unwrap().value, Value::Integer(1));
+    }
+
+    /// Found by the fuzzer: keys that hold brackets (and multi-byte characters after them)
+    /// once made the path splitter slice out of range.
+    #[test]
+    fn path_steps_accept_any_key_text() {
+        assert_eq!(
+            path_steps("a.b[2].c"),
+            [PathStep::Key("a"), PathStep::Key("b"), PathStep::Index(2), PathStep::Key("c")]
+        );
+        for path in ["spec.resou[[[]]]rces", "a[]]x", "a[1]§]", "a]b[", "[", "]", "a[ü]", "a[1][2]é[3]"] {
+            path_steps(path);
+        }
     }
 
     #[test]
