@@ -24,6 +24,7 @@
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
+pub mod flink;
 pub mod parse;
 pub mod resolve;
 pub mod schema;
@@ -35,7 +36,7 @@ use serde_json::Value;
 
 use diagnostics::{Diagnostic, Diagnostics};
 use parse::Resource;
-use resolve::defaults::OperatorDefaults;
+use parse::defaults::OperatorDefaults;
 use resolve::{ResolveOptions, Resolved, resolve_deployment};
 
 /// One input text and the name to report it under (a path, or `-` for stdin).

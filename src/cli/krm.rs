@@ -39,7 +39,7 @@ use serde_json::{Map, Value, json};
 
 use flink_render::diagnostics::{Diagnostic, Diagnostics, Severity};
 use flink_render::parse::document::{Node, Value as NodeValue, parse_stream};
-use flink_render::resolve::defaults::OperatorDefaults;
+use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Input, Options, compile, object_id, to_yaml};
 
 use super::{INVALID_INPUT, USAGE_OR_IO, io_error, print_text_diagnostics, write_stdout};

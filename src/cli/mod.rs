@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Diagnostic, Diagnostics};
-use flink_render::resolve::defaults::OperatorDefaults;
+use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
 
 /// flink-render: compile Flink Kubernetes Operator resources into standalone-mode Kubernetes manifests.

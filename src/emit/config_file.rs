@@ -6,8 +6,8 @@
 use serde_json::{Map, Value};
 
 use crate::emit::yaml::to_yaml_document;
-use crate::resolve::config::{ConfigValue, FlinkConfig};
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::{ConfigValue, FlinkConfig};
+use crate::flink::version::FlinkVersion;
 
 /// The file name Flink reads for `version`.
 pub fn file_name(version: FlinkVersion) -> &'static str {

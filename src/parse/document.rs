@@ -12,6 +12,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
 
 use crate::diagnostics::Span;
+use crate::flink::java::java_double_text;
 
 /// Largest input accepted, in bytes (16 MiB): far above any real spec, far below trouble.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -241,22 +242,6 @@ pub fn path_steps(path: &str) -> Vec<PathStep<'_>> {
     steps
 }
 
-/// Java's `Double.toString` for the values YAML users write: integral values keep one
-/// decimal (`1.0`), others use the shortest round-trip form. Jackson renders numbers in
-/// `flinkConfiguration` this way, so `cpu: 1.0` stays `1.0`.
-pub fn java_double_text(number: f64) -> String {
-    if number.is_nan() {
-        "NaN".to_string()
-    } else if number.is_infinite() {
-        if number > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else if number.fract() == 0.0 && number.abs() < 1e7 {
-        format!("{number:.1}")
-    } else {
-        let text = format!("{number}");
-        if text.contains('.') || text.contains('e') { text } else { format!("{text}.0") }
-    }
-}
-
 fn span_of(spanned_location: serde_saphyr::Location) -> Span {
     Span {
         line: spanned_location.line().min(u32::MAX as u64) as u32,
@@ -436,12 +421,5 @@ mod tests {
     fn bounds_nesting_depth() {
         let text = "[".repeat(500) + &"]".repeat(500);
         assert!(parse_stream(&text).is_err());
-    }
-
-    #[test]
-    fn java_double_text_matches_jackson() {
-        assert_eq!(java_double_text(1.0), "1.0");
-        assert_eq!(java_double_text(0.5), "0.5");
-        assert_eq!(java_double_text(2.25), "2.25");
     }
 }

@@ -3,7 +3,9 @@
 //! wrong apiVersion) are reported here with the field path and line; documents of other
 //! kinds pass through untouched.
 
+pub mod defaults;
 pub mod document;
+pub mod flink_configuration;
 pub mod spec;
 
 use serde::de::DeserializeOwned;

@@ -4,14 +4,9 @@
 //! fixes ports (FO §4.1), and computes the job id. Every problem found on the way is a
 //! diagnostic pointing at the spec line it came from.
 
-pub mod config;
-pub mod defaults;
 pub mod job_id;
-pub mod memory_model;
 pub mod model;
 pub mod pod_template;
-pub mod quantity;
-pub mod version;
 
 use std::collections::BTreeMap;
 
@@ -21,12 +16,14 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Span};
 use crate::parse::ParsedDeployment;
 use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::{RawResource, RawResourceRequirements};
-use config::{ConfigValue, FlinkConfig, flatten, parse_flat_list, parse_flat_map};
-use defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
+use crate::flink::config::{ConfigValue, FlinkConfig, parse_flat_list, parse_flat_map};
+use crate::parse::flink_configuration::flatten;
+use crate::parse::defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
 use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, ProcessMemory, RestService};
 use pod_template::{ArrayMerge, add_startup_probe, inject_claims, inject_resources, merge_templates};
-use quantity::{Quantity, parse_resource_memory};
-use version::FlinkVersion;
+use crate::flink::quantity::{Quantity, parse_resource_memory};
+use crate::flink::memory_model;
+use crate::flink::version::FlinkVersion;
 
 /// Settings that do not come from the spec.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +76,7 @@ struct Resolver<'a> {
     parsed: &'a ParsedDeployment,
     document: &'a Node,
     /// The user's `flinkConfiguration`, flattened, with positions.
-    user_keys: Vec<config::UserKey>,
+    user_keys: Vec<crate::flink::config::UserKey>,
     diagnostics: &'a mut Diagnostics,
     errors: usize,
 }
@@ -118,7 +115,7 @@ struct ProcessResources {
     memory_given: bool,
     /// Where the spec gave it.
     memory_path: Option<String>,
-    memory: Option<quantity::MemorySize>,
+    memory: Option<crate::flink::quantity::MemorySize>,
     cpu: Option<f64>,
     cpu_limit_factor: Option<f64>,
     memory_limit_factor: Option<f64>,
@@ -136,7 +133,7 @@ impl Resolver<'_> {
 
     /// Where the user wrote configuration `key`, else where `flinkConfiguration` is.
     fn user_config_span(&self, key: &str) -> Span {
-        config::user_key_span(&self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+        crate::flink::config::user_key_span(&self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
     }
 
     fn span(&self, path: &str) -> Span {
@@ -246,7 +243,7 @@ impl Resolver<'_> {
             }
             config.set(&key.key, key.value.clone());
         }
-        let user_config_span = |key: &str| config::user_key_span(&user_keys, key);
+        let user_config_span = |key: &str| crate::flink::config::user_key_span(&user_keys, key);
 
         // Seed spelling: taskManager.taskSlots (FO §1.6).
         if let Some(slots) = spec.task_manager.as_ref().and_then(|tm| tm.task_slots) {
@@ -1303,7 +1300,7 @@ pub fn is_cluster_id(name: &str) -> bool {
 
 /// Java's `Double.toString` for cpu values and factors (`1.0`, `0.5`, `2.0`).
 pub fn java_double(value: f64) -> String {
-    crate::parse::document::java_double_text(value)
+    crate::flink::java::java_double_text(value)
 }
 
 fn replace_ignore_case(text: &str, pattern: &str, replacement: &str) -> String {

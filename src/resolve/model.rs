@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::resolve::config::FlinkConfig;
-use crate::resolve::memory_model::{JobManagerMemory, TaskManagerMemory};
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::FlinkConfig;
+use crate::flink::memory_model::{JobManagerMemory, TaskManagerMemory};
+use crate::flink::version::FlinkVersion;
 
 /// A FlinkDeployment ready to emit, in standalone mode.
 #[derive(Debug, Clone, PartialEq)]

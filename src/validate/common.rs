@@ -6,12 +6,13 @@
 //! asks for the missing or bad setting.
 
 use crate::diagnostics::{Diagnostic, Span};
-use crate::parse::document::{Node, java_double_text, path_steps};
+use crate::flink::java::java_double_text;
+use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawJobSpec;
-use crate::resolve::config::{FlinkConfig, UserKey};
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::{FlinkConfig, UserKey};
+use crate::flink::version::FlinkVersion;
 
-use super::options::{Duration, FlinkOption, parse_bool, parse_double, parse_duration};
+use crate::flink::options::{Duration, FlinkOption, parse_bool, parse_double, parse_duration};
 
 /// `CheckpointingOptions.CHECKPOINTS_DIRECTORY` (Flink 1.20 key, then the deprecated one).
 pub const CHECKPOINTS_DIRECTORY: FlinkOption =
@@ -478,7 +479,7 @@ pub fn autoscaler_options_in_range(context: &ConfigContext<'_>) -> Vec<Diagnosti
         }
     }
     if let Some((key, text)) = EXCLUDED_PERIODS.lookup(context.config) {
-        for expression in crate::resolve::config::parse_flat_list(&text).iter().filter(|item| !item.is_empty()) {
+        for expression in crate::flink::config::parse_flat_list(&text).iter().filter(|item| !item.is_empty()) {
             if let Err(problem) = excluded_period(expression) {
                 found.push(
                     Diagnostic::error(

@@ -5,14 +5,14 @@
 //! [`DeploymentContext`] to its findings; [`super::DEPLOYMENT_RULES`] lists them in order.
 
 use crate::diagnostics::Diagnostic;
-use crate::resolve::config::{parse_flat_list, parse_flat_map};
-use crate::resolve::quantity::parse_resource_memory;
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::{parse_flat_list, parse_flat_map};
+use crate::flink::quantity::parse_resource_memory;
+use crate::flink::version::FlinkVersion;
 
 use super::DeploymentContext;
 use super::common::{self, AUTOSCALER_ENABLED, CHECKPOINTS_DIRECTORY, ConfigContext, JOB_RULES, SAVEPOINT_DIRECTORY};
 use super::names::{LABEL_RULE, SUBDOMAIN_RULE, is_dns1123_label, is_dns1123_subdomain};
-use super::options::FlinkOption;
+use crate::flink::options::FlinkOption;
 
 /// `high-availability.type` and the keys Flink falls back to (FO §2.2 key-name notes).
 const HIGH_AVAILABILITY: FlinkOption =

@@ -9,14 +9,13 @@ pub mod common;
 pub mod deployment;
 pub mod jar_uri;
 pub mod names;
-pub mod options;
 pub mod session_job;
 
 use crate::diagnostics::{Diagnostic, Span};
 use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawDeploymentSpec;
-use crate::resolve::config::{FlinkConfig, UserKey, user_key_span};
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::{FlinkConfig, UserKey, user_key_span};
+use crate::flink::version::FlinkVersion;
 
 /// What a FlinkDeployment rule can look at.
 pub struct DeploymentContext<'a> {

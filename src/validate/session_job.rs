@@ -11,14 +11,15 @@ use std::collections::BTreeMap;
 use crate::diagnostics::Diagnostic;
 use crate::parse::document::{Node, path_steps};
 use crate::parse::{ParsedDeployment, ParsedSessionJob};
-use crate::resolve::config::{FlinkConfig, flatten, parse_flat_list};
-use crate::resolve::defaults::OperatorDefaults;
+use crate::flink::config::{FlinkConfig, parse_flat_list};
+use crate::parse::flink_configuration::flatten;
+use crate::parse::defaults::OperatorDefaults;
 use crate::resolve::is_cluster_id;
-use crate::resolve::version::{FlinkVersion, KNOWN_VERSIONS};
+use crate::flink::version::{FlinkVersion, KNOWN_VERSIONS};
 
 use super::common::{self, ConfigContext, JOB_RULES, JobContext};
 use super::jar_uri::{ALLOWED_SCHEMES_KEY, DISALLOW_RESTRICTED_HOSTS_KEY, JarUriPolicy, check_jar_uri};
-use super::options::parse_bool;
+use crate::flink::options::parse_bool;
 
 /// What a session job is checked against: a FlinkDeployment of the same compile.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ impl SessionClusters {
     }
 }
 
-fn user_keys(document: &Node) -> Vec<crate::resolve::config::UserKey> {
+fn user_keys(document: &Node) -> Vec<crate::flink::config::UserKey> {
     document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default()
 }
 

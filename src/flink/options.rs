@@ -3,7 +3,7 @@
 //! doubles (`Double.parseDouble`) and durations (`TimeUtils.parseDuration`). Messages that
 //! print a duration use Java's `Duration.toString` (`PT1M`), as the operator's do.
 
-use crate::resolve::config::FlinkConfig;
+use crate::flink::config::FlinkConfig;
 
 /// A Flink option: its canonical key and the older keys Flink falls back to, in order.
 #[derive(Debug, Clone, Copy)]

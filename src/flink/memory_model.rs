@@ -19,8 +19,8 @@
 
 use serde::Serialize;
 
-use crate::resolve::config::FlinkConfig;
-use crate::resolve::quantity::parse_flink_memory;
+use crate::flink::config::FlinkConfig;
+use crate::flink::quantity::parse_flink_memory;
 
 const MIB: u64 = 1 << 20;
 

@@ -1,11 +1,12 @@
-//! The effective Flink configuration (FO §2): a flat key → value map built in the
-//! operator's order — operator defaults, then the flattened `spec.flinkConfiguration`,
-//! then the keys the builder derives from the spec.
+//! Flink configuration as data (FO §2): a flat key → value map with typed list and map
+//! values, Flink's flat string forms for lists (`a;b`) and maps (`k:v,k2:v2`) with their
+//! quoting rules, and a key as the user wrote it. Reading `flinkConfiguration` out of a
+//! document is the parser's ([`crate::parse::flink_configuration`]); layering defaults and
+//! derived keys is the effective view's ([`crate::effective`]).
 
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Span;
-use crate::parse::document::{Node, Value, java_double_text};
 
 /// One configuration value. Most are text; a few options are typed lists or maps,
 /// which the config file writers render per Flink version (FO §5.1).
@@ -64,49 +65,6 @@ pub struct UserKey {
 /// Where the user last wrote `key` (a later duplicate wins, as in Flink), if anywhere.
 pub fn user_key_span(user_keys: &[UserKey], key: &str) -> Option<Span> {
     user_keys.iter().rev().find(|user| user.key == key).map(|user| user.span)
-}
-
-/// Flatten a nested `flinkConfiguration` the way the operator's `ConfigObjectNode` does
-/// (FO §2.1): nested keys join with `.`, scalars use their JSON text (`2`, `0.5`, `true`,
-/// and `null` becomes the text `"null"`), arrays join their elements with `;` (objects inside
-/// arrays become empty text), and an **empty array drops the key**.
-pub fn flatten(node: &Node) -> Vec<UserKey> {
-    let mut keys = Vec::new();
-    if let Value::Mapping(entries) = &node.value {
-        for entry in entries {
-            flatten_into(&entry.key, entry.key_span, &entry.value, &mut keys);
-        }
-    }
-    keys
-}
-
-fn flatten_into(prefix: &str, span: Span, node: &Node, keys: &mut Vec<UserKey>) {
-    match &node.value {
-        Value::Mapping(entries) => {
-            for entry in entries {
-                flatten_into(&format!("{prefix}.{}", entry.key), entry.key_span, &entry.value, keys);
-            }
-        }
-        Value::Sequence(items) => {
-            if !items.is_empty() {
-                let value = items.iter().map(scalar_text).collect::<Vec<_>>().join(";");
-                keys.push(UserKey { key: prefix.to_string(), value, span });
-            }
-        }
-        _ => keys.push(UserKey { key: prefix.to_string(), value: scalar_text(node), span }),
-    }
-}
-
-/// JSON text of a scalar; collections inside arrays become empty text (Jackson `asText`).
-fn scalar_text(node: &Node) -> String {
-    match &node.value {
-        Value::Null => "null".to_string(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Integer(number) => number.to_string(),
-        Value::Float(number) => java_double_text(*number),
-        Value::String(text) => text.clone(),
-        Value::Sequence(_) | Value::Mapping(_) => String::new(),
-    }
 }
 
 /// The effective configuration: sorted keys, so the written file is deterministic.
@@ -232,31 +190,6 @@ fn unquote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::document::parse_stream;
-
-    fn flat(text: &str) -> Vec<(String, String)> {
-        let docs = parse_stream(text).unwrap();
-        flatten(&docs[0]).into_iter().map(|key| (key.key, key.value)).collect()
-    }
-
-    /// FO §9 fact 29: `{a: 1, b: {c: [1,2]}}` → `{a: "1", b.c: "1;2"}`.
-    #[test]
-    fn fo9_fact29_nested_configuration_flattens() {
-        assert_eq!(flat("a: 1\nb:\n  c: [1, 2]\n"), vec![("a".into(), "1".into()), ("b.c".into(), "1;2".into())]);
-    }
-
-    #[test]
-    fn empty_array_drops_the_key_and_null_is_text() {
-        assert_eq!(
-            flat("a: []\nb: null\nc: 0.5\nd: true\n"),
-            vec![("b".into(), "null".into()), ("c".into(), "0.5".into()), ("d".into(), "true".into())]
-        );
-    }
-
-    #[test]
-    fn objects_inside_arrays_become_empty_text() {
-        assert_eq!(flat("a: [x, {y: 1}]\n"), vec![("a".into(), "x;".into())]);
-    }
 
     #[test]
     fn flat_maps_and_lists_round_trip() {

@@ -16,8 +16,9 @@ use std::collections::BTreeMap;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::parse::document::{Node, Value, parse_stream};
-use crate::resolve::config::{UserKey, flatten};
-use crate::resolve::version::FlinkVersion;
+use crate::flink::config::UserKey;
+use crate::parse::flink_configuration::flatten;
+use crate::flink::version::FlinkVersion;
 
 const NAMESPACE_PREFIX: &str = "kubernetes.operator.default-configuration.namespace.";
 const VERSION_PREFIX: &str = "kubernetes.operator.default-configuration.flink-version.";
