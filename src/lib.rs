@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use diagnostics::{Diagnostic, Diagnostics};
+use diagnostics::{Code, Diagnostic, Diagnostics};
 use parse::Resource;
 use parse::defaults::OperatorDefaults;
 use resolve::{ResolveOptions, Resolved, resolve_deployment};
@@ -120,7 +120,7 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
                 Resource::SessionJob(parsed) => {
                     let name = parsed.raw.metadata.name.clone().unwrap_or_default();
                     diagnostics.push(
-                        Diagnostic::warning("session-job-not-rendered", "kind", format!("FlinkSessionJob {name} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs"))
+                        Diagnostic::new(Code::SessionJobNotRendered, "kind", format!("FlinkSessionJob {name} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs"))
                             .at(parsed.document.span),
                     );
                     session_jobs.push((input.name, parsed));
@@ -200,8 +200,8 @@ fn check_duplicates(objects: &[Value], origins: &[&str], diagnostics: &mut Diagn
         } else {
             format!("{what} also produced by {first}")
         };
-        let mut diagnostic = Diagnostic::error(
-            "duplicate-object",
+        let mut diagnostic = Diagnostic::new(
+            Code::DuplicateObject,
             "metadata.name",
             format!("{} {place}: {}", ids.len(), ids.join(", ")),
         )

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use flink_render::diagnostics::Code;
 use flink_render::{Input, Options, compile, to_json, to_yaml};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
@@ -118,7 +119,7 @@ fn the_same_cluster_twice_is_one_duplicate_error() {
         compile(&[Input { name: "a.yaml", text: &text }, Input { name: "b.yaml", text: &text }], &Options::default());
     let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].code, "duplicate-object");
+    assert_eq!(errors[0].code, Code::DuplicateObject);
     assert_eq!(errors[0].source, "b.yaml");
     assert!(
         errors[0]

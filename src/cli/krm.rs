@@ -37,9 +37,9 @@ use std::process::ExitCode;
 
 use serde_json::{Map, Value, json};
 
-use flink_render::diagnostics::{Diagnostic, Diagnostics, Severity};
-use flink_render::parse::document::{Node, Value as NodeValue, parse_stream};
+use flink_render::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use flink_render::parse::defaults::OperatorDefaults;
+use flink_render::parse::document::{Node, Value as NodeValue, parse_stream};
 use flink_render::{Input, Options, compile, object_id, to_yaml};
 
 use super::{INVALID_INPUT, USAGE_OR_IO, io_error, print_text_diagnostics, write_stdout};
@@ -197,7 +197,7 @@ struct ResourceList {
 }
 
 fn read_resource_list(text: &str) -> Result<ResourceList, Box<Diagnostic>> {
-    let invalid = |message: String| Diagnostic::error("invalid-resource-list", "", message).with_source(STDIN);
+    let invalid = |message: String| Diagnostic::new(Code::InvalidResourceList, "", message).with_source(STDIN);
     let documents = parse_stream(text).map_err(|error| Box::new(invalid(error.message).at(error.span)))?;
     let [document] = documents.as_slice() else {
         return Err(Box::new(invalid(format!(
@@ -242,7 +242,7 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
         return Some(Mode::Transform(Settings::default()));
     };
     let error = |code, path: &str, message: String, node: &Node| {
-        Diagnostic::error(code, format!("functionConfig.{path}"), message).at(node.span).with_source(STDIN)
+        Diagnostic::new(code, format!("functionConfig.{path}"), message).at(node.span).with_source(STDIN)
     };
     let kind = config.get("kind").and_then(Node::as_str).unwrap_or_default();
     let api_version = config.get("apiVersion").and_then(Node::as_str).unwrap_or_default();
@@ -252,7 +252,7 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
         "ConfigMap" if api_version == "v1" => "data",
         _ => {
             outcome.diagnostics.push(
-                error("unsupported-function-config", "kind", format!("flink-render cannot be configured by a {api_version} {kind}"), config)
+                error(Code::UnsupportedFunctionConfig, "kind", format!("flink-render cannot be configured by a {api_version} {kind}"), config)
                     .with_hint(format!(
                         "use a FlinkDeployment (generator), or `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}` (transformer)"
                     )),
@@ -266,7 +266,7 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
     };
     let Some(entries) = block.entries() else {
         outcome.diagnostics.push(error(
-            "invalid-type",
+            Code::InvalidType,
             settings_key,
             format!("`{settings_key}` must be a mapping"),
             block,
@@ -287,20 +287,20 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
                 settings.defaults = read_defaults(format!("functionConfig {path}"), text, outcome)
             }
             ("namespace", _) => outcome.diagnostics.push(error(
-                "invalid-type",
+                Code::InvalidType,
                 &path,
                 "`namespace` must be a string".into(),
                 &entry.value,
             )),
             ("defaults", _) => outcome.diagnostics.push(error(
-                "invalid-type",
+                Code::InvalidType,
                 &path,
                 "`defaults` must be a mapping of operator configuration keys, or that mapping as YAML text".into(),
                 &entry.value,
             )),
             (key, _) => outcome.diagnostics.push(
-                Diagnostic::error(
-                    "unknown-field",
+                Diagnostic::new(
+                    Code::UnknownField,
                     format!("functionConfig.{path}"),
                     format!("unknown setting `{key}`"),
                 )
@@ -442,8 +442,8 @@ fn check_collisions(items: &[Value], rendered_ids: &BTreeSet<String>, diagnostic
         let id = object_id(item);
         if !seen.insert(id.clone()) && rendered_ids.contains(&id) {
             diagnostics.push(
-                Diagnostic::error(
-                    "duplicate-object",
+                Diagnostic::new(
+                    Code::DuplicateObject,
                     "",
                     format!("the rendered {id} collides with another resource of the same kind, namespace and name"),
                 )
@@ -554,7 +554,7 @@ mod tests {
         let outcome = process(&list(&[DEPLOYMENT], Some(config)));
         assert!(outcome.output.is_none());
         let diagnostic = outcome.diagnostics.iter().next().unwrap();
-        assert_eq!(diagnostic.code, "unknown-field");
+        assert_eq!(diagnostic.code, Code::UnknownField);
         assert_eq!(diagnostic.hint.as_deref(), Some("the settings are: namespace, defaults"));
     }
 
@@ -575,7 +575,7 @@ mod tests {
             outcome
                 .diagnostics
                 .iter()
-                .any(|d| d.code == "unknown-field" && d.source == "items[0] (FlinkDeployment demo)")
+                .any(|d| d.code == Code::UnknownField && d.source == "items[0] (FlinkDeployment demo)")
         );
     }
 
@@ -583,6 +583,6 @@ mod tests {
     fn not_a_resource_list_is_an_error() {
         let outcome = process("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
         assert!(outcome.output.is_none());
-        assert_eq!(outcome.diagnostics.iter().next().unwrap().code, "invalid-resource-list");
+        assert_eq!(outcome.diagnostics.iter().next().unwrap().code, Code::InvalidResourceList);
     }
 }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use flink_render::diagnostics::{Diagnostic, Diagnostics};
+use flink_render::diagnostics::{Code, Diagnostic, Diagnostics};
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
 
@@ -149,7 +149,7 @@ fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
         match &input.text {
             Ok(text) => sources.push((input.name.clone(), text.clone())),
             Err(message) => {
-                let mut diagnostic = Diagnostic::error("unreadable-input", "", message.clone());
+                let mut diagnostic = Diagnostic::new(Code::UnreadableInput, "", message.clone());
                 diagnostic.source = input.name.clone();
                 unreadable.push(diagnostic);
             }

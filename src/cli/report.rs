@@ -19,7 +19,7 @@ pub fn render(diagnostic: &Diagnostic, source: Option<&str>) -> String {
     };
     let line_text = source.and_then(|text| text.lines().nth(diagnostic.line.checked_sub(1)? as usize));
     let mut report = Vec::new();
-    let primary = level.primary_title(&title).id(diagnostic.code);
+    let primary = level.primary_title(&title).id(diagnostic.code.as_str());
     let group = match line_text {
         Some(line) => {
             let start = char_to_byte(line, diagnostic.column.saturating_sub(1) as usize);

@@ -15,9 +15,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
 use crate::emit::{config_file, metadata, to_value};
 use crate::flink::java::java_double_text as java_double;
+use crate::flink::quantity::mebibytes_text;
 use crate::resolve::model::{Component, Deployment};
 use crate::resolve::pod_template::{MAIN_CONTAINER, is_main_container};
-use crate::flink::quantity::mebibytes_text;
 
 /// The config volume's name.
 pub const CONFIG_VOLUME: &str = "flink-config-volume";

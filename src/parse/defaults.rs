@@ -14,11 +14,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::parse::document::{Node, Value, parse_stream};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::flink::config::UserKey;
-use crate::parse::flink_configuration::flatten;
 use crate::flink::version::FlinkVersion;
+use crate::parse::document::{Node, Value, parse_stream};
+use crate::parse::flink_configuration::flatten;
 
 const NAMESPACE_PREFIX: &str = "kubernetes.operator.default-configuration.namespace.";
 const VERSION_PREFIX: &str = "kubernetes.operator.default-configuration.flink-version.";
@@ -58,7 +58,7 @@ impl OperatorDefaults {
         let mut diagnostics = Diagnostics::default();
         let documents = parse_stream(text).map_err(|error| {
             let mut found = Diagnostics::default();
-            found.push(Diagnostic::error("yaml-syntax", "", error.message).at(error.span));
+            found.push(Diagnostic::new(Code::YamlSyntax, "", error.message).at(error.span));
             found
         })?;
         let mut defaults = OperatorDefaults { keys: Vec::new(), pod_templates: DefaultPodTemplates::default() };
@@ -79,8 +79,8 @@ impl OperatorDefaults {
                                 *slot = Some(entry.value.to_json())
                             }
                             Some(_) => diagnostics.push(
-                                Diagnostic::error(
-                                    "invalid-type",
+                                Diagnostic::new(
+                                    Code::InvalidType,
                                     entry.key.clone(),
                                     format!("`{}` must be a pod template (a mapping)", entry.key),
                                 )
@@ -92,8 +92,8 @@ impl OperatorDefaults {
                     defaults.keys = flatten(&Node { value: Value::Mapping(plain), span: document.span });
                 }
                 _ => diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-type",
+                    Diagnostic::new(
+                        Code::InvalidType,
                         "",
                         "an operator-defaults file must be a mapping of Flink configuration keys",
                     )
@@ -101,7 +101,7 @@ impl OperatorDefaults {
                 ),
             },
             [_, second, ..] => diagnostics.push(
-                Diagnostic::error("invalid-defaults", "", "an operator-defaults file holds one YAML document")
+                Diagnostic::new(Code::InvalidDefaults, "", "an operator-defaults file holds one YAML document")
                     .at(second.span),
             ),
         }

@@ -10,7 +10,7 @@ pub mod spec;
 
 use serde::de::DeserializeOwned;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use document::{Node, parse_stream, path_steps};
 use spec::{RawFlinkDeployment, RawFlinkSessionJob};
 
@@ -51,7 +51,7 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Vec<Resource> {
     let documents = match parse_stream(text) {
         Ok(documents) => documents,
         Err(error) => {
-            diagnostics.push(Diagnostic::error("yaml-syntax", "", error.message).at(error.span));
+            diagnostics.push(Diagnostic::new(Code::YamlSyntax, "", error.message).at(error.span));
             return Vec::new();
         }
     };
@@ -61,8 +61,8 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Vec<Resource> {
 fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resource> {
     if document.entries().is_none() {
         diagnostics.push(
-            Diagnostic::error(
-                "not-an-object",
+            Diagnostic::new(
+                Code::NotAnObject,
                 "",
                 "a document must be a Kubernetes object (a mapping with apiVersion and kind)",
             )
@@ -75,8 +75,8 @@ fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resou
     let is_flink_kind = matches!(kind.as_deref(), Some("FlinkDeployment" | "FlinkSessionJob"));
     if is_flink_kind && api_version.as_deref() != Some(FLINK_API_VERSION) {
         diagnostics.push(
-            Diagnostic::error(
-                "unsupported-api-version",
+            Diagnostic::new(
+                Code::UnsupportedApiVersion,
                 "apiVersion",
                 format!(
                     "{} has apiVersion {}, flink-render reads {FLINK_API_VERSION}",
@@ -101,8 +101,8 @@ fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resou
         Some(_) if api_version.is_some() => Some(Resource::Other(document.to_json())),
         _ => {
             diagnostics.push(
-                Diagnostic::error(
-                    "not-an-object",
+                Diagnostic::new(
+                    Code::NotAnObject,
                     "",
                     "a document must be a Kubernetes object with `apiVersion` and `kind`",
                 )
@@ -127,7 +127,7 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
                 let parent = path.rsplit_once('.').map(|(parent, _)| parent.to_string()).unwrap_or_default();
                 let full = if parent.is_empty() { field.name.clone() } else { format!("{parent}.{}", field.name) };
                 let mut diagnostic =
-                    Diagnostic::error("unknown-field", full.clone(), format!("unknown field `{}`", field.name))
+                    Diagnostic::new(Code::UnknownField, full.clone(), format!("unknown field `{}`", field.name))
                         .at(document.span_of(&path_steps(&full)));
                 if let Some(suggestion) = suggest(&field.name, &field.expected) {
                     diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
@@ -136,7 +136,7 @@ fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) ->
                 }
                 diagnostic
             } else {
-                Diagnostic::error("invalid-type", path.clone(), plain_type_names(&message))
+                Diagnostic::new(Code::InvalidType, path.clone(), plain_type_names(&message))
                     .at(document.span_of(&path_steps(&path)))
             };
             if diagnostic.path.is_empty() {
@@ -217,7 +217,7 @@ mod tests {
         let text = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: x\nspec:\n  jobmanager: {}\n";
         assert!(parse(text, &mut diagnostics).is_empty());
         let diagnostic = diagnostics.iter().next().unwrap();
-        assert_eq!(diagnostic.code, "unknown-field");
+        assert_eq!(diagnostic.code, Code::UnknownField);
         assert_eq!(diagnostic.path, "spec.jobmanager");
         assert_eq!(diagnostic.line, 6);
         assert_eq!(diagnostic.hint.as_deref(), Some("did you mean `jobManager`?"));
@@ -229,7 +229,7 @@ mod tests {
         let text = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: x\nspec:\n  job:\n    parallelism: lots\n";
         parse(text, &mut diagnostics);
         let diagnostic = diagnostics.iter().next().unwrap();
-        assert_eq!(diagnostic.code, "invalid-type");
+        assert_eq!(diagnostic.code, Code::InvalidType);
         assert_eq!(diagnostic.path, "spec.job.parallelism");
         assert_eq!(diagnostic.line, 7);
     }

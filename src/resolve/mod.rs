@@ -12,18 +12,18 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Span};
-use crate::parse::ParsedDeployment;
-use crate::parse::document::{Node, path_steps};
-use crate::parse::spec::{RawResource, RawResourceRequirements};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
 use crate::flink::config::{ConfigValue, FlinkConfig, parse_flat_list, parse_flat_map};
-use crate::parse::flink_configuration::flatten;
+use crate::flink::memory_model;
+use crate::flink::quantity::{Quantity, parse_resource_memory};
+use crate::flink::version::FlinkVersion;
+use crate::parse::ParsedDeployment;
 use crate::parse::defaults::{BUILTIN_LOG4J_CONSOLE, OperatorDefaults};
+use crate::parse::document::{Node, path_steps};
+use crate::parse::flink_configuration::flatten;
+use crate::parse::spec::{RawResource, RawResourceRequirements};
 use model::{Application, Component, Deployment, HighAvailability, Ingress, Ports, ProcessMemory, RestService};
 use pod_template::{ArrayMerge, add_startup_probe, inject_claims, inject_resources, merge_templates};
-use crate::flink::quantity::{Quantity, parse_resource_memory};
-use crate::flink::memory_model;
-use crate::flink::version::FlinkVersion;
 
 /// Settings that do not come from the spec.
 #[derive(Debug, Clone, Copy)]
@@ -133,22 +133,23 @@ impl Resolver<'_> {
 
     /// Where the user wrote configuration `key`, else where `flinkConfiguration` is.
     fn user_config_span(&self, key: &str) -> Span {
-        crate::flink::config::user_key_span(&self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+        crate::flink::config::user_key_span(&self.user_keys, key)
+            .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
     }
 
     fn span(&self, path: &str) -> Span {
         self.document.span_of(&path_steps(path))
     }
 
-    fn error(&mut self, code: &'static str, path: &str, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(&mut self, code: Code, path: &str, message: impl Into<String>) -> &mut Diagnostic {
         self.errors += 1;
-        let diagnostic = Diagnostic::error(code, path, message).at(self.span(path));
+        let diagnostic = Diagnostic::new(code, path, message).at(self.span(path));
         self.diagnostics.push(diagnostic);
         self.diagnostics.iter_mut().last().expect("just pushed")
     }
 
-    fn warning(&mut self, code: &'static str, path: &str, message: impl Into<String>) -> &mut Diagnostic {
-        let diagnostic = Diagnostic::warning(code, path, message).at(self.span(path));
+    fn warning(&mut self, code: Code, path: &str, message: impl Into<String>) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::new(code, path, message).at(self.span(path));
         self.diagnostics.push(diagnostic);
         self.diagnostics.iter_mut().last().expect("just pushed")
     }
@@ -158,19 +159,23 @@ impl Resolver<'_> {
         let name = match raw.metadata.name.as_deref() {
             Some(name) if is_cluster_id(name) => name.to_string(),
             Some(name) => {
-                self.error("invalid-name", "metadata.name", format!(
+                self.error(Code::InvalidName, "metadata.name", format!(
                     "The FlinkDeployment name: {name} is invalid, must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123'), and the length must be no more than 45 characters."
                 ));
                 return None;
             }
             None => {
-                self.error("missing-field", "metadata.name", "metadata.name must be set: it is the Flink cluster id");
+                self.error(
+                    Code::MissingField,
+                    "metadata.name",
+                    "metadata.name must be set: it is the Flink cluster id",
+                );
                 return None;
             }
         };
         let Some(spec) = raw.spec.as_ref() else {
             self.warning(
-                "no-spec",
+                Code::NoSpec,
                 "metadata",
                 format!("FlinkDeployment {name} has no spec (the operator's health canary); it renders to nothing"),
             );
@@ -181,14 +186,14 @@ impl Resolver<'_> {
         // flinkVersion (FO §6 rules 2–3).
         let flink_version = match spec.flink_version.as_deref() {
             None => {
-                self.error("missing-field", "spec.flinkVersion", "Flink Version must be defined.").hint =
+                self.error(Code::MissingField, "spec.flinkVersion", "Flink Version must be defined.").hint =
                     Some("set spec.flinkVersion, e.g. `v1_20` or `v2_2`".into());
                 return None;
             }
             Some(text) => match FlinkVersion::parse(text) {
                 Some(version) if version < FlinkVersion::new(1, 15) => {
                     self.error(
-                        "unsupported-flink-version",
+                        Code::UnsupportedFlinkVersion,
                         "spec.flinkVersion",
                         format!("Flink version {version} is not supported by this operator version"),
                     )
@@ -198,7 +203,7 @@ impl Resolver<'_> {
                 Some(version) => version,
                 None => {
                     self.error(
-                        "unsupported-flink-version",
+                        Code::UnsupportedFlinkVersion,
                         "spec.flinkVersion",
                         format!("`{text}` is not a Flink version the operator knows (v1_13 … v2_4)"),
                     );
@@ -209,12 +214,12 @@ impl Resolver<'_> {
         match spec.mode.as_deref() {
             None | Some("standalone") => {}
             Some("native") => {
-                self.warning("native-mode", "spec.mode", "flink-render renders standalone mode; `mode: native` needs the operator, so this cluster is rendered in standalone mode")
+                self.warning(Code::NativeMode, "spec.mode", "flink-render renders standalone mode; `mode: native` needs the operator, so this cluster is rendered in standalone mode")
                     .hint = Some("set `mode: standalone` to silence this warning".into());
             }
             Some(other) => {
                 self.error(
-                    "invalid-enum",
+                    Code::InvalidEnum,
                     "spec.mode",
                     format!("mode must be `native` or `standalone`, not `{other}`"),
                 );
@@ -232,8 +237,8 @@ impl Resolver<'_> {
             if FORBIDDEN_KEYS.contains(&key.key.as_str()) {
                 self.errors += 1;
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "forbidden-config-key",
+                    Diagnostic::new(
+                        Code::ForbiddenConfigKey,
                         format!("spec.flinkConfiguration.{}", key.key),
                         format!("Forbidden Flink config key: {}", key.key),
                     )
@@ -247,7 +252,7 @@ impl Resolver<'_> {
 
         // Seed spelling: taskManager.taskSlots (FO §1.6).
         if let Some(slots) = spec.task_manager.as_ref().and_then(|tm| tm.task_slots) {
-            self.warning("deprecated-field", "spec.taskManager.taskSlots", "taskManager.taskSlots is the FLIP-212 spelling; use flinkConfiguration `taskmanager.numberOfTaskSlots`")
+            self.warning(Code::DeprecatedField, "spec.taskManager.taskSlots", "taskManager.taskSlots is the FLIP-212 spelling; use flinkConfiguration `taskmanager.numberOfTaskSlots`")
                 .hint = Some("move it to spec.flinkConfiguration[\"taskmanager.numberOfTaskSlots\"]".into());
             if user_config_span("taskmanager.numberOfTaskSlots").is_none() {
                 config.set("taskmanager.numberOfTaskSlots", slots.to_string());
@@ -270,7 +275,7 @@ impl Resolver<'_> {
             None => {
                 let derived = format!("flink:{}.{}", flink_version.major, flink_version.minor);
                 self.warning(
-                    "missing-image",
+                    Code::MissingImage,
                     "spec.image",
                     format!("spec.image is not set; using `{derived}` to match flinkVersion"),
                 )
@@ -289,7 +294,7 @@ impl Resolver<'_> {
         if let Some(policy) = &image_pull_policy {
             if !["IfNotPresent", "Always", "Never"].contains(&policy.as_str()) {
                 self.error(
-                    "invalid-enum",
+                    Code::InvalidEnum,
                     "spec.imagePullPolicy",
                     format!("imagePullPolicy must be IfNotPresent, Always or Never, not `{policy}`"),
                 )
@@ -305,7 +310,7 @@ impl Resolver<'_> {
                 account.clone()
             }
             None => {
-                self.error("missing-field", "spec.serviceAccount", "spec.serviceAccount must be defined. If you use helm, its value should be the same with the name of jobServiceAccount.");
+                self.error(Code::MissingField, "spec.serviceAccount", "spec.serviceAccount must be defined. If you use helm, its value should be the same with the name of jobServiceAccount.");
                 String::new()
             }
         };
@@ -352,7 +357,7 @@ impl Resolver<'_> {
         let jm_replicas = spec.job_manager.as_ref().and_then(|jm| jm.replicas).unwrap_or(1);
         if jm_replicas < 1 {
             self.error(
-                "invalid-replicas",
+                Code::InvalidReplicas,
                 "spec.jobManager.replicas",
                 "JobManager replicas should not be configured less than one.",
             );
@@ -362,7 +367,7 @@ impl Resolver<'_> {
         if let Some(replicas) = tm_replicas_spec {
             if replicas < 1 {
                 self.error(
-                    "invalid-replicas",
+                    Code::InvalidReplicas,
                     "spec.taskManager.replicas",
                     "TaskManager replicas must be larger than 0",
                 );
@@ -383,7 +388,7 @@ impl Resolver<'_> {
             });
         if high_availability.as_ref().is_some_and(|ha| ha.kubernetes) && namespace.is_none() {
             self.error(
-                "ha-needs-namespace",
+                Code::HaNeedsNamespace,
                 "metadata.namespace",
                 "Kubernetes HA needs a namespace: its ConfigMaps and RBAC are namespaced",
             )
@@ -391,7 +396,7 @@ impl Resolver<'_> {
         }
         if jm_replicas > 1 && high_availability.is_none() {
             self.error(
-                "standby-needs-ha",
+                Code::StandbyNeedsHa,
                 "spec.jobManager.replicas",
                 "High availability should be enabled when starting standby JobManagers.",
             );
@@ -424,7 +429,7 @@ impl Resolver<'_> {
             if upgrade_mode == "last-state" {
                 config.set_default("execution.checkpointing.interval", "5 min");
                 if high_availability.is_none() {
-                    self.error("last-state-needs-ha", "spec.job.upgradeMode", "upgradeMode last-state needs high availability: without an operator, the job can only resume from HA metadata")
+                    self.error(Code::LastStateNeedsHa, "spec.job.upgradeMode", "upgradeMode last-state needs high availability: without an operator, the job can only resume from HA metadata")
                         .hint = Some("set flinkConfiguration `high-availability.type: kubernetes` and `high-availability.storageDir`".into());
                 }
             }
@@ -450,7 +455,7 @@ impl Resolver<'_> {
                     }
                     _ => {
                         self.error(
-                            "jar-uri-without-scheme",
+                            Code::JarUriWithoutScheme,
                             "spec.job.jarURI",
                             format!("jarURI `{jar_uri}` has no scheme; standalone mode needs one"),
                         )
@@ -466,7 +471,7 @@ impl Resolver<'_> {
                 Some("suspended") => suspended = true,
                 Some(other) => {
                     self.error(
-                        "invalid-enum",
+                        Code::InvalidEnum,
                         "spec.job.state",
                         format!("job.state must be `running` or `suspended`, not `{other}`"),
                     );
@@ -623,7 +628,7 @@ impl Resolver<'_> {
             (Some(files), _) => (files.clone(), "spec.logConfiguration"),
             (None, Some(files)) => {
                 self.warning(
-                    "deprecated-field",
+                    Code::DeprecatedField,
                     "spec.logging",
                     "`logging` is the FLIP-212 spelling of `logConfiguration`",
                 )
@@ -636,7 +641,7 @@ impl Resolver<'_> {
         };
         for key in files.keys() {
             if !LOG_CONFIG_FILES.contains(&key.as_str()) {
-                self.error("invalid-log-config-key", &format!("{field}.{key}"), format!("Invalid log config key: {key}. Allowed keys are [log4j-console.properties, logback-console.xml]"));
+                self.error(Code::InvalidLogConfigKey, &format!("{field}.{key}"), format!("Invalid log config key: {key}. Allowed keys are [log4j-console.properties, logback-console.xml]"));
             }
         }
         files
@@ -649,7 +654,7 @@ impl Resolver<'_> {
         let (field, text) = match (&job.upgrade_mode, seed.iter().find(|(_, value)| value.is_some())) {
             (Some(mode), _) => {
                 for (field, _) in seed.iter().filter(|(_, value)| value.is_some()) {
-                    self.warning("ignored-field", field, "ignored: job.upgradeMode is set and takes precedence");
+                    self.warning(Code::IgnoredField, field, "ignored: job.upgradeMode is set and takes precedence");
                 }
                 ("spec.job.upgradeMode", mode.as_str())
             }
@@ -667,7 +672,7 @@ impl Resolver<'_> {
             let current = mode.map(|mode| format!(": {mode}")).unwrap_or_default();
             let name = field.trim_start_matches("spec.");
             self.warning(
-                "deprecated-field",
+                Code::DeprecatedField,
                 field,
                 format!("{name} is the FLIP-212 spelling; use job.upgradeMode{current}"),
             );
@@ -676,7 +681,7 @@ impl Resolver<'_> {
             let allowed = ["stateless", "savepoint", "last-state"].map(String::from);
             let name = field.trim_start_matches("spec.");
             let message = format!("{name} must be stateless, savepoint or last-state, not `{text}`");
-            let error = self.error("invalid-enum", field, message);
+            let error = self.error(Code::InvalidEnum, field, message);
             error.hint = crate::parse::suggest(text, &allowed).map(|mode| format!("did you mean `{mode}`?"));
             "stateless"
         })
@@ -693,7 +698,7 @@ impl Resolver<'_> {
         if let Some(replicas) = tm_replicas.filter(|replicas| *replicas > 0) {
             if job_parallelism.is_some_and(|parallelism| parallelism > 0) {
                 self.warning(
-                    "ignored-field",
+                    Code::IgnoredField,
                     "spec.job.parallelism",
                     "ignored: taskManager.replicas is set, so parallelism is replicas × slots",
                 );
@@ -712,7 +717,7 @@ impl Resolver<'_> {
         match job_parallelism {
             Some(parallelism) if parallelism >= 1 => Some(parallelism),
             _ => {
-                self.error("invalid-parallelism", "spec.job.parallelism", "Job parallelism must be larger than 0")
+                self.error(Code::InvalidParallelism, "spec.job.parallelism", "Job parallelism must be larger than 0")
                     .hint = Some("set spec.job.parallelism, or spec.taskManager.replicas".into());
                 None
             }
@@ -744,7 +749,7 @@ impl Resolver<'_> {
         if uses_new {
             if resource.is_some() {
                 self.warning(
-                    "deprecated-field",
+                    Code::DeprecatedField,
                     &format!("{base}.resource"),
                     format!("ignored: {base}.resources is set and overrides the deprecated `resource`"),
                 );
@@ -756,7 +761,7 @@ impl Resolver<'_> {
                         "memory" => {
                             if let Err(error) = parse_resource_memory(&quantity.0) {
                                 self.error(
-                                    "invalid-memory",
+                                    Code::InvalidMemory,
                                     &path,
                                     format!("{title} resource requirements {section} memory parse error: {error}"),
                                 );
@@ -765,14 +770,14 @@ impl Resolver<'_> {
                         _ => match Quantity::parse(&quantity.0) {
                             Err(error) => {
                                 self.error(
-                                    "invalid-quantity",
+                                    Code::InvalidQuantity,
                                     &path,
                                     format!("{title} resource requirements {section} {key} parse error: {error}"),
                                 );
                             }
                             Ok(parsed) if key == "cpu" && (parsed.is_negative() || parsed.is_zero()) => {
                                 self.error(
-                                    "invalid-cpu",
+                                    Code::InvalidCpu,
                                     &path,
                                     format!(
                                         "{title} resource requirements {section} cpu must be positive: {}",
@@ -782,7 +787,7 @@ impl Resolver<'_> {
                             }
                             Ok(parsed) if parsed.is_negative() => {
                                 self.error(
-                                    "invalid-quantity",
+                                    Code::InvalidQuantity,
                                     &path,
                                     format!(
                                         "{title} resource requirements {section} {key} must not be negative: {}",
@@ -808,7 +813,7 @@ impl Resolver<'_> {
             let memory_limit = limits.get("memory").and_then(|q| parse_resource_memory(&q.0).ok());
             if memory_request.is_some_and(|m| m.bytes == 0) {
                 self.error(
-                    "invalid-memory",
+                    Code::InvalidMemory,
                     &format!("{base}.resources.requests.memory"),
                     format!("{title} resource requirements requests memory must be positive"),
                 );
@@ -826,7 +831,7 @@ impl Resolver<'_> {
                 }
                 if request > limit {
                     self.error(
-                        "request-exceeds-limit",
+                        Code::RequestExceedsLimit,
                         &format!("{base}.resources.requests.cpu"),
                         format!(
                             "{title} resource requirements cpu request ({}) must not exceed its limit ({})",
@@ -851,7 +856,7 @@ impl Resolver<'_> {
                     && request_size.bytes > limit_size.bytes
                 {
                     self.error(
-                        "request-exceeds-limit",
+                        Code::RequestExceedsLimit,
                         &format!("{base}.resources.requests.memory"),
                         format!(
                             "{title} resource requirements memory request ({}) must not exceed its limit ({})",
@@ -868,7 +873,7 @@ impl Resolver<'_> {
                     Ok(size) => result.memory = Some(size),
                     Err(error) => {
                         self.error(
-                            "invalid-memory",
+                            Code::InvalidMemory,
                             &format!("{base}.resource.memory"),
                             format!("{title} resource memory parse error: {error}"),
                         );
@@ -878,7 +883,7 @@ impl Resolver<'_> {
             if let Some(cpu) = resource.cpu {
                 if cpu <= 0.0 {
                     self.error(
-                        "invalid-cpu",
+                        Code::InvalidCpu,
                         &format!("{base}.resource.cpu"),
                         format!("{title} resource cpu must be positive: {cpu}"),
                     );
@@ -893,7 +898,7 @@ impl Resolver<'_> {
                     }
                     Err(error) => {
                         self.error(
-                            "invalid-quantity",
+                            Code::InvalidQuantity,
                             &format!("{base}.resource.ephemeralStorage"),
                             format!("{title} resource ephemeral storage parse error: {error}"),
                         );
@@ -938,8 +943,8 @@ impl Resolver<'_> {
             Err(_) => {
                 self.errors += 1;
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        "invalid-config-value",
+                    Diagnostic::new(
+                        Code::InvalidConfigValue,
                         format!("spec.flinkConfiguration.{key}"),
                         format!("`{key}` must be an integer, not `{text}`"),
                     )
@@ -966,8 +971,8 @@ impl Resolver<'_> {
                     _ => {
                         resolver.errors += 1;
                         resolver.diagnostics.push(
-                            Diagnostic::error(
-                                "invalid-port",
+                            Diagnostic::new(
+                                Code::InvalidPort,
                                 format!("spec.flinkConfiguration.{key}"),
                                 format!("`{key}` must be a single port number in standalone mode, not `{text}`"),
                             )
@@ -1005,8 +1010,8 @@ impl Resolver<'_> {
         if !["ClusterIP", "NodePort", "LoadBalancer", "Headless_ClusterIP"].contains(&value.as_str()) {
             self.errors += 1;
             self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-config-value",
+                Diagnostic::new(
+                    Code::InvalidConfigValue,
                     format!("spec.flinkConfiguration.{key}"),
                     format!("`{key}` must be ClusterIP, NodePort, LoadBalancer or Headless_ClusterIP, not `{value}`"),
                 )
@@ -1055,7 +1060,7 @@ impl Resolver<'_> {
             _ => match process {
                 Process::JobManager => 1.0,
                 Process::TaskManager => {
-                    self.warning("taskmanager-cpu-defaulted", &format!("{}.resources.requests.cpu", process.spec_field()), format!(
+                    self.warning(Code::TaskmanagerCpuDefaulted, &format!("{}.resources.requests.cpu", process.spec_field()), format!(
                         "TaskManager cpu is not set; using the slot count ({slots}) as native mode does (standalone Flink would request -1.0 cpu)"
                     ))
                     .hint = Some("set spec.taskManager.resources.requests.cpu".into());
@@ -1104,8 +1109,7 @@ impl Resolver<'_> {
         };
         let (title, base, name) = (process.title(), process.spec_field(), process.config_name());
         if !resources.memory_given && error.message.contains("need to be configured explicitly") {
-            self.error(
-                "missing-memory",
+            self.error(Code::MissingMemory,
                 &format!("{base}.resource.memory"),
                 format!("{title} resource memory must be defined using `{base}.resource.memory` or `{base}.resources.requests.memory`"),
             )
@@ -1127,7 +1131,7 @@ impl Resolver<'_> {
         };
         self.errors += 1;
         self.diagnostics.push(
-            Diagnostic::error("flink-memory", path, format!("Flink would not start the {title}: {}", error.message))
+            Diagnostic::new(Code::FlinkMemory, path, format!("Flink would not start the {title}: {}", error.message))
                 .at(span)
                 .with_hint(if error.message.contains("consistent") {
                     "set only one of the overlapping memory options, or make them add up".to_string()
@@ -1153,12 +1157,12 @@ impl Resolver<'_> {
             return None;
         }
         let Some(template) = ingress.template.as_deref().filter(|template| !template.trim().is_empty()) else {
-            self.error("missing-field", "spec.ingress.template", "Ingress template must be defined");
+            self.error(Code::MissingField, "spec.ingress.template", "Ingress template must be defined");
             return None;
         };
         if namespace.is_none() && template.to_lowercase().contains("{{namespace}}") {
             self.error(
-                "ingress-needs-namespace",
+                Code::IngressNeedsNamespace,
                 "spec.ingress.template",
                 format!("the Ingress template `{template}` uses {{{{namespace}}}}, but no namespace is known"),
             )
@@ -1184,7 +1188,7 @@ impl Resolver<'_> {
             Some((host, port)) => {
                 if port.parse::<u16>().is_err() {
                     self.error(
-                        "invalid-ingress-template",
+                        Code::InvalidIngressTemplate,
                         "spec.ingress.template",
                         format!(
                             "Unable to process the Ingress template({template}). Error: invalid port number `{port}`"
@@ -1222,8 +1226,8 @@ impl Resolver<'_> {
                 if text.contains('\n') || key.contains('\n') {
                     self.errors += 1;
                     self.diagnostics.push(
-                        Diagnostic::error(
-                            "unwritable-config-value",
+                        Diagnostic::new(
+                            Code::UnwritableConfigValue,
                             path.clone(),
                             format!("`{key}` contains a line break, which a flat flink-conf.yaml cannot hold"),
                         )
@@ -1232,15 +1236,15 @@ impl Resolver<'_> {
                 } else if text.contains('#') || key.contains('#') {
                     self.errors += 1;
                     self.diagnostics.push(
-                        Diagnostic::error("unwritable-config-value", path.clone(), format!("`{key}` contains `#`: Flink's flat flink-conf.yaml parser cuts the rest of the line as a comment"))
+                        Diagnostic::new(Code::UnwritableConfigValue, path.clone(), format!("`{key}` contains `#`: Flink's flat flink-conf.yaml parser cuts the rest of the line as a comment"))
                             .at(at)
                             .with_hint("Flink 2.x (config.yaml) can hold it; on 1.x avoid `#` in configuration values"),
                     );
                 } else if !text.is_empty() && !key.is_empty() && (key.contains(": ") || key.ends_with(':')) {
                     self.errors += 1;
                     self.diagnostics.push(
-                        Diagnostic::error(
-                            "unwritable-config-value",
+                        Diagnostic::new(
+                            Code::UnwritableConfigValue,
                             path.clone(),
                             format!("the key `{key}` contains `: `, which a flat flink-conf.yaml cannot hold"),
                         )
@@ -1254,7 +1258,7 @@ impl Resolver<'_> {
             {
                 self.errors += 1;
                 self.diagnostics.push(
-                    Diagnostic::error("overlapping-config-keys", path.clone(), format!("Overlapping key prefixes detected ({key} -> {longer}), please replace with Flink v2 compatible, non-deprecated keys."))
+                    Diagnostic::new(Code::OverlappingConfigKeys, path.clone(), format!("Overlapping key prefixes detected ({key} -> {longer}), please replace with Flink v2 compatible, non-deprecated keys."))
                         .at(at)
                         .with_hint("Flink 2.x reads a nested config.yaml: a key cannot be both a value and a section"),
                 );

@@ -5,12 +5,12 @@
 //! configuration with Flink's fallback keys, and every diagnostic points at the line that
 //! asks for the missing or bad setting.
 
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::flink::config::{FlinkConfig, UserKey};
 use crate::flink::java::java_double_text;
+use crate::flink::version::FlinkVersion;
 use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawJobSpec;
-use crate::flink::config::{FlinkConfig, UserKey};
-use crate::flink::version::FlinkVersion;
 
 use crate::flink::options::{Duration, FlinkOption, parse_bool, parse_double, parse_duration};
 
@@ -130,7 +130,7 @@ impl ConfigContext<'_> {
             None => Ok(default),
             Some((key, text)) => parse_bool(&text).map_err(|error| {
                 Box::new(
-                    Diagnostic::error("invalid-config-value", Self::config_path(key), format!("`{key}`: {error}"))
+                    Diagnostic::new(Code::InvalidConfigValue, Self::config_path(key), format!("`{key}`: {error}"))
                         .at(self.config_span(&[key])),
                 )
             }),
@@ -143,8 +143,8 @@ impl ConfigContext<'_> {
             None => Ok(default),
             Some((key, text)) => parse_duration(&text).map_err(|error| {
                 Box::new(
-                    Diagnostic::error(
-                        "invalid-config-value",
+                    Diagnostic::new(
+                        Code::InvalidConfigValue,
                         Self::config_path(key),
                         format!("`{key}` is not a duration (`{text}`): {error}"),
                     )
@@ -177,7 +177,7 @@ impl JobContext<'_> {
     fn savepoint_directory_error(&self, path: &str, span: Span, message: String) -> Vec<Diagnostic> {
         let key = self.key_to_set(&SAVEPOINT_DIRECTORY);
         vec![
-            Diagnostic::error("missing-savepoint-dir", path, message).at(span).with_hint(format!(
+            Diagnostic::new(Code::MissingSavepointDir, path, message).at(span).with_hint(format!(
                 "set flinkConfiguration `{key}` to a durable directory, e.g. `s3://bucket/savepoints`"
             )),
         ]
@@ -198,8 +198,8 @@ pub fn checkpoint_directory_for_stateful_upgrades(context: &JobContext<'_>) -> V
     }
     let key = context.key_to_set(&CHECKPOINTS_DIRECTORY);
     vec![
-        Diagnostic::error(
-            "missing-checkpoint-dir",
+        Diagnostic::new(
+            Code::MissingCheckpointDir,
             path,
             format!(
                 "Checkpoint directory[{}] must be defined for last-state and savepoint upgrade modes",
@@ -423,8 +423,8 @@ pub fn autoscaler_options_in_range(context: &ConfigContext<'_>) -> Vec<Diagnosti
             None => Ok(default),
             Some((key, text)) => parse_double(&text).map(Some).ok_or_else(|| {
                 Box::new(
-                    Diagnostic::error(
-                        "invalid-autoscaler-option",
+                    Diagnostic::new(
+                        Code::InvalidAutoscalerOption,
                         ConfigContext::config_path(key),
                         format!("Invalid value in the autoscaler config {}", option.key),
                     )
@@ -464,8 +464,8 @@ pub fn autoscaler_options_in_range(context: &ConfigContext<'_>) -> Vec<Diagnosti
             let keys: Vec<&str> =
                 std::iter::once(check.option.key).chain(check.option.fallbacks.iter().copied()).collect();
             found.push(
-                Diagnostic::error(
-                    "autoscaler-option-out-of-range",
+                Diagnostic::new(
+                    Code::AutoscalerOptionOutOfRange,
                     ConfigContext::config_path(check.option.key),
                     format!(
                         "The AutoScalerOption {} is invalid, it should be a value within the range [{}, {}]",
@@ -482,8 +482,8 @@ pub fn autoscaler_options_in_range(context: &ConfigContext<'_>) -> Vec<Diagnosti
         for expression in crate::flink::config::parse_flat_list(&text).iter().filter(|item| !item.is_empty()) {
             if let Err(problem) = excluded_period(expression) {
                 found.push(
-                    Diagnostic::error(
-                        "invalid-autoscaler-option",
+                    Diagnostic::new(
+                        Code::InvalidAutoscalerOption,
                         ConfigContext::config_path(key),
                         format!(
                             "Invalid value {expression} in the autoscaler config {}{problem}",
@@ -577,8 +577,7 @@ pub fn autoscaler_metrics_window_covers_reconcile_interval(context: &ConfigConte
     }
     let keys: Vec<&str> = std::iter::once(METRICS_WINDOW.key).chain(METRICS_WINDOW.fallbacks.iter().copied()).collect();
     vec![
-        Diagnostic::error(
-            "autoscaler-window-too-small",
+        Diagnostic::new(Code::AutoscalerWindowTooSmall,
             ConfigContext::config_path(METRICS_WINDOW.key),
             format!(
                 "The autoscaler metric window ({}={}) must not be smaller than the operator reconcile interval ({}={}), otherwise fewer than two metric samples are retained and autoscaling is never applied.",

@@ -4,7 +4,7 @@
 //! settings that have no effect without an operator. Each rule is a function from a
 //! [`DeploymentContext`] to its findings; [`super::DEPLOYMENT_RULES`] lists them in order.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::flink::config::{parse_flat_list, parse_flat_map};
 use crate::flink::quantity::parse_resource_memory;
 use crate::flink::version::FlinkVersion;
@@ -39,8 +39,8 @@ pub fn flink_version_deprecated(context: &DeploymentContext<'_>) -> Vec<Diagnost
         return Vec::new();
     }
     vec![
-        Diagnostic::warning(
-            "deprecated-flink-version",
+        Diagnostic::new(
+            Code::DeprecatedFlinkVersion,
             "spec.flinkVersion",
             format!("Flink version {version} is deprecated by the operator; support for it will be removed"),
         )
@@ -57,8 +57,8 @@ pub fn rollback_requires_high_availability(context: &DeploymentContext<'_>) -> V
         Ok(false) => Vec::new(),
         Ok(true) if high_availability_active(context) => Vec::new(),
         Ok(true) => vec![
-            Diagnostic::error(
-                "rollback-needs-ha",
+            Diagnostic::new(
+                Code::RollbackNeedsHa,
                 ConfigContext::config_path(ROLLBACK_ENABLED.key),
                 "HA must be enabled for rollback support.",
             )
@@ -88,8 +88,8 @@ pub fn health_check_requires_deployment_recovery(context: &DeploymentContext<'_>
     let (recovery_key, _) =
         DEPLOYMENT_RECOVERY_ENABLED.lookup(context.config).unwrap_or((DEPLOYMENT_RECOVERY_ENABLED.key, String::new()));
     vec![
-        Diagnostic::error(
-            "health-check-needs-recovery",
+        Diagnostic::new(
+            Code::HealthCheckNeedsRecovery,
             ConfigContext::config_path(HEALTH_CHECK_ENABLED.key),
             format!(
                 "Deployment recovery ({}) must be enabled for job health check ({}) support.",
@@ -121,8 +121,8 @@ pub fn state_directory_keys_known_to_flink(context: &DeploymentContext<'_>) -> V
         .filter(|option| written(option.key) && !option.fallbacks.iter().any(|old| written(old)))
         .map(|option| {
             let old = option.fallbacks[0];
-            Diagnostic::warning(
-                "key-unknown-to-flink-version",
+            Diagnostic::new(
+                Code::KeyUnknownToFlinkVersion,
                 ConfigContext::config_path(option.key),
                 format!(
                     "Flink {} does not read `{}` (new in Flink 1.20); the job would run without this directory",
@@ -145,8 +145,8 @@ pub fn kubernetes_names(context: &DeploymentContext<'_>) -> Vec<Diagnostic> {
         let written = context.document.get("metadata").and_then(|metadata| metadata.get("namespace")).is_some();
         let (path, origin) = if written { ("metadata.namespace", "") } else { ("", " (from --namespace)") };
         found.push(
-            Diagnostic::error(
-                "invalid-kubernetes-name",
+            Diagnostic::new(
+                Code::InvalidKubernetesName,
                 path,
                 format!("namespace `{namespace}`{origin} is not a valid Kubernetes namespace name"),
             )
@@ -158,8 +158,8 @@ pub fn kubernetes_names(context: &DeploymentContext<'_>) -> Vec<Diagnostic> {
         && !is_dns1123_subdomain(account)
     {
         found.push(
-            Diagnostic::error(
-                "invalid-kubernetes-name",
+            Diagnostic::new(
+                Code::InvalidKubernetesName,
                 "spec.serviceAccount",
                 format!("serviceAccount `{account}` is not a valid ServiceAccount name"),
             )
@@ -171,8 +171,8 @@ pub fn kubernetes_names(context: &DeploymentContext<'_>) -> Vec<Diagnostic> {
         let path = ConfigContext::config_path(&user.key);
         let mut invalid = |name: &str, what: &str, rule: &str| {
             found.push(
-                Diagnostic::error(
-                    "invalid-kubernetes-name",
+                Diagnostic::new(
+                    Code::InvalidKubernetesName,
                     path.clone(),
                     format!("`{}`: `{name}` is not a valid {what}", user.key),
                 )
@@ -307,7 +307,7 @@ pub fn operator_managed_keys(context: &DeploymentContext<'_>) -> Vec<Diagnostic>
             ),
         };
         found.push(
-            Diagnostic::warning("operator-managed-key", ConfigContext::config_path(&user.key), message)
+            Diagnostic::new(Code::OperatorManagedKey, ConfigContext::config_path(&user.key), message)
                 .at(user.span)
                 .with_hint(match managed {
                     Some(source) if source.starts_with("spec.") => {
@@ -372,8 +372,7 @@ pub fn settings_without_effect(context: &DeploymentContext<'_>) -> Vec<Diagnosti
             if value.is_some() {
                 let path = format!("spec.job.{field}");
                 found.push(
-                    Diagnostic::warning(
-                        "ignored-field",
+                    Diagnostic::new(Code::IgnoredField,
                         path.clone(),
                         format!("ignored: job.{field} {what}, and there is no operator; flink-render renders no lifecycle Jobs yet"),
                     )
@@ -387,8 +386,7 @@ pub fn settings_without_effect(context: &DeploymentContext<'_>) -> Vec<Diagnosti
     if config.flag(&AUTOSCALER_ENABLED, false).unwrap_or(false) {
         let (key, _) = AUTOSCALER_ENABLED.lookup(context.config).unwrap_or((AUTOSCALER_ENABLED.key, String::new()));
         found.push(
-            Diagnostic::warning(
-                "autoscaler-not-running",
+            Diagnostic::new(Code::AutoscalerNotRunning,
                 ConfigContext::config_path(key),
                 "the autoscaler runs inside the operator: without it, the rendered cluster keeps the parallelism it is given",
             )
@@ -406,8 +404,8 @@ pub fn settings_without_effect(context: &DeploymentContext<'_>) -> Vec<Diagnosti
     if let Some(first) = operator_keys.first() {
         let names: Vec<String> = operator_keys.iter().map(|user| format!("`{}`", user.key)).collect();
         found.push(
-            Diagnostic::warning(
-                "operator-setting-ignored",
+            Diagnostic::new(
+                Code::OperatorSettingIgnored,
                 ConfigContext::config_path(&first.key),
                 format!("operator settings have no effect without the operator: {}", names.join(", ")),
             )
@@ -422,8 +420,8 @@ pub fn settings_without_effect(context: &DeploymentContext<'_>) -> Vec<Diagnosti
             .map(|(_, reason)| *reason);
         if let Some(reason) = reason {
             found.push(
-                Diagnostic::warning(
-                    "ignored-config-key",
+                Diagnostic::new(
+                    Code::IgnoredConfigKey,
                     ConfigContext::config_path(&user.key),
                     format!("ignored: `{}` has no effect here ({reason})", user.key),
                 )
@@ -477,7 +475,7 @@ spec:
     fn warnings(text: &str, code: &str) -> Vec<String> {
         findings(text)
             .into_iter()
-            .filter(|d| d.severity == Severity::Warning && d.code == code)
+            .filter(|d| d.severity == Severity::Warning && d.code.as_str() == code)
             .map(|d| d.message)
             .collect()
     }
@@ -609,7 +607,7 @@ spec:
     #[test]
     fn rule11_reads_the_flip212_spelling_of_upgrade_mode() {
         let found = findings(&deployment("v1_20", "    restoreMode: savepoint\n", ""));
-        let rule11 = found.iter().find(|d| d.code == "missing-checkpoint-dir").expect("rule 11 fires");
+        let rule11 = found.iter().find(|d| d.code.as_str() == "missing-checkpoint-dir").expect("rule 11 fires");
         assert_eq!(rule11.path, "spec.job.restoreMode");
     }
 

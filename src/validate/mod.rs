@@ -12,10 +12,10 @@ pub mod names;
 pub mod session_job;
 
 use crate::diagnostics::{Diagnostic, Span};
-use crate::parse::document::{Node, path_steps};
-use crate::parse::spec::RawDeploymentSpec;
 use crate::flink::config::{FlinkConfig, UserKey, user_key_span};
 use crate::flink::version::FlinkVersion;
+use crate::parse::document::{Node, path_steps};
+use crate::parse::spec::RawDeploymentSpec;
 
 /// What a FlinkDeployment rule can look at.
 pub struct DeploymentContext<'a> {

@@ -8,14 +8,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::Diagnostic;
-use crate::parse::document::{Node, path_steps};
-use crate::parse::{ParsedDeployment, ParsedSessionJob};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::flink::config::{FlinkConfig, parse_flat_list};
-use crate::parse::flink_configuration::flatten;
-use crate::parse::defaults::OperatorDefaults;
-use crate::resolve::is_cluster_id;
 use crate::flink::version::{FlinkVersion, KNOWN_VERSIONS};
+use crate::parse::defaults::OperatorDefaults;
+use crate::parse::document::{Node, path_steps};
+use crate::parse::flink_configuration::flatten;
+use crate::parse::{ParsedDeployment, ParsedSessionJob};
+use crate::resolve::is_cluster_id;
 
 use super::common::{self, ConfigContext, JOB_RULES, JobContext};
 use super::jar_uri::{ALLOWED_SCHEMES_KEY, DISALLOW_RESTRICTED_HOSTS_KEY, JarUriPolicy, check_jar_uri};
@@ -97,7 +97,7 @@ pub fn check_session_job(
     let mut found = Vec::new();
     let Some(spec) = &parsed.raw.spec else {
         found.push(
-            Diagnostic::error("missing-field", "spec", "a FlinkSessionJob needs a spec with deploymentName and job")
+            Diagnostic::new(Code::MissingField, "spec", "a FlinkSessionJob needs a spec with deploymentName and job")
                 .at(parsed.document.span),
         );
         return found;
@@ -105,8 +105,8 @@ pub fn check_session_job(
     let cluster = match spec.deployment_name.as_deref() {
         None => {
             found.push(
-                Diagnostic::error(
-                    "missing-field",
+                Diagnostic::new(
+                    Code::MissingField,
                     "spec.deploymentName",
                     "spec.deploymentName must be set: it names the session cluster the job runs on",
                 )
@@ -117,7 +117,7 @@ pub fn check_session_job(
         }
         Some(name) if !is_cluster_id(name) => {
             found.push(
-                Diagnostic::error("invalid-name", "spec.deploymentName", format!(
+                Diagnostic::new(Code::InvalidName, "spec.deploymentName", format!(
                     "The FlinkDeployment name: {name} is invalid, must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123'), and the length must be no more than 45 characters."
                 ))
                 .at(span("spec.deploymentName")),
@@ -128,7 +128,7 @@ pub fn check_session_job(
     };
     let Some(job) = &spec.job else {
         found.push(
-            Diagnostic::error("missing-field", "spec.job", "The job spec should not be empty")
+            Diagnostic::new(Code::MissingField, "spec.job", "The job spec should not be empty")
                 .at(span("spec"))
                 .with_hint("add spec.job with at least jarURI and parallelism"),
         );
@@ -138,7 +138,7 @@ pub fn check_session_job(
         && let Err(problem) = check_jar_uri(jar_uri, policy)
     {
         found.push(
-            Diagnostic::error("invalid-jar-uri", "spec.job.jarURI", problem.message(policy))
+            Diagnostic::new(Code::InvalidJarUri, "spec.job.jarURI", problem.message(policy))
                 .at(span("spec.job.jarURI"))
                 .with_hint(problem.hint()),
         );
@@ -146,8 +146,8 @@ pub fn check_session_job(
     if let Some(cluster) = cluster {
         if cluster.is_application {
             found.push(
-                Diagnostic::error(
-                    "session-job-on-application-cluster",
+                Diagnostic::new(
+                    Code::SessionJobOnApplicationCluster,
                     "spec.deploymentName",
                     "Can not submit session job to application cluster",
                 )
@@ -175,7 +175,7 @@ pub fn check_session_job(
     if job.parallelism.unwrap_or(0) < 1 {
         let path = if job.parallelism.is_some() { "spec.job.parallelism" } else { "spec.job" };
         found.push(
-            Diagnostic::error("invalid-parallelism", path, "Job parallelism must be larger than 0")
+            Diagnostic::new(Code::InvalidParallelism, path, "Job parallelism must be larger than 0")
                 .at(span(path))
                 .with_hint("set spec.job.parallelism"),
         );
