@@ -8,36 +8,50 @@
 //!
 //! ## Steps
 //!
+//! [`compile`] runs these as passes over **all** inputs, so a session job sees its cluster
+//! wherever it was written and every problem in every input is reported in one run:
+//!
 //! 1. **parse** ([`parse::parse`]): YAML/JSON text → documents whose every value keeps its
-//!    line and column → raw resources shaped like the CRD (all fields optional, pod
-//!    templates untyped). Other kinds pass through.
-//! 2. **validate**: schema problems are found while parsing and the rules that need the
-//!    effective configuration while resolving ([`validate`]); FlinkSessionJobs are checked
-//!    once every input is read, against the session clusters among them; every finding is a
-//!    [`diagnostics::Diagnostic`] pointing at a spec line, and all of them are collected.
-//! 3. **resolve** ([`resolve::resolve_deployment`]): operator defaults, the effective Flink
-//!    configuration in the operator's builder order, pod-template merging, ports, job id →
-//!    a [`resolve::model::Deployment`] with no optional parts left.
-//! 4. **emit** ([`emit::emit`]): one pure function per output kind, in the one fixed
+//!    line and column → raw resources shaped like the CRD, every schema problem reported and
+//!    set aside; `flinkConfiguration` flattened once. Other kinds pass through.
+//! 2. **effective view** ([`effective::deployment`], [`effective::session_job`]): each
+//!    resource read once: name, namespace, Flink version, upgrade mode, job state, resources,
+//!    and the configuration with operator defaults layered in, the builder's keys derived
+//!    (FO §2.2), and where each key was written. What cannot be read is kept as data.
+//! 3. **validate** ([`validate::check_deployment`], [`validate::check_session_job`],
+//!    [`validate::duplicates::duplicate_objects`]): every rule, a named function listed in a
+//!    registry, over the views → [`diagnostics::Diagnostic`]s, each at its spec line.
+//! 4. **resolve** ([`resolve::lower_cluster`], [`resolve::lower_session_job`]): only when
+//!    nothing is an error, the views are lowered to the model ([`resolve::model::Cluster`]):
+//!    pod templates merged, components assembled, operator keys stripped.
+//! 5. **emit** ([`emit::emit`]): one pure function per output kind, in the one fixed
 //!    [`emit::ORDER`], serialized byte-for-byte deterministically ([`to_yaml`], [`to_json`]).
+//!
+//! Below the library's faces ([`krm`], [`argocd`], [`diff`], [`schema`], [`memory`]) nothing
+//! knows about files, the environment, clap or wasm-bindgen.
 
+pub mod argocd;
 pub mod diagnostics;
 pub mod diff;
+pub mod digest;
+pub mod effective;
 pub mod emit;
 pub mod flink;
+pub mod krm;
+pub mod memory;
+pub mod objects;
 pub mod parse;
 pub mod resolve;
 pub mod schema;
 pub mod validate;
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use diagnostics::{Code, Diagnostic, Diagnostics};
-use parse::Resource;
+use diagnostics::{Diagnostic, Diagnostics};
+use effective::{ClusterView, DeploymentView, SessionJobView, Settings};
+use objects::ObjectKey;
 use parse::defaults::OperatorDefaults;
-use resolve::{ResolveOptions, Resolved, resolve_deployment};
+use parse::{Reported, Resource};
 
 /// One input text and the name to report it under (a path, or `-` for stdin).
 #[derive(Debug, Clone, Copy)]
@@ -63,27 +77,39 @@ pub struct Options<'a> {
 pub struct Compiled {
     /// Kubernetes objects, in output order.
     pub objects: Vec<Value>,
-    /// Errors and warnings, in input order.
+    /// Errors and warnings, input by input, each input's in the order of its lines.
     pub diagnostics: Diagnostics,
     /// Flink's memory breakdown of each rendered cluster, in input order.
-    pub memory: Vec<ClusterMemory>,
+    pub memory: Vec<memory::ClusterMemory>,
+    /// For each object, the index of the input it came from.
+    pub origins: Vec<usize>,
 }
 
-/// The memory Flink gives the processes of one cluster (what the preview page draws).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ClusterMemory {
-    /// The FlinkDeployment's name.
+/// The resources read from one input (step 1), with the problems reading it.
+#[derive(Debug, Clone)]
+pub struct ReadInput {
+    /// The name findings are reported under.
     pub name: String,
-    /// Its namespace, when known.
-    pub namespace: Option<String>,
-    /// The JobManager breakdown.
-    pub jobmanager: resolve::model::ProcessMemory,
-    /// The TaskManager breakdown.
-    pub taskmanager: resolve::model::ProcessMemory,
+    /// The documents, in order.
+    pub resources: Vec<Resource>,
+    /// Problems found while reading.
+    pub diagnostics: Diagnostics,
+}
+
+/// Step 1 for one input text.
+pub fn read(input: &Input<'_>) -> ReadInput {
+    let mut diagnostics = Diagnostics::default();
+    let resources = parse::parse(input.text, &mut diagnostics);
+    ReadInput { name: input.name.to_string(), resources, diagnostics }
 }
 
 /// Compile every input. Inputs are processed in the given order; objects keep that order.
 pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
+    compile_read(inputs.iter().map(read).collect(), options)
+}
+
+/// Steps 2–5 over inputs already read (the KRM face reads its items itself).
+pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     let builtin;
     let defaults = match options.defaults {
         Some(defaults) => defaults,
@@ -92,137 +118,150 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
             &builtin
         }
     };
-    let resolve_options = ResolveOptions { namespace: options.namespace, defaults };
-    let mut compiled = Compiled::default();
-    let mut session_clusters = validate::session_job::SessionClusters::default();
-    let mut session_jobs = Vec::new();
-    // The input each object came from, for duplicate reports.
-    let mut origins: Vec<&str> = Vec::new();
-    for input in inputs {
-        let mut diagnostics = Diagnostics::default();
-        for resource in parse::parse(input.text, &mut diagnostics) {
-            if let Resource::Deployment(parsed) = &resource {
-                session_clusters.record(parsed, options.namespace, defaults);
-            }
-            match resource {
-                Resource::Deployment(parsed) => match resolve_deployment(&parsed, resolve_options, &mut diagnostics) {
-                    Some(Resolved::Cluster(deployment)) => {
-                        compiled.memory.push(ClusterMemory {
-                            name: deployment.name.clone(),
-                            namespace: deployment.namespace.clone(),
-                            jobmanager: deployment.jobmanager.memory,
-                            taskmanager: deployment.taskmanager.memory,
-                        });
-                        compiled.objects.extend(emit::emit(&deployment));
-                    }
-                    Some(Resolved::Nothing) | None => {}
-                },
-                Resource::SessionJob(parsed) => {
-                    let name = parsed.raw.metadata.name.clone().unwrap_or_default();
-                    diagnostics.push(
-                        Diagnostic::new(Code::SessionJobNotRendered, "kind", format!("FlinkSessionJob {name} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs"))
-                            .at(parsed.document.span),
-                    );
-                    session_jobs.push((input.name, parsed));
-                }
-                Resource::Other(mut object) => {
-                    let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
-                    if let (Some(namespace), Some(metadata)) =
-                        (options.namespace, object.get_mut("metadata").and_then(Value::as_object_mut))
-                        && !CLUSTER_SCOPED_KINDS.contains(&kind.as_str())
-                    {
-                        metadata.entry("namespace").or_insert_with(|| Value::String(namespace.into()));
-                    }
-                    compiled.objects.push(object)
-                }
-            }
-        }
-        origins.resize(compiled.objects.len(), input.name);
-        for diagnostic in diagnostics.iter_mut() {
-            diagnostic.source = input.name.to_string();
-        }
-        compiled.diagnostics.extend(diagnostics);
-    }
-    let policy = validate::session_job::jar_uri_policy(defaults);
-    for (source, parsed) in &session_jobs {
-        for mut diagnostic in
-            validate::session_job::check_session_job(parsed, options.namespace, &policy, &session_clusters)
-        {
-            diagnostic.source = source.to_string();
-            compiled.diagnostics.push(diagnostic);
-        }
-    }
-    check_duplicates(&compiled.objects, &origins, &mut compiled.diagnostics);
-    if compiled.diagnostics.has_errors() {
-        compiled.objects.clear();
-        compiled.memory.clear();
+    let settings = Settings::new(options.namespace, defaults);
+    let items = views(&inputs, &settings);
+    let clusters: Vec<&ClusterView<'_>> = items.iter().filter_map(Item::cluster).collect();
+    let session_jobs: Vec<(usize, SessionJobView<'_>)> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::SessionJob { input, parsed } => Some((*input, effective::session_job(parsed, &settings, &clusters))),
+            _ => None,
+        })
+        .collect();
+    let mut compiled =
+        Compiled { diagnostics: validate_all(&inputs, &items, &session_jobs, &settings), ..Compiled::default() };
+    if !compiled.diagnostics.has_errors() {
+        emit_all(&items, &settings, &mut compiled);
     }
     compiled
 }
 
-/// Built-in kinds that have no namespace: `--namespace` is not added to them when they pass through.
-const CLUSTER_SCOPED_KINDS: [&str; 14] = [
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "StorageClass",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "PriorityClass",
-    "IngressClass",
-    "RuntimeClass",
-    "CSIDriver",
-    "APIService",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-];
+/// One document of the compile, with the input it came from, as later steps see it.
+enum Item<'a> {
+    Deployment { input: usize, view: DeploymentView<'a> },
+    SessionJob { input: usize, parsed: &'a parse::ParsedSessionJob },
+    Other { input: usize, object: Value },
+}
 
-/// Two objects with the same kind, namespace and name would overwrite each other when
-/// applied; that is an error, not something to resolve silently. One finding per pair of
-/// inputs that clash, listing the objects.
-fn check_duplicates(objects: &[Value], origins: &[&str], diagnostics: &mut Diagnostics) {
-    let mut first_seen: BTreeMap<String, &str> = BTreeMap::new();
-    let mut clashes: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-    for (object, origin) in objects.iter().zip(origins) {
-        let id = object_id(object);
-        match first_seen.get(&id) {
-            Some(first) => clashes.entry((*origin, *first)).or_default().push(id),
-            None => {
-                first_seen.insert(id, origin);
-            }
+impl<'a> Item<'a> {
+    fn cluster(&self) -> Option<&ClusterView<'a>> {
+        match self {
+            Item::Deployment { view: DeploymentView::Cluster(cluster), .. } => Some(cluster),
+            _ => None,
         }
     }
-    for ((second, first), ids) in clashes {
-        let what = if ids.len() == 1 { "object is" } else { "objects are" };
-        let place = if first == second {
-            format!("{what} produced twice by this input")
-        } else {
-            format!("{what} also produced by {first}")
-        };
-        let mut diagnostic = Diagnostic::new(
-            Code::DuplicateObject,
-            "metadata.name",
-            format!("{} {place}: {}", ids.len(), ids.join(", ")),
-        )
-        .with_hint(
-            "object names must be unique per kind and namespace: rename one resource or give it another namespace",
-        );
-        diagnostic.source = second.to_string();
+}
+
+/// Step 2: the effective view of every document, in input order.
+fn views<'a>(inputs: &'a [ReadInput], settings: &Settings<'a>) -> Vec<Item<'a>> {
+    let mut items = Vec::new();
+    for (input, read) in inputs.iter().enumerate() {
+        for resource in &read.resources {
+            items.push(match resource {
+                Resource::Deployment(parsed) => {
+                    Item::Deployment { input, view: effective::deployment(parsed, settings) }
+                }
+                Resource::SessionJob(parsed) => Item::SessionJob { input, parsed },
+                Resource::Other(object) => {
+                    Item::Other { input, object: effective::passthrough(object.clone(), settings) }
+                }
+            });
+        }
+    }
+    items
+}
+
+/// Step 3: every rule over every view, then duplicates over the whole stream. Findings a
+/// reported schema problem already explains are dropped; each input's findings are ordered
+/// by position.
+fn validate_all(
+    inputs: &[ReadInput],
+    items: &[Item<'_>],
+    session_jobs: &[(usize, SessionJobView<'_>)],
+    settings: &Settings<'_>,
+) -> Diagnostics {
+    let mut per_input: Vec<Vec<Diagnostic>> =
+        inputs.iter().map(|read| read.diagnostics.iter().cloned().collect()).collect();
+    for item in items {
+        if let Item::Deployment { input, view } = item {
+            let reported = match view {
+                DeploymentView::Canary(parsed) => &parsed.reported,
+                DeploymentView::Cluster(cluster) => &cluster.parsed.reported,
+            };
+            per_input[*input].extend(new_findings(validate::check_deployment(view), reported));
+        }
+    }
+    for (input, view) in session_jobs {
+        per_input[*input].extend(new_findings(validate::check_session_job(view, settings), &view.parsed.reported));
+    }
+    let mut diagnostics = Diagnostics::default();
+    for (findings, read) in per_input.into_iter().zip(inputs) {
+        diagnostics.extend(in_position_order(findings, &read.name));
+    }
+    let keys = object_keys(items, inputs);
+    let keys: Vec<(ObjectKey, &str)> = keys.iter().map(|(key, origin)| (key.clone(), *origin)).collect();
+    for diagnostic in validate::duplicates::duplicate_objects(&keys) {
         diagnostics.push(diagnostic);
+    }
+    diagnostics
+}
+
+fn new_findings(findings: Vec<Diagnostic>, reported: &Reported) -> impl Iterator<Item = Diagnostic> + '_ {
+    findings.into_iter().filter(move |finding| !reported.covers(&finding.path))
+}
+
+/// One input's findings, named after it and ordered by line and column (findings without a
+/// position last), keeping the rules' order where positions tie.
+fn in_position_order(mut findings: Vec<Diagnostic>, source: &str) -> Diagnostics {
+    findings.sort_by_key(|finding| (finding.line == 0, finding.line, finding.column));
+    let mut diagnostics = Diagnostics::default();
+    for mut finding in findings {
+        finding.source = source.to_string();
+        diagnostics.push(finding);
+    }
+    diagnostics
+}
+
+/// The keys of the objects every document will render to, in output order, with the input
+/// each comes from.
+fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKey, &'a str)> {
+    let mut keys = Vec::new();
+    for item in items {
+        match item {
+            Item::Deployment { input, view: DeploymentView::Cluster(cluster) } => keys.extend(
+                validate::duplicates::cluster_objects(cluster)
+                    .into_iter()
+                    .map(|key| (key, inputs[*input].name.as_str())),
+            ),
+            Item::Other { input, object } => keys.push((ObjectKey::of(object), inputs[*input].name.as_str())),
+            Item::Deployment { .. } | Item::SessionJob { .. } => {}
+        }
+    }
+    keys
+}
+
+/// Steps 4 and 5: lower every cluster and emit it, with the other objects, in input order.
+fn emit_all(items: &[Item<'_>], settings: &Settings<'_>, compiled: &mut Compiled) {
+    for item in items {
+        match item {
+            Item::Deployment { input, view: DeploymentView::Cluster(view) } => {
+                let cluster = resolve::lower_cluster(view, settings);
+                compiled.memory.push(memory::ClusterMemory::of(&cluster));
+                compiled.objects.extend(emit::emit(&cluster));
+                compiled.origins.resize(compiled.objects.len(), *input);
+            }
+            Item::Other { input, object } => {
+                compiled.objects.push(object.clone());
+                compiled.origins.push(*input);
+            }
+            Item::Deployment { .. } | Item::SessionJob { .. } => {}
+        }
     }
 }
 
 /// `Kind namespace/name` of an object, for messages and file names.
 pub fn object_id(object: &Value) -> String {
-    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or("").to_string();
-    let namespace = text("/metadata/namespace");
-    let name = text("/metadata/name");
-    if namespace.is_empty() {
-        format!("{} {name}", text("/kind"))
-    } else {
-        format!("{} {namespace}/{name}", text("/kind"))
-    }
+    ObjectKey::of(object).to_string()
 }
 
 /// The objects as a YAML stream, documents separated by `---`.

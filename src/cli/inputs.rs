@@ -41,7 +41,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedInput>, IoError> {
     Ok(inputs)
 }
 
-fn is_spec_file(path: &Path) -> bool {
+pub(super) fn is_spec_file(path: &Path) -> bool {
     matches!(path.extension().and_then(|ext| ext.to_str()), Some("yaml" | "yml" | "json"))
 }
 

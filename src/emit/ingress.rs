@@ -10,16 +10,16 @@ use serde_json::Value;
 
 use crate::emit::services::rest_name;
 use crate::emit::{metadata, to_value};
-use crate::resolve::model::Deployment;
+use crate::resolve::model::Cluster;
 
 /// The Ingress, when the spec asks for one.
-pub fn emit(deployment: &Deployment) -> Vec<Value> {
-    let Some(ingress) = &deployment.ingress else {
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    let Some(ingress) = &cluster.ingress else {
         return Vec::new();
     };
     let mut labels = ingress.labels.clone();
     labels.insert("component".into(), "ingress".into());
-    let mut meta = metadata(deployment, deployment.name.clone(), labels);
+    let mut meta = metadata(cluster, cluster.name.clone(), labels);
     meta.annotations = Some(ingress.annotations.clone()).filter(|annotations| !annotations.is_empty());
     let tls: Vec<IngressTLS> = ingress.tls.iter().filter_map(|tls| serde_json::from_value(tls.clone()).ok()).collect();
     let object = Ingress {
@@ -34,9 +34,9 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
                         path_type: "ImplementationSpecific".into(),
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
-                                name: rest_name(deployment),
+                                name: rest_name(cluster),
                                 port: Some(ServiceBackendPort {
-                                    number: Some(deployment.ports.rest),
+                                    number: Some(cluster.ports.rest),
                                     ..ServiceBackendPort::default()
                                 }),
                             }),

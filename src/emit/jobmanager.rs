@@ -10,25 +10,25 @@ use serde_json::{Value, json};
 
 use crate::emit::jobmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object};
-use crate::resolve::model::Deployment;
+use crate::resolve::model::Cluster;
 use crate::resolve::pod_template::is_main_container;
 
 /// Where user jars live in the Flink image.
 pub const USER_LIB_DIR: &str = "/opt/flink/usrlib";
 
 /// JobManager labels: the selector, then `kubernetes.jobmanager.labels` (user labels win).
-pub fn labels(deployment: &Deployment) -> BTreeMap<String, String> {
-    let mut labels = jobmanager_selector(deployment);
-    labels.extend(deployment.jobmanager.labels.clone());
+pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
+    let mut labels = jobmanager_selector(cluster);
+    labels.extend(cluster.jobmanager.labels.clone());
     labels
 }
 
 /// The container args (FO §9 fact 33).
-pub fn args(deployment: &Deployment) -> Vec<String> {
+pub fn args(cluster: &Cluster) -> Vec<String> {
     let ha_address = ["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()];
-    let Some(application) = &deployment.application else {
+    let Some(application) = &cluster.application else {
         let mut args = vec!["jobmanager".to_string()];
-        if deployment.high_availability.is_some() {
+        if cluster.high_availability.is_some() {
             args.extend(ha_address);
         }
         return args;
@@ -44,15 +44,15 @@ pub fn args(deployment: &Deployment) -> Vec<String> {
     if let Some(path) = &application.savepoint_path {
         args.extend(["--fromSavepoint".to_string(), path.clone()]);
     }
-    if deployment.high_availability.is_some() {
+    if cluster.high_availability.is_some() {
         args.extend(ha_address);
     }
     args.extend(application.args.iter().cloned());
     args
 }
 
-fn user_lib_already_mounted(deployment: &Deployment) -> bool {
-    deployment.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
+fn user_lib_already_mounted(cluster: &Cluster) -> bool {
+    cluster.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
         containers.iter().filter(|container| is_main_container(container)).any(|container| {
             container.get("volumeMounts").and_then(Value::as_array).is_some_and(|mounts| {
                 mounts.iter().any(|mount| {
@@ -64,20 +64,20 @@ fn user_lib_already_mounted(deployment: &Deployment) -> bool {
 }
 
 /// The JobManager Deployment.
-pub fn emit(deployment: &Deployment) -> Vec<Value> {
-    let labels = labels(deployment);
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    let labels = labels(cluster);
     let mut volumes = Vec::new();
-    if deployment.application.as_ref().is_some_and(|application| application.has_classpaths)
-        && !user_lib_already_mounted(deployment)
+    if cluster.application.as_ref().is_some_and(|application| application.has_classpaths)
+        && !user_lib_already_mounted(cluster)
     {
         volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
     }
     let main = MainContainer {
-        args: args(deployment),
+        args: args(cluster),
         ports: vec![
-            ("rest", deployment.ports.rest_bind),
-            ("jobmanager-rpc", deployment.ports.jobmanager_rpc),
-            ("blobserver", deployment.ports.blob_server),
+            ("rest", cluster.ports.rest_bind),
+            ("jobmanager-rpc", cluster.ports.jobmanager_rpc),
+            ("blobserver", cluster.ports.blob_server),
         ],
         env: vec![
             json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),
@@ -86,11 +86,11 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
         image_from_template: true,
     };
     vec![deployment_object(
-        deployment,
-        &deployment.jobmanager,
-        deployment.name.clone(),
+        cluster,
+        &cluster.jobmanager,
+        cluster.name.clone(),
         labels,
-        jobmanager_selector(deployment),
+        jobmanager_selector(cluster),
         main,
     )]
 }

@@ -18,10 +18,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::resolve::model::Deployment;
+use crate::resolve::model::Cluster;
 
-/// One emitter: the objects of one kind for a deployment (possibly none).
-pub type Emitter = fn(&Deployment) -> Vec<Value>;
+/// One emitter: the objects of one kind for a cluster (possibly none).
+pub type Emitter = fn(&Cluster) -> Vec<Value>;
 
 /// Every emitter, in output order.
 pub const ORDER: [(&str, Emitter); 7] = [
@@ -34,38 +34,38 @@ pub const ORDER: [(&str, Emitter); 7] = [
     ("Ingress", ingress::emit),
 ];
 
-/// All objects for one deployment, in [`ORDER`].
-pub fn emit(deployment: &Deployment) -> Vec<Value> {
-    ORDER.iter().flat_map(|(_, emitter)| emitter(deployment)).collect()
+/// All objects for one cluster, in [`ORDER`].
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    ORDER.iter().flat_map(|(_, emitter)| emitter(cluster)).collect()
 }
 
 /// The labels every object of a cluster carries (FO §4.2).
-pub fn common_labels(deployment: &Deployment) -> BTreeMap<String, String> {
+pub fn common_labels(cluster: &Cluster) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("type".to_string(), "flink-standalone-kubernetes".to_string()),
-        ("app".to_string(), deployment.name.clone()),
+        ("app".to_string(), cluster.name.clone()),
     ])
 }
 
 /// The JobManager selector: common labels plus `component: jobmanager`.
-pub fn jobmanager_selector(deployment: &Deployment) -> BTreeMap<String, String> {
-    let mut labels = common_labels(deployment);
+pub fn jobmanager_selector(cluster: &Cluster) -> BTreeMap<String, String> {
+    let mut labels = common_labels(cluster);
     labels.insert("component".into(), "jobmanager".into());
     labels
 }
 
 /// The TaskManager selector: common labels plus `component: taskmanager`.
-pub fn taskmanager_selector(deployment: &Deployment) -> BTreeMap<String, String> {
-    let mut labels = common_labels(deployment);
+pub fn taskmanager_selector(cluster: &Cluster) -> BTreeMap<String, String> {
+    let mut labels = common_labels(cluster);
     labels.insert("component".into(), "taskmanager".into());
     labels
 }
 
-/// Object metadata with the deployment's namespace.
-pub fn metadata(deployment: &Deployment, name: String, labels: BTreeMap<String, String>) -> ObjectMeta {
+/// Object metadata with the cluster's namespace.
+pub fn metadata(cluster: &Cluster, name: String, labels: BTreeMap<String, String>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name),
-        namespace: deployment.namespace.clone(),
+        namespace: cluster.namespace.clone(),
         labels: Some(labels).filter(|labels| !labels.is_empty()),
         ..ObjectMeta::default()
     }

@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use k8s_openapi::api::apps::v1::{Deployment as KubeDeployment, DeploymentSpec};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
 use crate::emit::{config_file, metadata, to_value};
-use crate::flink::java::java_double_text as java_double;
+use crate::flink::java::java_double_text;
 use crate::flink::quantity::mebibytes_text;
-use crate::resolve::model::{Component, Deployment};
+use crate::resolve::model::{Cluster, Component};
 use crate::resolve::pod_template::{MAIN_CONTAINER, is_main_container};
 
 /// The config volume's name.
@@ -39,7 +39,7 @@ pub struct MainContainer {
 
 /// The decorated pod template for one component.
 fn pod_template(
-    deployment: &Deployment,
+    cluster: &Cluster,
     component: &Component,
     labels: &BTreeMap<String, String>,
     main: MainContainer,
@@ -53,24 +53,24 @@ fn pod_template(
     let meta = object_field(root, "metadata");
     merge_string_map(meta, "labels", labels);
     let mut annotations = component.annotations.clone();
-    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(deployment));
+    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(cluster));
     merge_string_map(meta, "annotations", &annotations);
 
     let spec = object_field(root, "spec");
     spec.insert("serviceAccount".into(), Value::String(component.service_account.clone()));
     spec.insert("serviceAccountName".into(), Value::String(component.service_account.clone()));
-    spec.insert("hostNetwork".into(), Value::Bool(deployment.host_network));
+    spec.insert("hostNetwork".into(), Value::Bool(cluster.host_network));
     if !spec.get("dnsPolicy").is_some_and(Value::is_string) {
-        let policy = if deployment.host_network { "ClusterFirstWithHostNet" } else { "ClusterFirst" };
+        let policy = if cluster.host_network { "ClusterFirstWithHostNet" } else { "ClusterFirst" };
         spec.insert("dnsPolicy".into(), Value::String(policy.into()));
     }
-    append_items(spec, "imagePullSecrets", deployment.image_pull_secrets.iter().map(|name| json!({ "name": name })));
+    append_items(spec, "imagePullSecrets", cluster.image_pull_secrets.iter().map(|name| json!({ "name": name })));
     merge_string_map(spec, "nodeSelector", &component.node_selector);
     append_items(spec, "tolerations", component.tolerations.iter().map(|toleration| json!(toleration)));
 
-    let mut mounts = vec![json!({ "mountPath": deployment.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
-    let mut volumes = vec![config_volume(deployment)];
-    for (secret, path) in &deployment.secrets {
+    let mut mounts = vec![json!({ "mountPath": cluster.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
+    let mut volumes = vec![config_volume(cluster)];
+    for (secret, path) in &cluster.secrets {
         let volume_name = format!("{secret}-volume");
         volumes.push(json!({ "name": volume_name, "secret": { "secretName": secret } }));
         mounts.push(json!({ "mountPath": path, "name": volume_name }));
@@ -89,7 +89,7 @@ fn pod_template(
     }
     let containers = containers.as_array_mut().expect("array");
     let template_main = containers.iter().position(is_main_container).map(|index| containers.remove(index));
-    let container = main_container(deployment, component, template_main, main, mounts);
+    let container = main_container(cluster, component, template_main, main, mounts);
     containers.push(container);
     template
 }
@@ -97,24 +97,24 @@ fn pod_template(
 /// A Deployment of one component: `labels` on the object and the pods, `selector` to
 /// match them, the decorated pod template, and zero replicas when the job is suspended.
 pub fn deployment_object(
-    deployment: &Deployment,
+    cluster: &Cluster,
     component: &Component,
     name: String,
     labels: BTreeMap<String, String>,
     selector: BTreeMap<String, String>,
     main: MainContainer,
 ) -> Value {
-    let template = pod_template(deployment, component, &labels, main);
-    let mut meta = metadata(deployment, name, labels);
+    let template = pod_template(cluster, component, &labels, main);
+    let mut meta = metadata(cluster, name, labels);
     meta.annotations = Some(component.annotations.clone()).filter(|annotations| !annotations.is_empty());
-    let object = KubeDeployment {
+    let object = Deployment {
         metadata: meta,
         spec: Some(DeploymentSpec {
-            replicas: Some(if deployment.suspended { 0 } else { component.replicas }),
+            replicas: Some(if cluster.suspended { 0 } else { component.replicas }),
             selector: LabelSelector { match_labels: Some(selector), ..LabelSelector::default() },
             ..DeploymentSpec::default()
         }),
-        ..KubeDeployment::default()
+        ..Deployment::default()
     };
     let mut value = to_value(&object);
     value["spec"]["template"] = template;
@@ -122,7 +122,7 @@ pub fn deployment_object(
 }
 
 fn main_container(
-    deployment: &Deployment,
+    cluster: &Cluster,
     component: &Component,
     template: Option<Value>,
     main: MainContainer,
@@ -133,22 +133,22 @@ fn main_container(
         _ => Map::new(),
     };
     container.insert("name".into(), Value::String(MAIN_CONTAINER.into()));
-    container.insert("image".into(), Value::String(deployment.image.clone()));
-    let policy = match (&deployment.image_pull_policy, container.get("imagePullPolicy")) {
+    container.insert("image".into(), Value::String(cluster.image.clone()));
+    let policy = match (&cluster.image_pull_policy, container.get("imagePullPolicy")) {
         (Some(policy), _) => Value::String(policy.clone()),
         (None, Some(existing)) if main.image_from_template && existing.is_string() => existing.clone(),
         _ => Value::String("IfNotPresent".into()),
     };
     container.insert("imagePullPolicy".into(), policy);
-    container.insert("command".into(), json!([deployment.entry_path]));
+    container.insert("command".into(), json!([cluster.entry_path]));
     container.insert("args".into(), json!(main.args));
 
     let resources = object_field(&mut container, "resources");
     let requests = object_field(resources, "requests");
-    requests.insert("cpu".into(), Value::String(java_double(component.cpu)));
+    requests.insert("cpu".into(), Value::String(java_double_text(component.cpu)));
     requests.insert("memory".into(), Value::String(mebibytes_text(component.memory_mib)));
     let limits = object_field(resources, "limits");
-    limits.insert("cpu".into(), Value::String(java_double(component.cpu_limit)));
+    limits.insert("cpu".into(), Value::String(java_double_text(component.cpu_limit)));
     limits.insert("memory".into(), Value::String(mebibytes_text(component.memory_limit_mib)));
 
     append_items(
@@ -159,7 +159,7 @@ fn main_container(
     let mut env: Vec<Value> =
         component.env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect();
     env.extend(main.env);
-    if let Some(log_dir) = &deployment.flink_log_dir {
+    if let Some(log_dir) = &cluster.flink_log_dir {
         env.push(json!({ "name": "FLINK_LOG_DIR", "value": log_dir }));
     }
     append_items(&mut container, "env", env.into_iter());
@@ -168,15 +168,15 @@ fn main_container(
 }
 
 /// The ConfigMap volume: log files, then the config file, each at its own key (FO §5.1).
-fn config_volume(deployment: &Deployment) -> Value {
+fn config_volume(cluster: &Cluster) -> Value {
     let mut items: Vec<Value> = ["logback-console.xml", "log4j-console.properties"]
         .iter()
-        .filter(|file| deployment.log_files.contains_key(**file))
+        .filter(|file| cluster.log_files.contains_key(**file))
         .map(|file| json!({ "key": file, "path": file }))
         .collect();
-    let conf = config_file::file_name(deployment.flink_version);
+    let conf = config_file::file_name(cluster.flink_version);
     items.push(json!({ "key": conf, "path": conf }));
-    json!({ "name": CONFIG_VOLUME, "configMap": { "name": config_map::name(deployment), "items": items } })
+    json!({ "name": CONFIG_VOLUME, "configMap": { "name": config_map::name(cluster), "items": items } })
 }
 
 fn object_field<'a>(object: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {

@@ -9,20 +9,21 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject
 use serde_json::Value;
 
 use crate::emit::{common_labels, metadata, to_value};
-use crate::resolve::model::Deployment;
+use crate::objects::high_availability_rbac_name;
+use crate::resolve::model::Cluster;
 
 /// `<name>-ha`.
-pub fn name(deployment: &Deployment) -> String {
-    format!("{}-ha", deployment.name)
+pub fn name(cluster: &Cluster) -> String {
+    high_availability_rbac_name(&cluster.name)
 }
 
 /// Role and RoleBinding for Kubernetes HA.
-pub fn emit(deployment: &Deployment) -> Vec<Value> {
-    if !deployment.high_availability.as_ref().is_some_and(|ha| ha.kubernetes) {
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    if !cluster.high_availability.as_ref().is_some_and(|ha| ha.kubernetes) {
         return Vec::new();
     }
     let role = Role {
-        metadata: metadata(deployment, name(deployment), common_labels(deployment)),
+        metadata: metadata(cluster, name(cluster), common_labels(cluster)),
         rules: Some(vec![PolicyRule {
             api_groups: Some(vec![String::new()]),
             resources: Some(vec!["configmaps".into()]),
@@ -31,21 +32,17 @@ pub fn emit(deployment: &Deployment) -> Vec<Value> {
         }]),
     };
     let accounts: BTreeSet<&str> =
-        [deployment.jobmanager.service_account.as_str(), deployment.taskmanager.service_account.as_str()].into();
+        [cluster.jobmanager.service_account.as_str(), cluster.taskmanager.service_account.as_str()].into();
     let binding = RoleBinding {
-        metadata: metadata(deployment, name(deployment), common_labels(deployment)),
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".into(),
-            kind: "Role".into(),
-            name: name(deployment),
-        },
+        metadata: metadata(cluster, name(cluster), common_labels(cluster)),
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".into(), kind: "Role".into(), name: name(cluster) },
         subjects: Some(
             accounts
                 .into_iter()
                 .map(|account| Subject {
                     kind: "ServiceAccount".into(),
                     name: account.to_string(),
-                    namespace: deployment.namespace.clone(),
+                    namespace: cluster.namespace.clone(),
                     ..Subject::default()
                 })
                 .collect(),

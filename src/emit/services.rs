@@ -8,11 +8,12 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use crate::emit::{common_labels, jobmanager_selector, metadata, to_value};
-use crate::resolve::model::Deployment;
+use crate::objects::rest_service_name;
+use crate::resolve::model::Cluster;
 
 /// `<name>-rest`.
-pub fn rest_name(deployment: &Deployment) -> String {
-    format!("{}-rest", deployment.name)
+pub fn rest_name(cluster: &Cluster) -> String {
+    rest_service_name(&cluster.name)
 }
 
 fn port(name: &str, number: i32, target: Option<i32>) -> ServicePort {
@@ -25,15 +26,15 @@ fn port(name: &str, number: i32, target: Option<i32>) -> ServicePort {
 }
 
 /// The headless internal Service.
-pub fn emit_internal(deployment: &Deployment) -> Vec<Value> {
+pub fn emit_internal(cluster: &Cluster) -> Vec<Value> {
     let service = Service {
-        metadata: metadata(deployment, deployment.name.clone(), common_labels(deployment)),
+        metadata: metadata(cluster, cluster.name.clone(), common_labels(cluster)),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".into()),
-            selector: Some(jobmanager_selector(deployment)),
+            selector: Some(jobmanager_selector(cluster)),
             ports: Some(vec![
-                port("jobmanager-rpc", deployment.ports.jobmanager_rpc, None),
-                port("blobserver", deployment.ports.blob_server, None),
+                port("jobmanager-rpc", cluster.ports.jobmanager_rpc, None),
+                port("blobserver", cluster.ports.blob_server, None),
             ]),
             ..ServiceSpec::default()
         }),
@@ -43,21 +44,21 @@ pub fn emit_internal(deployment: &Deployment) -> Vec<Value> {
 }
 
 /// The REST Service.
-pub fn emit_rest(deployment: &Deployment) -> Vec<Value> {
-    let exposed = deployment.rest_service.exposed_type.as_str();
+pub fn emit_rest(cluster: &Cluster) -> Vec<Value> {
+    let exposed = cluster.rest_service.exposed_type.as_str();
     let (service_type, cluster_ip) = match exposed {
         "Headless_ClusterIP" => ("ClusterIP", Some("None".to_string())),
         other => (other, None),
     };
-    let mut meta = metadata(deployment, rest_name(deployment), common_labels(deployment));
-    meta.annotations = Some(deployment.rest_service.annotations.clone()).filter(|annotations| !annotations.is_empty());
+    let mut meta = metadata(cluster, rest_name(cluster), common_labels(cluster));
+    meta.annotations = Some(cluster.rest_service.annotations.clone()).filter(|annotations| !annotations.is_empty());
     let service = Service {
         metadata: meta,
         spec: Some(ServiceSpec {
             type_: Some(service_type.to_string()),
             cluster_ip,
-            selector: Some(jobmanager_selector(deployment)),
-            ports: Some(vec![port("rest", deployment.ports.rest, Some(deployment.ports.rest_bind))]),
+            selector: Some(jobmanager_selector(cluster)),
+            ports: Some(vec![port("rest", cluster.ports.rest, Some(cluster.ports.rest_bind))]),
             ..ServiceSpec::default()
         }),
         ..Service::default()

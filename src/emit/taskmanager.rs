@@ -8,36 +8,30 @@ use serde_json::Value;
 
 use crate::emit::pod::{MainContainer, deployment_object};
 use crate::emit::taskmanager_selector;
-use crate::resolve::model::Deployment;
+use crate::objects::taskmanager_name;
+use crate::resolve::model::Cluster;
 
 /// `<name>-taskmanager`.
-pub fn name(deployment: &Deployment) -> String {
-    format!("{}-taskmanager", deployment.name)
+pub fn name(cluster: &Cluster) -> String {
+    taskmanager_name(&cluster.name)
 }
 
 /// TaskManager labels: user labels, then the selector.
-pub fn labels(deployment: &Deployment) -> BTreeMap<String, String> {
-    let mut labels = deployment.taskmanager.labels.clone();
-    labels.extend(taskmanager_selector(deployment));
+pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
+    let mut labels = cluster.taskmanager.labels.clone();
+    labels.extend(taskmanager_selector(cluster));
     labels
 }
 
 /// The TaskManager Deployment.
-pub fn emit(deployment: &Deployment) -> Vec<Value> {
-    let labels = labels(deployment);
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    let labels = labels(cluster);
     let main = MainContainer {
         args: vec!["taskmanager".into()],
-        ports: vec![("taskmanager-rpc", deployment.ports.taskmanager_rpc)],
+        ports: vec![("taskmanager-rpc", cluster.ports.taskmanager_rpc)],
         env: Vec::new(),
         volumes: Vec::new(),
         image_from_template: false,
     };
-    vec![deployment_object(
-        deployment,
-        &deployment.taskmanager,
-        name(deployment),
-        labels,
-        taskmanager_selector(deployment),
-        main,
-    )]
+    vec![deployment_object(cluster, &cluster.taskmanager, name(cluster), labels, taskmanager_selector(cluster), main)]
 }

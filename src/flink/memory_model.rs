@@ -24,19 +24,42 @@ use crate::flink::quantity::parse_flink_memory;
 
 const MIB: u64 = 1 << 20;
 
-/// Why Flink would refuse to start with this configuration: Flink's message, and the key
-/// most responsible when one is.
+/// Why Flink would refuse to start with this configuration: the kind of failure, Flink's
+/// message, and the key most responsible when one is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryError {
+    /// What kind of failure it is.
+    pub kind: MemoryErrorKind,
     /// Flink's message.
     pub message: String,
-    /// The option whose value could not be read, when that is the problem.
+    /// The option whose value could not be read or is inconsistent, when one is.
     pub key: Option<String>,
 }
 
+/// The ways Flink's memory derivation fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryErrorKind {
+    /// Neither the fine-grained sizes, nor Total Flink, nor Total Process memory is set.
+    NotConfigured,
+    /// An option's value is not a memory size or fraction Flink reads.
+    Unreadable,
+    /// Options that overlap disagree (heap vs. Total Flink, a fraction and its range, …).
+    Inconsistent,
+    /// The configured sizes do not fit: the fixed parts exceed the total.
+    TooSmall,
+}
+
 impl MemoryError {
-    fn new(message: impl Into<String>) -> Self {
-        MemoryError { message: message.into(), key: None }
+    fn new(kind: MemoryErrorKind, message: impl Into<String>) -> Self {
+        MemoryError { kind, message: message.into(), key: None }
+    }
+
+    fn too_small(message: impl Into<String>) -> Self {
+        MemoryError::new(MemoryErrorKind::TooSmall, message)
+    }
+
+    fn inconsistent(message: impl Into<String>) -> Self {
+        MemoryError::new(MemoryErrorKind::Inconsistent, message)
     }
 }
 
@@ -76,6 +99,34 @@ pub struct JobManagerMemory {
     pub jvm_overhead: u64,
     /// `jobmanager.memory.enable-jvm-direct-memory-limit`.
     pub direct_memory_limit: bool,
+}
+
+/// The memory breakdown of one Flink process, as Flink computes it at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "process")]
+pub enum ProcessMemory {
+    /// A JobManager.
+    JobManager(JobManagerMemory),
+    /// A TaskManager.
+    TaskManager(TaskManagerMemory),
+}
+
+impl ProcessMemory {
+    /// Total process memory, in bytes.
+    pub fn total_process(&self) -> u64 {
+        match self {
+            ProcessMemory::JobManager(memory) => memory.total_process(),
+            ProcessMemory::TaskManager(memory) => memory.total_process(),
+        }
+    }
+
+    /// The JVM arguments Flink's start-up script passes.
+    pub fn jvm_args(&self) -> String {
+        match self {
+            ProcessMemory::JobManager(memory) => memory.jvm_args(),
+            ProcessMemory::TaskManager(memory) => memory.jvm_args(),
+        }
+    }
 }
 
 impl TaskManagerMemory {
@@ -136,6 +187,7 @@ fn float_option(config: &FlinkConfig, keys: &[&str], default: f32) -> Result<f64
     match config.get_any(keys) {
         None => Ok(f64::from(default)),
         Some(text) => text.trim().parse::<f32>().map(f64::from).map_err(|_| MemoryError {
+            kind: MemoryErrorKind::Unreadable,
             message: format!("Could not parse value '{text}' for key '{}'.", keys[0]),
             key: Some(keys[0].to_string()),
         }),
@@ -147,6 +199,7 @@ fn memory_option(config: &FlinkConfig, keys: &[&str], default: Option<u64>) -> R
     match config.get_any(keys) {
         None => Ok(default),
         Some(text) => parse_flink_memory(&text).map(Some).map_err(|error| MemoryError {
+            kind: MemoryErrorKind::Unreadable,
             message: format!(
                 "Cannot read memory size from config option '{}'. Could not parse value '{text}' for key '{}': {error}",
                 keys[0], keys[0]
@@ -198,6 +251,7 @@ impl RangeFraction {
     fn new(min: u64, max: u64, fraction: f64, keys: &[&str], default: f32) -> Result<Self, MemoryError> {
         if min > max || !(0.0..1.0).contains(&fraction) {
             return Err(MemoryError {
+                kind: MemoryErrorKind::Inconsistent,
                 message: format!(
                     "Inconsistently configured {} ({fraction}) and its min ({}), max ({}) value",
                     option_text(keys, default),
@@ -259,7 +313,7 @@ fn metaspace_and_overhead_from_total_flink(
         Some(process) => {
             let flink_and_metaspace = total_flink + metaspace;
             if process < flink_and_metaspace {
-                return Err(MemoryError::new(format!(
+                return Err(MemoryError::too_small(format!(
                     "The configured Total Process Memory size ({}) is less than the sum of the derived Total Flink Memory size ({}) and the configured or default JVM Metaspace size  ({}).",
                     human_readable(process),
                     human_readable(total_flink),
@@ -268,7 +322,7 @@ fn metaspace_and_overhead_from_total_flink(
             }
             let overhead = process - flink_and_metaspace;
             if overhead > overhead_range.max || overhead < overhead_range.min {
-                return Err(MemoryError::new(format!(
+                return Err(MemoryError::too_small(format!(
                     "Derived JVM Overhead size ({}) is not in configured JVM Overhead range [{}, {}].",
                     human_readable(overhead),
                     human_readable(overhead_range.min),
@@ -297,7 +351,7 @@ fn metaspace_and_overhead_from_total_process(
     let metaspace = required(config, &[keys.metaspace], 256 * MIB)?;
     let overhead = overhead_range(config, keys)?.of(process);
     if metaspace + overhead > process {
-        return Err(MemoryError::new(format!(
+        return Err(MemoryError::too_small(format!(
             "Sum of configured JVM Metaspace ({}) and JVM Overhead ({}) exceed configured Total Process Memory ({}).",
             human_readable(metaspace),
             human_readable(overhead),
@@ -308,10 +362,13 @@ fn metaspace_and_overhead_from_total_process(
 }
 
 fn not_configured(fine_grained: &str, keys: &ProcessKeys) -> MemoryError {
-    MemoryError::new(format!(
-        "Either required fine-grained memory ({fine_grained}), or Total Flink Memory size (Key: '{}' , default: null (fallback keys: [])), or Total Process Memory size (Key: '{}' , default: null (fallback keys: [])) need to be configured explicitly.",
-        keys.flink, keys.process
-    ))
+    MemoryError::new(
+        MemoryErrorKind::NotConfigured,
+        format!(
+            "Either required fine-grained memory ({fine_grained}), or Total Flink Memory size (Key: '{}' , default: null (fallback keys: [])), or Total Process Memory size (Key: '{}' , default: null (fallback keys: [])) need to be configured explicitly.",
+            keys.flink, keys.process
+        ),
+    )
 }
 
 /// The TaskManager memory Flink would compute from `config`.
@@ -393,7 +450,7 @@ fn managed_range(config: &FlinkConfig) -> Result<RangeFraction, MemoryError> {
 /// Network memory that is "the rest" must still be inside its configured range.
 fn check_network_rest(fixed: &TaskManagerFixed, network: u64) -> Result<(), MemoryError> {
     if network > fixed.network.max || network < fixed.network.min {
-        return Err(MemoryError::new(format!(
+        return Err(MemoryError::inconsistent(format!(
             "If Total Flink, Task Heap and (or) Managed Memory sizes are explicitly configured then the Network Memory size is the rest of the Total Flink memory after subtracting all other configured types of memory, but the derived Network Memory is inconsistent with its configuration. Derived Network Memory size ({}) is not in configured Network Memory range [{}, {}].",
             human_readable(network),
             human_readable(fixed.network.min),
@@ -426,7 +483,7 @@ fn taskmanager_from_fine_grained(
 }
 
 fn exceeds_without_network(fixed: &TaskManagerFixed, task_heap: u64, managed: u64, total: u64) -> MemoryError {
-    MemoryError::new(format!(
+    MemoryError::too_small(format!(
         "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Heap Memory ({}), Task Off-Heap Memory ({}) and Managed Memory ({}) exceed configured Total Flink Memory ({}).",
         human_readable(fixed.framework_heap),
         human_readable(fixed.framework_off_heap),
@@ -464,7 +521,7 @@ fn taskmanager_from_total_flink(
             let without_task_heap =
                 fixed.framework_heap + fixed.framework_off_heap + fixed.task_off_heap + managed + network;
             if without_task_heap > total {
-                return Err(MemoryError::new(format!(
+                return Err(MemoryError::too_small(format!(
                     "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Off-Heap Memory ({}), Managed Memory ({}) and Network Memory ({}) exceed configured Total Flink Memory ({}).",
                     human_readable(fixed.framework_heap),
                     human_readable(fixed.framework_off_heap),
@@ -479,7 +536,7 @@ fn taskmanager_from_total_flink(
     };
     let memory = fixed.flink_memory(task_heap, network, managed);
     if config.contains(TASKMANAGER_KEYS.flink) && memory.total_flink() != total {
-        return Err(MemoryError::new(format!(
+        return Err(MemoryError::too_small(format!(
             "Configured and Derived Flink internal memory sizes (total {}) do not add up to the configured Total Flink Memory size ({}).",
             human_readable(memory.total_flink()),
             human_readable(total)
@@ -500,7 +557,7 @@ pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError>
         let off_heap = match (total_flink, off_heap_set) {
             (Some(total), Some(off_heap)) => {
                 if heap + off_heap != total {
-                    return Err(MemoryError::new(format!(
+                    return Err(MemoryError::inconsistent(format!(
                         "Sum of the configured JVM Heap Memory ({}) and the configured Off-heap Memory ({}) does not match the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
                         human_readable(heap),
                         human_readable(off_heap),
@@ -511,7 +568,7 @@ pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError>
             }
             (Some(total), None) => {
                 if total < heap {
-                    return Err(MemoryError::new(format!(
+                    return Err(MemoryError::inconsistent(format!(
                         "The configured JVM Heap Memory ({}) exceeds the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
                         human_readable(heap),
                         human_readable(total)
@@ -545,7 +602,7 @@ pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError>
 
 fn jobmanager_heap_from_total_flink(total: u64, off_heap: u64) -> Result<u64, MemoryError> {
     if total <= off_heap {
-        return Err(MemoryError::new(format!(
+        return Err(MemoryError::too_small(format!(
             "The configured Total Flink Memory ({}) is less than the configured Off-heap Memory ({}).",
             human_readable(total),
             human_readable(off_heap)

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod java;
+pub mod keys;
 pub mod memory_model;
 pub mod options;
 pub mod quantity;

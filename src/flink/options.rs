@@ -36,6 +36,61 @@ impl FlinkOption {
     }
 }
 
+// Options the rules read, with their Flink or operator names.
+
+/// `CheckpointingOptions.CHECKPOINTS_DIRECTORY` (Flink 1.20 key, then the deprecated one).
+pub const CHECKPOINTS_DIRECTORY: FlinkOption =
+    FlinkOption::with_fallbacks("execution.checkpointing.dir", &["state.checkpoints.dir"]);
+/// `CheckpointingOptions.SAVEPOINT_DIRECTORY`.
+pub const SAVEPOINT_DIRECTORY: FlinkOption =
+    FlinkOption::with_fallbacks("execution.checkpointing.savepoint-dir", &["state.savepoints.dir"]);
+/// `KubernetesOperatorConfigOptions.PERIODIC_SAVEPOINT_INTERVAL`.
+pub const PERIODIC_SAVEPOINT_INTERVAL: FlinkOption =
+    FlinkOption::new("kubernetes.operator.periodic.savepoint.interval");
+/// `KubernetesOperatorConfigOptions.OPERATOR_JOB_UPGRADE_LAST_STATE_CHECKPOINT_MAX_AGE`.
+pub const LAST_STATE_MAX_CHECKPOINT_AGE: FlinkOption =
+    FlinkOption::new("kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age");
+/// `KubernetesOperatorConfigOptions.OPERATOR_RECONCILE_INTERVAL` (default 60 s).
+pub const RECONCILE_INTERVAL: FlinkOption = FlinkOption::with_fallbacks(
+    "kubernetes.operator.reconcile.interval",
+    &["kubernetes.operator.reconciler.reschedule.interval"],
+);
+/// `AutoScalerOptions.AUTOSCALER_ENABLED` (default false).
+pub const AUTOSCALER_ENABLED: FlinkOption =
+    FlinkOption::with_fallbacks("job.autoscaler.enabled", &["kubernetes.operator.job.autoscaler.enabled"]);
+/// `AutoScalerOptions.METRICS_WINDOW` (default 15 min).
+pub const METRICS_WINDOW: FlinkOption = FlinkOption::with_fallbacks(
+    "job.autoscaler.metrics.window",
+    &["kubernetes.operator.job.autoscaler.metrics.window"],
+);
+/// `AutoScalerOptions.UTILIZATION_TARGET` (default 0.7).
+pub const UTILIZATION_TARGET: FlinkOption = FlinkOption::with_fallbacks(
+    "job.autoscaler.utilization.target",
+    &[
+        "job.autoscaler.target.utilization",
+        "kubernetes.operator.job.autoscaler.utilization.target",
+        "kubernetes.operator.job.autoscaler.target.utilization",
+    ],
+);
+/// `AutoScalerOptions.EXCLUDED_PERIODS`.
+pub const EXCLUDED_PERIODS: FlinkOption = FlinkOption::with_fallbacks(
+    "job.autoscaler.excluded.periods",
+    &["kubernetes.operator.job.autoscaler.excluded.periods"],
+);
+
+/// `high-availability.type` and the keys Flink falls back to (FO §2.2 key-name notes).
+pub const HIGH_AVAILABILITY: FlinkOption =
+    FlinkOption::with_fallbacks("high-availability.type", &["high-availability", "recovery.mode"]);
+/// `KubernetesOperatorConfigOptions.DEPLOYMENT_ROLLBACK_ENABLED` (default false).
+pub const ROLLBACK_ENABLED: FlinkOption = FlinkOption::new("kubernetes.operator.deployment.rollback.enabled");
+/// `KubernetesOperatorConfigOptions.OPERATOR_CLUSTER_HEALTH_CHECK_ENABLED` (default false).
+pub const HEALTH_CHECK_ENABLED: FlinkOption = FlinkOption::new("kubernetes.operator.cluster.health-check.enabled");
+/// `KubernetesOperatorConfigOptions.OPERATOR_JM_DEPLOYMENT_RECOVERY_ENABLED` (default true).
+pub const DEPLOYMENT_RECOVERY_ENABLED: FlinkOption = FlinkOption::with_fallbacks(
+    "kubernetes.operator.jm-deployment-recovery.enabled",
+    &["kubernetes.operator.reconciler.jm-deployment-recovery.enabled"],
+);
+
 /// Flink's boolean parsing: `true` or `false`, case-insensitive, nothing else.
 pub fn parse_bool(text: &str) -> Result<bool, String> {
     if text.eq_ignore_ascii_case("true") {

@@ -30,6 +30,9 @@ pub const KNOWN_VERSIONS: [FlinkVersion; 13] = [
 ];
 
 impl FlinkVersion {
+    /// The newest version the CRD knows.
+    pub const NEWEST: FlinkVersion = KNOWN_VERSIONS[KNOWN_VERSIONS.len() - 1];
+
     /// `v<major>_<minor>`.
     pub const fn new(major: u8, minor: u8) -> Self {
         FlinkVersion { major, minor }

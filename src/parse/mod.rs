@@ -1,6 +1,9 @@
 //! Stage 1, **parse**: text → documents with positions ([`document`]) → raw resources
-//! shaped like the CRD ([`spec`]). Schema-level problems (wrong types, unknown fields,
-//! wrong apiVersion) are reported here with the field path and line; documents of other
+//! shaped like the CRD ([`spec`]). Schema problems (unknown fields, wrong types, a wrong
+//! apiVersion) are reported here with the field path and line, **all of them**: a bad field
+//! is reported, set aside, and reading goes on, so one typo never hides the next problem.
+//! The paths set aside are remembered ([`Reported`]) so later stages stay quiet about them.
+//! `flinkConfiguration` is flattened once, here ([`flink_configuration`]). Documents of other
 //! kinds pass through untouched.
 
 pub mod defaults;
@@ -9,30 +12,78 @@ pub mod flink_configuration;
 pub mod spec;
 
 use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
+use crate::flink::config::UserKey;
 use document::{Node, parse_stream, path_steps};
+use flink_configuration::flatten;
 use spec::{RawFlinkDeployment, RawFlinkSessionJob};
 
 /// The API group and version of the operator's resources.
 pub const FLINK_API_VERSION: &str = "flink.apache.org/v1beta1";
 
-/// A FlinkDeployment with the document it came from (for positions).
+/// Most schema problems reported for one document; past it, the document is given up.
+const MAX_SCHEMA_PROBLEMS: usize = 100;
+
+/// A Flink resource as read: the typed raw resource, the document it came from (for
+/// positions), its `flinkConfiguration` flattened with positions, and the paths whose
+/// schema problems were already reported.
 #[derive(Debug, Clone)]
-pub struct ParsedDeployment {
-    /// The typed raw resource.
-    pub raw: RawFlinkDeployment,
-    /// The document, for positions and for order-preserving reads of `flinkConfiguration`.
+pub struct Parsed<T> {
+    /// The typed raw resource, without the fields that could not be read.
+    pub raw: T,
+    /// The document, for positions.
     pub document: Node,
+    /// `spec.flinkConfiguration`, flattened once (FO §2.1), in the order written.
+    pub user_keys: Vec<UserKey>,
+    /// Paths already reported as schema problems.
+    pub reported: Reported,
 }
 
-/// A FlinkSessionJob with its document.
-#[derive(Debug, Clone)]
-pub struct ParsedSessionJob {
-    /// The typed raw resource.
-    pub raw: RawFlinkSessionJob,
-    /// The document.
-    pub document: Node,
+impl<T> Parsed<T> {
+    /// Where a field (`spec.job.upgradeMode`) is, or its nearest parent that exists.
+    pub fn span(&self, path: &str) -> Span {
+        self.document.span_of(&path_steps(path))
+    }
+
+    /// Where the user last wrote configuration `key` (any of `keys`), else where
+    /// `flinkConfiguration` is, else its nearest parent.
+    pub fn config_span(&self, keys: &[&str]) -> Span {
+        self.user_keys
+            .iter()
+            .rev()
+            .find(|user| keys.contains(&user.key.as_str()))
+            .map(|user| user.span)
+            .unwrap_or_else(|| self.span("spec.flinkConfiguration"))
+    }
+}
+
+/// A FlinkDeployment as read.
+pub type ParsedDeployment = Parsed<RawFlinkDeployment>;
+
+/// A FlinkSessionJob as read.
+pub type ParsedSessionJob = Parsed<RawFlinkSessionJob>;
+
+/// Field paths whose schema problem was reported: the value there was set aside, so any
+/// later finding at or below such a path would only repeat it. A misspelt field's likely
+/// meaning (`spec.jobmanager` → `spec.jobManager`) counts too: without it, that field
+/// looks missing, which the typo already explains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reported(Vec<String>);
+
+impl Reported {
+    /// Whether a finding at `path` repeats a reported problem.
+    pub fn covers(&self, path: &str) -> bool {
+        self.0.iter().any(|reported| {
+            path.strip_prefix(reported.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+        })
+    }
+
+    fn add(&mut self, path: String) {
+        self.0.push(path);
+    }
 }
 
 /// One document of the input.
@@ -43,22 +94,33 @@ pub enum Resource {
     /// A `FlinkSessionJob`.
     SessionJob(Box<ParsedSessionJob>),
     /// Any other Kubernetes object: passed through unchanged.
-    Other(serde_json::Value),
+    Other(Json),
 }
 
 /// Parse one input text into resources; problems go to `diagnostics`.
 pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Vec<Resource> {
-    let documents = match parse_stream(text) {
-        Ok(documents) => documents,
+    match parse_stream(text) {
+        Ok(documents) => documents.into_iter().filter_map(|document| parse_document(document, diagnostics)).collect(),
         Err(error) => {
             diagnostics.push(Diagnostic::new(Code::YamlSyntax, "", error.message).at(error.span));
-            return Vec::new();
+            Vec::new()
         }
-    };
-    documents.into_iter().filter_map(|document| parse_document(document, diagnostics)).collect()
+    }
 }
 
-fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resource> {
+/// Whether a text holds a FlinkDeployment or FlinkSessionJob document. Text that does not
+/// parse counts as Flink-less here; compiling it reports the syntax error.
+pub fn holds_flink_resource(text: &str) -> bool {
+    parse_stream(text).is_ok_and(|documents| documents.iter().any(|document| flink_kind(document).is_some()))
+}
+
+fn flink_kind(document: &Node) -> Option<&str> {
+    document.get("kind").and_then(Node::as_str).filter(|kind| matches!(*kind, "FlinkDeployment" | "FlinkSessionJob"))
+}
+
+/// Read one document: a Flink resource with every schema problem reported, or another
+/// object passed through.
+pub fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resource> {
     if document.entries().is_none() {
         diagnostics.push(
             Diagnostic::new(
@@ -70,36 +132,18 @@ fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resou
         );
         return None;
     }
-    let kind = document.get("kind").and_then(Node::as_str).map(str::to_string);
-    let api_version = document.get("apiVersion").and_then(Node::as_str).map(str::to_string);
-    let is_flink_kind = matches!(kind.as_deref(), Some("FlinkDeployment" | "FlinkSessionJob"));
-    if is_flink_kind && api_version.as_deref() != Some(FLINK_API_VERSION) {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::UnsupportedApiVersion,
-                "apiVersion",
-                format!(
-                    "{} has apiVersion {}, flink-render reads {FLINK_API_VERSION}",
-                    kind.as_deref().unwrap_or_default(),
-                    api_version.as_deref().map(|v| format!("`{v}`")).unwrap_or_else(|| "unset".into())
-                ),
-            )
-            .at(document.span_of(&path_steps("apiVersion")))
-            .with_hint(format!("set `apiVersion: {FLINK_API_VERSION}`")),
-        );
-        return None;
-    }
-    match kind.as_deref() {
-        Some("FlinkDeployment") => {
-            let raw = typed::<RawFlinkDeployment>(&document, diagnostics)?;
-            Some(Resource::Deployment(Box::new(ParsedDeployment { raw, document })))
+    let api_version = document.get("apiVersion").and_then(Node::as_str);
+    match (flink_kind(&document), api_version) {
+        (Some(kind), version) if version != Some(FLINK_API_VERSION) => {
+            diagnostics.push(wrong_api_version(&document, kind, version));
+            None
         }
-        Some("FlinkSessionJob") => {
-            let raw = typed::<RawFlinkSessionJob>(&document, diagnostics)?;
-            Some(Resource::SessionJob(Box::new(ParsedSessionJob { raw, document })))
+        (Some("FlinkDeployment"), _) => Some(Resource::Deployment(Box::new(read(document, diagnostics)?))),
+        (Some(_), _) => Some(Resource::SessionJob(Box::new(read(document, diagnostics)?))),
+        (None, Some(_)) if document.get("kind").and_then(Node::as_str).is_some() => {
+            Some(Resource::Other(document.to_json()))
         }
-        Some(_) if api_version.is_some() => Some(Resource::Other(document.to_json())),
-        _ => {
+        (None, _) => {
             diagnostics.push(
                 Diagnostic::new(
                     Code::NotAnObject,
@@ -113,38 +157,110 @@ fn parse_document(document: Node, diagnostics: &mut Diagnostics) -> Option<Resou
     }
 }
 
-/// Deserialize a document into a raw type, turning serde errors into diagnostics at the
-/// field's line.
-fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) -> Option<T> {
-    let json = document.to_json();
-    match serde_path_to_error::deserialize::<_, T>(&json) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            let path = error.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            let message = error.inner().to_string();
-            let mut diagnostic = if let Some(field) = unknown_field(&message) {
-                let parent = path.rsplit_once('.').map(|(parent, _)| parent.to_string()).unwrap_or_default();
-                let full = if parent.is_empty() { field.name.clone() } else { format!("{parent}.{}", field.name) };
-                let mut diagnostic =
-                    Diagnostic::new(Code::UnknownField, full.clone(), format!("unknown field `{}`", field.name))
-                        .at(document.span_of(&path_steps(&full)));
-                if let Some(suggestion) = suggest(&field.name, &field.expected) {
-                    diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
-                } else if !field.expected.is_empty() {
-                    diagnostic = diagnostic.with_hint(format!("expected one of: {}", field.expected.join(", ")));
-                }
-                diagnostic
-            } else {
-                Diagnostic::new(Code::InvalidType, path.clone(), plain_type_names(&message))
-                    .at(document.span_of(&path_steps(&path)))
-            };
-            if diagnostic.path.is_empty() {
-                diagnostic.path = path;
-            }
-            diagnostics.push(diagnostic);
-            None
+fn wrong_api_version(document: &Node, kind: &str, version: Option<&str>) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnsupportedApiVersion,
+        "apiVersion",
+        format!(
+            "{kind} has apiVersion {}, flink-render reads {FLINK_API_VERSION}",
+            version.map(|v| format!("`{v}`")).unwrap_or_else(|| "unset".into())
+        ),
+    )
+    .at(document.span_of(&path_steps("apiVersion")))
+    .with_hint(format!("set `apiVersion: {FLINK_API_VERSION}`"))
+}
+
+/// Read a Flink resource: the typed value with every schema problem reported, and the
+/// flattened configuration.
+fn read<T: DeserializeOwned>(document: Node, diagnostics: &mut Diagnostics) -> Option<Parsed<T>> {
+    let (raw, reported) = typed::<T>(&document, diagnostics)?;
+    let user_keys =
+        document.get("spec").and_then(|spec| spec.get("flinkConfiguration")).map(flatten).unwrap_or_default();
+    Some(Parsed { raw, document, user_keys, reported })
+}
+
+/// Deserialize a document into a raw type. Each problem serde finds is reported at its
+/// field's line, the offending value is set aside, and deserializing starts again, until the
+/// rest reads cleanly (or [`MAX_SCHEMA_PROBLEMS`] is reached).
+fn typed<T: DeserializeOwned>(document: &Node, diagnostics: &mut Diagnostics) -> Option<(T, Reported)> {
+    let mut json = document.to_json();
+    let mut reported = Reported::default();
+    for _ in 0..MAX_SCHEMA_PROBLEMS {
+        let error = match serde_path_to_error::deserialize::<_, T>(&json) {
+            Ok(value) => return Some((value, reported)),
+            Err(error) => error,
+        };
+        let problem = schema_problem(document, &error.path().to_string(), &error.inner().to_string());
+        let removed = set_aside(&mut json, &problem.set_aside);
+        reported.add(problem.set_aside);
+        if let Some(meant) = problem.meant {
+            reported.add(meant);
         }
+        diagnostics.push(problem.diagnostic);
+        if !removed {
+            return None;
+        }
+    }
+    None
+}
+
+/// One problem serde reported: the diagnostic, the path whose value is set aside, and
+/// for a misspelt field the path the user probably meant.
+struct SchemaProblem {
+    diagnostic: Diagnostic,
+    set_aside: String,
+    meant: Option<String>,
+}
+
+fn schema_problem(document: &Node, path: &str, message: &str) -> SchemaProblem {
+    let path = if path == "." { "" } else { path };
+    if let Some(field) = unknown_field(message) {
+        let parent = path.rsplit_once('.').map(|(parent, _)| parent).unwrap_or_default();
+        let join = |name: &str| if parent.is_empty() { name.to_string() } else { format!("{parent}.{name}") };
+        let full = join(&field.name);
+        let mut diagnostic =
+            Diagnostic::new(Code::UnknownField, full.clone(), format!("unknown field `{}`", field.name))
+                .at(document.span_of(&path_steps(&full)));
+        let suggestion = suggest(&field.name, &field.expected);
+        if let Some(suggestion) = &suggestion {
+            diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
+        } else if !field.expected.is_empty() {
+            diagnostic = diagnostic.with_hint(format!("expected one of: {}", field.expected.join(", ")));
+        }
+        return SchemaProblem { diagnostic, set_aside: full, meant: suggestion.map(|name| join(&name)) };
+    }
+    // A bad list element sets aside the whole list: removing one would shift the others.
+    let set_aside = match path.rfind('[') {
+        Some(open) if path.ends_with(']') => path[..open].to_string(),
+        _ => path.to_string(),
+    };
+    let diagnostic =
+        Diagnostic::new(Code::InvalidType, path, plain_type_names(message)).at(document.span_of(&path_steps(path)));
+    SchemaProblem { diagnostic, set_aside, meant: None }
+}
+
+/// Remove the value at a dotted path from a JSON document; false when nothing was there to
+/// remove (the problem is then not one that setting a value aside can get past).
+fn set_aside(json: &mut Json, path: &str) -> bool {
+    let steps = path_steps(path);
+    let Some((last, parents)) = steps.split_last() else { return false };
+    let mut node = json;
+    for step in parents {
+        node = match (step, node) {
+            (document::PathStep::Key(key), Json::Object(fields)) => match fields.get_mut(*key) {
+                Some(child) => child,
+                None => return false,
+            },
+            (document::PathStep::Index(index), Json::Array(items)) => match items.get_mut(*index) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, node) {
+        (document::PathStep::Key(key), Json::Object(fields)) => fields.remove(*key).is_some(),
+        _ => false,
     }
 }
 
@@ -215,7 +331,7 @@ mod tests {
     fn unknown_field_gets_a_did_you_mean_hint_and_its_line() {
         let mut diagnostics = Diagnostics::default();
         let text = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: x\nspec:\n  jobmanager: {}\n";
-        assert!(parse(text, &mut diagnostics).is_empty());
+        assert_eq!(parse(text, &mut diagnostics).len(), 1, "the rest of the resource is still read");
         let diagnostic = diagnostics.iter().next().unwrap();
         assert_eq!(diagnostic.code, Code::UnknownField);
         assert_eq!(diagnostic.path, "spec.jobmanager");

@@ -6,12 +6,17 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::flink::config::FlinkConfig;
-use crate::flink::memory_model::{JobManagerMemory, TaskManagerMemory};
+use crate::flink::memory_model::ProcessMemory;
 use crate::flink::version::FlinkVersion;
 
-/// A FlinkDeployment ready to emit, in standalone mode.
+pub use crate::effective::cluster::HighAvailability;
+pub use crate::effective::ingress::IngressTarget as Ingress;
+pub use crate::effective::job::UpgradeMode;
+pub use crate::effective::ports::Ports;
+
+/// A Flink cluster (a FlinkDeployment) ready to emit, in standalone mode.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Deployment {
+pub struct Cluster {
     /// `metadata.name`: the Flink cluster id and the base of every object name.
     pub name: String,
     /// The namespace, when one is known (metadata, `--namespace` or the plugin environment).
@@ -71,13 +76,80 @@ pub struct Application {
     pub savepoint_path: Option<String>,
     /// Whether `pipeline.classpaths` is set (the user-lib emptyDir depends on it).
     pub has_classpaths: bool,
+    /// How the job is upgraded when the spec changes.
+    pub upgrade_mode: UpgradeMode,
+    /// The state the job should be in.
+    pub state: DesiredState,
+    /// The lifecycle triggers the spec carries (FO §1.3).
+    pub nonces: Nonces,
 }
 
-/// High availability settings the objects depend on.
+/// The state a job should be in (`job.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesiredState {
+    /// Running.
+    Running,
+    /// Suspended: stopped, TaskManagers scaled to zero.
+    Suspended,
+}
+
+/// The lifecycle triggers of a job or cluster (FO §1.3): a new value asks for the action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nonces {
+    /// `restartNonce`: restart without any other change.
+    pub restart: Option<i64>,
+    /// `job.savepointTriggerNonce`: take a savepoint.
+    pub savepoint_trigger: Option<i64>,
+    /// `job.checkpointTriggerNonce`: take a checkpoint.
+    pub checkpoint_trigger: Option<i64>,
+    /// `job.savepointRedeployNonce`: redeploy from `initialSavepointPath`.
+    pub savepoint_redeploy: Option<i64>,
+}
+
+/// A FlinkSessionJob resolved against its session cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionJob {
+    /// `metadata.name`.
+    pub name: String,
+    /// The namespace, when known.
+    pub namespace: Option<String>,
+    /// `spec.deploymentName`: the session cluster's name.
+    pub deployment_name: String,
+    /// The session cluster, when it is among the inputs.
+    pub cluster: Option<SessionCluster>,
+    /// The deterministic job id the job is submitted with.
+    pub job_id: String,
+    /// `jarURI`.
+    pub jar_uri: Option<String>,
+    /// `entryClass`.
+    pub entry_class: Option<String>,
+    /// `args`.
+    pub args: Vec<String>,
+    /// `parallelism`.
+    pub parallelism: i64,
+    /// `initialSavepointPath`.
+    pub savepoint_path: Option<String>,
+    /// `allowNonRestoredState`.
+    pub allow_non_restored_state: bool,
+    /// How the job is upgraded when the spec changes.
+    pub upgrade_mode: UpgradeMode,
+    /// The state the job should be in.
+    pub state: DesiredState,
+    /// The lifecycle triggers the spec carries.
+    pub nonces: Nonces,
+}
+
+/// What a session job needs to know of its session cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HighAvailability {
-    /// Kubernetes HA (needs ConfigMap access: RBAC is emitted).
-    pub kubernetes: bool,
+pub struct SessionCluster {
+    /// The cluster's image (the submitter runs on it).
+    pub image: String,
+    /// The cluster's Flink version.
+    pub flink_version: FlinkVersion,
+    /// The REST Service, `<deploymentName>-rest`.
+    pub rest_service: String,
+    /// The REST port.
+    pub rest_port: i32,
 }
 
 /// One Flink process kind (JobManager or TaskManager).
@@ -112,21 +184,6 @@ pub struct Component {
     pub env: Vec<(String, String)>,
 }
 
-/// Ports of the cluster (FO §4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ports {
-    /// `jobmanager.rpc.port`.
-    pub jobmanager_rpc: i32,
-    /// `blob.server.port`.
-    pub blob_server: i32,
-    /// `taskmanager.rpc.port`.
-    pub taskmanager_rpc: i32,
-    /// `rest.port`.
-    pub rest: i32,
-    /// `rest.bind-port`.
-    pub rest_bind: i32,
-}
-
 /// The `<name>-rest` Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestService {
@@ -134,49 +191,4 @@ pub struct RestService {
     pub exposed_type: String,
     /// `kubernetes.rest-service.annotations`.
     pub annotations: BTreeMap<String, String>,
-}
-
-/// The Ingress (FO §4.6).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ingress {
-    /// Rule host, when the template has one.
-    pub host: Option<String>,
-    /// Rule path, when the template has one.
-    pub path: Option<String>,
-    /// `className`.
-    pub class_name: Option<String>,
-    /// `annotations`.
-    pub annotations: BTreeMap<String, String>,
-    /// `labels`.
-    pub labels: BTreeMap<String, String>,
-    /// `tls`, as written.
-    pub tls: Vec<Value>,
-}
-
-/// The memory breakdown of one Flink process, as Flink computes it at start-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase", tag = "process")]
-pub enum ProcessMemory {
-    /// A JobManager.
-    JobManager(JobManagerMemory),
-    /// A TaskManager.
-    TaskManager(TaskManagerMemory),
-}
-
-impl ProcessMemory {
-    /// Total process memory, in bytes.
-    pub fn total_process(&self) -> u64 {
-        match self {
-            ProcessMemory::JobManager(memory) => memory.total_process(),
-            ProcessMemory::TaskManager(memory) => memory.total_process(),
-        }
-    }
-
-    /// The JVM arguments Flink's start-up script passes.
-    pub fn jvm_args(&self) -> String {
-        match self {
-            ProcessMemory::JobManager(memory) => memory.jvm_args(),
-            ProcessMemory::TaskManager(memory) => memory.jvm_args(),
-        }
-    }
 }

@@ -7,25 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The operator settings the check uses (operator-level: values in the resource are ignored).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JarUriPolicy {
-    /// Allowed schemes, lower-cased.
-    pub allowed_schemes: Vec<String>,
-    /// `kubernetes.operator.user.artifacts.disallow-restricted-hosts` (default true).
-    pub disallow_restricted_hosts: bool,
-}
-
-impl Default for JarUriPolicy {
-    fn default() -> Self {
-        JarUriPolicy { allowed_schemes: vec!["https".into()], disallow_restricted_hosts: true }
-    }
-}
-
-/// The key that extends the allowlist.
-pub const ALLOWED_SCHEMES_KEY: &str = "kubernetes.operator.user.artifacts.allowed-schemes";
-/// The key that turns the restricted-host check off.
-pub const DISALLOW_RESTRICTED_HOSTS_KEY: &str = "kubernetes.operator.user.artifacts.disallow-restricted-hosts";
+use crate::effective::operator::{ALLOWED_SCHEMES_KEY, DISALLOW_RESTRICTED_HOSTS_KEY, JarUriPolicy};
 
 /// Why a jarURI is rejected, with upstream's message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,87 +1,143 @@
-//! Stage 2, **validate**: the operator's admission rules (FO §6) and the problems upstream
-//! only finds at deploy time, as named rules that each return their findings. Schema-level
-//! problems (types, unknown fields) are found while parsing; what resolving itself cannot
-//! do (unreadable memory, bad enums) is reported by `resolve`. The rules here see the
-//! effective configuration (operator defaults + `flinkConfiguration` + derived keys, before
-//! operator keys are stripped), as upstream validates defaults plus spec.
+//! Stage 3, **validate**: every rule, as a small named function over the effective view
+//! (and through it the raw spec), returning its findings. Rules never stop at the first
+//! problem and never depend on each other, so every independent problem is reported in one
+//! run. Each rule's doc comment cites what it enforces: an FO §6 rule number (the operator's
+//! `DefaultValidator`), the Flink class that would fail at start-up, or "ours" with the
+//! reason. The registries below are the only lists `compile` runs:
+//!
+//! - [`CLUSTER_RULES`] for FlinkDeployments with a spec ([`CANARY_RULES`] for those without);
+//! - [`SESSION_JOB_RULES`] for FlinkSessionJobs, each against its session cluster;
+//! - [`duplicates::duplicate_objects`] over the whole stream, once.
+//!
+//! The registries run in the order the findings' subjects appear in a typical spec; the
+//! compile then orders the findings of each input by position.
 
-pub mod common;
-pub mod deployment;
+pub mod autoscaler;
+pub mod configuration;
+pub mod context;
+pub mod duplicates;
+pub mod identity;
 pub mod jar_uri;
+pub mod job;
+pub mod logs_and_ingress;
 pub mod names;
+pub mod resources;
 pub mod session_job;
 
-use crate::diagnostics::{Diagnostic, Span};
-use crate::flink::config::{FlinkConfig, UserKey, user_key_span};
-use crate::flink::version::FlinkVersion;
-use crate::parse::document::{Node, path_steps};
-use crate::parse::spec::RawDeploymentSpec;
+#[cfg(test)]
+mod tests;
 
-/// What a FlinkDeployment rule can look at.
-pub struct DeploymentContext<'a> {
-    /// `metadata.name`.
-    pub name: &'a str,
-    /// The namespace, when known.
-    pub namespace: Option<&'a str>,
-    /// The raw spec.
-    pub spec: &'a RawDeploymentSpec,
-    /// `spec.flinkVersion`, already checked.
-    pub flink_version: FlinkVersion,
-    /// The effective configuration, operator keys still present.
-    pub config: &'a FlinkConfig,
-    /// The user's `flinkConfiguration`, flattened, with positions.
-    pub user_keys: &'a [UserKey],
-    /// The whole document, for positions of spec fields.
-    pub document: &'a Node,
+use crate::diagnostics::{Code, Diagnostic};
+use crate::effective::{ClusterView, DeploymentView, SessionJobView, Settings};
+use crate::parse::ParsedDeployment;
+
+/// A rule over a FlinkDeployment with a spec.
+pub type ClusterRule = fn(&ClusterView<'_>) -> Vec<Diagnostic>;
+
+/// A rule over a FlinkDeployment without a spec (the health canary).
+pub type CanaryRule = fn(&ParsedDeployment) -> Vec<Diagnostic>;
+
+/// A rule over a FlinkSessionJob, with the compile's settings (the artifact policy).
+pub type SessionJobRule = fn(&SessionJobView<'_>, &Settings<'_>) -> Vec<Diagnostic>;
+
+/// A named rule: what it enforces, and the function.
+pub struct Rule<F> {
+    /// Where the rule comes from: `FO §6 rule 1`, a Flink class, or `ours`.
+    pub name: &'static str,
+    /// The check.
+    pub check: F,
 }
 
-impl DeploymentContext<'_> {
-    /// Where a spec field (`spec.job.upgradeMode`) is, or its nearest parent.
-    pub fn span(&self, path: &str) -> Span {
-        self.document.span_of(&path_steps(path))
-    }
-
-    /// Where the user wrote configuration `key`, else where `flinkConfiguration` is, else `spec`.
-    pub fn config_span(&self, key: &str) -> Span {
-        user_key_span(self.user_keys, key).unwrap_or_else(|| self.span("spec.flinkConfiguration"))
-    }
-
-    /// The view the configuration rules shared with session jobs take.
-    pub fn config_context(&self) -> common::ConfigContext<'_> {
-        common::ConfigContext {
-            config: self.config,
-            user_keys: self.user_keys,
-            document: self.document,
-            flink_version: Some(self.flink_version),
-        }
-    }
-
-    /// The job and its configuration, for application clusters.
-    pub fn job_context(&self) -> Option<common::JobContext<'_>> {
-        Some(common::JobContext { job: self.spec.job.as_ref()?, config: self.config_context() })
-    }
+const fn rule<F>(name: &'static str, check: F) -> Rule<F> {
+    Rule { name, check }
 }
 
-/// A FlinkDeployment rule: findings for one context.
-pub type DeploymentRule = fn(&DeploymentContext<'_>) -> Vec<Diagnostic>;
-
-/// Every FlinkDeployment rule, in the operator's evaluation order (FO §6 numbers first;
-/// flink-render's own rules where their subject comes up). Rules 1–3, 5, 8–10, 16–28 and
-/// 32 are reported while resolving, because resolving needs their answer.
-pub const DEPLOYMENT_RULES: &[(&str, DeploymentRule)] = &[
-    ("3 deprecated flinkVersion", deployment::flink_version_deprecated),
-    ("6 rollback requires high availability", deployment::rollback_requires_high_availability),
-    ("7 health check requires deployment recovery", deployment::health_check_requires_deployment_recovery),
-    ("11-15 checkpoint and savepoint directories", deployment::job_spec_directories),
-    ("state directories Flink knows", deployment::state_directory_keys_known_to_flink),
-    ("Kubernetes names", deployment::kubernetes_names),
-    ("33 autoscaler options in range", deployment::autoscaler_options_in_range),
-    ("33 autoscaler metrics window", deployment::autoscaler_metrics_window),
-    ("operator-managed keys", deployment::operator_managed_keys),
-    ("settings without effect", deployment::settings_without_effect),
+/// Every FlinkDeployment rule, in the order their subjects appear in a spec.
+pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
+    rule("FO §6 rule 1: the cluster id", identity::cluster_id),
+    rule("FO §6 rule 2: flinkVersion is defined", identity::flink_version_defined),
+    rule("FO §6 rule 3: flinkVersion is supported", identity::flink_version_supported),
+    rule("ours: standalone mode", identity::mode_is_standalone),
+    rule("FO §6 rule 5: forbidden configuration keys", configuration::forbidden_keys),
+    rule("FO §1.6: taskManager.taskSlots spelling", identity::task_slots_spelling),
+    rule("FO §6 rule 10: log configuration files", logs_and_ingress::log_configuration_files),
+    rule("ours: an image to run", identity::image_is_set),
+    rule("ours: imagePullPolicy values", identity::image_pull_policy),
+    rule("FO §6 rule 32: serviceAccount is defined", identity::service_account_defined),
+    rule("FO §6 rules 19-21: JobManager resources", resources::jobmanager_resources),
+    rule("FO §6 rules 25-27: TaskManager resources", resources::taskmanager_resources),
+    rule("FO §6 rule 22: JobManager replicas", resources::jobmanager_replicas),
+    rule("FO §6 rules 16, 28: TaskManager replicas", resources::taskmanager_replicas),
+    rule("ours: Kubernetes HA needs a namespace", resources::kubernetes_ha_needs_namespace),
+    rule("FO §6 rule 23: standby JobManagers need HA", resources::standby_jobmanagers_need_ha),
+    rule("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
+    rule("FO §6 rule 17 and §2.4: parallelism", job::parallelism),
+    rule("FO §1.6: upgrade mode", job::upgrade_mode),
+    rule("ours: last-state needs HA", job::last_state_needs_high_availability),
+    rule("ours: jarURI has a scheme", job::jar_uri_has_scheme),
+    rule("ours: job.state values", job::job_state),
+    rule("ours (FO §4.1): single port numbers", configuration::ports),
+    rule("FO §6 rules 18, 24 and Flink's memory model", resources::memory),
+    rule("ours: TaskManager cpu", resources::taskmanager_cpu),
+    rule("ours: REST Service type", configuration::rest_service_type),
+    rule("FO §6 rules 8-9: ingress template", logs_and_ingress::ingress_template),
+    rule("ours: flags flink-render reads are booleans", configuration::rendering_flags_readable),
+    rule("FO §1.2: deprecated flinkVersion", identity::flink_version_deprecated),
+    rule("FO §6 rule 6: rollback requires HA", configuration::rollback_requires_high_availability),
+    rule("FO §6 rule 7: health check requires deployment recovery", configuration::health_check_requires_recovery),
+    rule("FO §6 rules 11-15: checkpoint and savepoint directories", job::state_directories),
+    rule("ours: state directories Flink knows", configuration::state_directory_keys_known_to_flink),
+    rule("ours: Kubernetes names", identity::kubernetes_names),
+    rule("FO §6 rule 33: autoscaler options in range", autoscaler::cluster_options_in_range),
+    rule("FO §6 rule 33: autoscaler metrics window", autoscaler::cluster_metrics_window),
+    rule("ours: operator-managed keys", configuration::operator_managed_keys),
+    rule("ours: settings without effect", configuration::settings_without_effect),
+    rule("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
 ];
 
-/// Run every FlinkDeployment rule.
-pub fn check_deployment(context: &DeploymentContext<'_>) -> Vec<Diagnostic> {
-    DEPLOYMENT_RULES.iter().flat_map(|(_, rule)| rule(context)).collect()
+/// Every rule for a FlinkDeployment without a spec.
+pub const CANARY_RULES: &[Rule<CanaryRule>] = &[
+    rule("FO §6 rule 1: the cluster id", identity::canary_cluster_id),
+    rule("ours: the canary renders nothing", identity::canary_renders_nothing),
+];
+
+/// Every FlinkSessionJob rule, in the operator's order (FO §6 session-job table).
+pub const SESSION_JOB_RULES: &[Rule<SessionJobRule>] = &[
+    rule("ours: session jobs render nothing yet", session_job::not_rendered_yet),
+    rule("FO §6 session jobs: a spec", session_job::spec_is_set),
+    rule("FO §6 session jobs: deploymentName", session_job::deployment_name),
+    rule("FO §6 session jobs: a job", session_job::job_is_set),
+    rule("FO §6 session jobs: the jarURI policy", session_job::jar_uri_policy),
+    rule("FO §6 session jobs: not an application cluster", session_job::not_an_application_cluster),
+    rule("FO §6 rules 11-15 over the session cluster", session_job::state_directories),
+    rule("FO §6 rule 33 over the session cluster", session_job::autoscaler),
+    rule("FO §6 rules 16-17 without TaskManager replicas", session_job::parallelism),
+];
+
+/// Run every rule for one FlinkDeployment.
+pub fn check_deployment(view: &DeploymentView<'_>) -> Vec<Diagnostic> {
+    match view {
+        DeploymentView::Canary(parsed) => CANARY_RULES.iter().flat_map(|rule| (rule.check)(parsed)).collect(),
+        DeploymentView::Cluster(cluster) => CLUSTER_RULES.iter().flat_map(|rule| (rule.check)(cluster)).collect(),
+    }
+}
+
+/// Run every rule for one FlinkSessionJob.
+pub fn check_session_job(view: &SessionJobView<'_>, settings: &Settings<'_>) -> Vec<Diagnostic> {
+    SESSION_JOB_RULES.iter().flat_map(|rule| (rule.check)(view, settings)).collect()
+}
+
+/// A finding at a spec field of a FlinkDeployment or FlinkSessionJob.
+fn at<T>(parsed: &crate::parse::Parsed<T>, code: Code, path: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(code, path, message).at(parsed.span(path))
+}
+
+/// A finding at configuration `key`.
+fn at_config<T>(parsed: &crate::parse::Parsed<T>, code: Code, key: &str, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(code, config_path(key), message).at(parsed.config_span(&[key]))
+}
+
+/// The diagnostic path of configuration `key`.
+pub fn config_path(key: &str) -> String {
+    format!("spec.flinkConfiguration.{key}")
 }

@@ -14,7 +14,8 @@
 //!   new `restartNonce`; re-rendering an unchanged spec gives the same id.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+
+use crate::digest::digest_hex;
 
 /// Fields of `spec.job` that do not restart the job (upstream diff type IGNORE).
 const IGNORED_JOB_FIELDS: [&str; 7] = [
@@ -29,16 +30,6 @@ const IGNORED_JOB_FIELDS: [&str; 7] = [
 
 /// Configuration prefixes the spec diff ignores.
 const IGNORED_CONFIG_PREFIXES: [&str; 3] = ["kubernetes.operator.", "job.autoscaler.", "parallelism.default"];
-
-/// Hex SHA-256 of `parts`, each length-prefixed so that no two part lists collide.
-pub fn digest_hex(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
-    }
-    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// The job id for a FlinkDeployment. `spec` is the spec as JSON, `flat_config` the
 /// flattened user `flinkConfiguration`.

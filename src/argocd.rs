@@ -1,0 +1,187 @@
+//! Argo CD config management plugin settings (reference ecosystem.md §1.1), resolved from
+//! the variables the CMP server sets, as a pure function of that environment. A plugin
+//! parameter (`ARGOCD_APP_PARAMETERS`, or `PARAM_<NAME>` when that is absent) wins over a
+//! plugin env entry (`ARGOCD_ENV_<NAME>`):
+//! - `namespace` / `NAMESPACE`: the namespace for specs without one. It defaults to the
+//!   Application's destination namespace, `ARGOCD_APP_NAMESPACE`.
+//! - `defaults` / `DEFAULTS`: an operator-defaults file, given relative to the app directory. It
+//!   may point elsewhere in the repository (`../shared/defaults.yaml`) but not outside it, and it
+//!   may not be an absolute path.
+//!
+//! `flink-render argocd` is the shell that reads the environment and the app directory.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+/// The parameters (and plugin env entries) the plugin understands.
+pub const PARAMETERS: [&str; 2] = ["namespace", "defaults"];
+
+/// The plugin's settings, read from the variables the CMP server sets.
+#[derive(Debug, Default, PartialEq)]
+pub struct Settings {
+    /// The namespace for specs without one.
+    pub namespace: Option<String>,
+    /// The defaults file, relative to the app directory and normalised.
+    pub defaults: Option<PathBuf>,
+    /// Problems worth a warning (unknown env entries).
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// Resolve the settings from the environment variables the CMP server sets.
+    pub fn from_environment(environment: &BTreeMap<String, String>) -> Result<Settings, String> {
+        let parameters = parameters(environment)?;
+        let setting = |name: &str| {
+            parameters
+                .get(name)
+                .or_else(|| environment.get(&format!("ARGOCD_ENV_{}", name.to_uppercase())))
+                .filter(|value| !value.is_empty())
+                .cloned()
+        };
+        let namespace = setting("namespace")
+            .or_else(|| environment.get("ARGOCD_APP_NAMESPACE").filter(|ns| !ns.is_empty()).cloned());
+        let app_depth = environment.get("ARGOCD_APP_SOURCE_PATH").map_or(0, |path| depth(Path::new(path)));
+        let defaults = setting("defaults").map(|path| defaults_path(&path, app_depth)).transpose()?;
+        let warnings = environment
+            .keys()
+            .filter_map(|key| key.strip_prefix("ARGOCD_ENV_"))
+            .filter(|name| !PARAMETERS.iter().any(|known| known.to_uppercase() == *name))
+            .map(|name| {
+                format!(
+                    "plugin env entry {name} (ARGOCD_ENV_{name}) is not a flink-render setting; the settings are {}",
+                    PARAMETERS.map(str::to_uppercase).join(", ")
+                )
+            })
+            .collect();
+        Ok(Settings { namespace, defaults, warnings })
+    }
+}
+
+/// The Application's plugin parameters by name. `ARGOCD_APP_PARAMETERS` (JSON) is read when
+/// set; otherwise the `PARAM_<NAME>` variables (set by hand, or by an older Argo CD).
+fn parameters(environment: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, String> {
+    let Some(json) = environment.get("ARGOCD_APP_PARAMETERS") else {
+        return Ok(PARAMETERS
+            .iter()
+            .filter_map(|name| {
+                let value = environment.get(&format!("PARAM_{}", name.to_uppercase()))?;
+                Some((name.to_string(), value.clone()))
+            })
+            .collect());
+    };
+    let parsed: Value =
+        serde_json::from_str(json).map_err(|error| format!("ARGOCD_APP_PARAMETERS is not JSON: {error}"))?;
+    let mut parameters = BTreeMap::new();
+    for parameter in parsed.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default();
+        if !PARAMETERS.contains(&name) {
+            return Err(format!(
+                "unknown plugin parameter `{name}`; flink-render's parameters are {}",
+                PARAMETERS.join(", ")
+            ));
+        }
+        let Some(value) = parameter.get("string").and_then(Value::as_str) else {
+            return Err(format!("plugin parameter `{name}` must be a string (not an array or a map)"));
+        };
+        parameters.insert(name.to_string(), value.to_string());
+    }
+    Ok(parameters)
+}
+
+/// Check and normalise the defaults path. `..` may climb at most `app_depth` levels: up to
+/// the repository root that Argo CD copied, never into the plugin's own filesystem.
+fn defaults_path(path: &str, app_depth: usize) -> Result<PathBuf, String> {
+    let given = Path::new(path);
+    if given.is_absolute() {
+        return Err(format!("the defaults file `{path}` must be relative to the app directory, not an absolute path"));
+    }
+    let mut normalised = PathBuf::new();
+    let mut climbed = 0;
+    for component in given.components() {
+        match component {
+            Component::ParentDir if normalised.file_name().is_some() && !normalised.ends_with("..") => {
+                normalised.pop();
+            }
+            Component::ParentDir => {
+                climbed += 1;
+                if climbed > app_depth {
+                    return Err(format!("the defaults file `{path}` lies outside the repository"));
+                }
+                normalised.push("..");
+            }
+            Component::Normal(part) => normalised.push(part),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    Ok(normalised)
+}
+
+/// Number of directory levels in the app's path inside the repository (`apps/flink` → 2).
+fn depth(path: &Path) -> usize {
+    path.components().filter(|component| matches!(component, Component::Normal(_))).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()
+    }
+
+    #[test]
+    fn namespace_defaults_to_the_destination_namespace() {
+        let settings = Settings::from_environment(&environment(&[("ARGOCD_APP_NAMESPACE", "streaming")])).unwrap();
+        assert_eq!(settings.namespace.as_deref(), Some("streaming"));
+    }
+
+    #[test]
+    fn parameter_wins_over_env_entry_wins_over_destination() {
+        let both = environment(&[
+            ("ARGOCD_APP_NAMESPACE", "destination"),
+            ("ARGOCD_ENV_NAMESPACE", "from-env"),
+            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"namespace","string":"from-parameter"}]"#),
+        ]);
+        assert_eq!(Settings::from_environment(&both).unwrap().namespace.as_deref(), Some("from-parameter"));
+        let env_only = environment(&[("ARGOCD_APP_NAMESPACE", "destination"), ("ARGOCD_ENV_NAMESPACE", "from-env")]);
+        assert_eq!(Settings::from_environment(&env_only).unwrap().namespace.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn param_variables_are_read_when_the_json_is_absent() {
+        let settings = Settings::from_environment(&environment(&[("PARAM_DEFAULTS", "./d.yaml")])).unwrap();
+        assert_eq!(settings.defaults, Some(PathBuf::from("d.yaml")));
+    }
+
+    #[test]
+    fn null_parameters_mean_none() {
+        let settings = Settings::from_environment(&environment(&[("ARGOCD_APP_PARAMETERS", "null")])).unwrap();
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn unknown_or_non_string_parameters_are_errors() {
+        let unknown = environment(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"namespac","string":"x"}]"#)]);
+        assert!(Settings::from_environment(&unknown).unwrap_err().contains("unknown plugin parameter `namespac`"));
+        let map = environment(&[("ARGOCD_APP_PARAMETERS", r#"[{"map":{"a":"b"},"name":"defaults"}]"#)]);
+        assert!(Settings::from_environment(&map).unwrap_err().contains("must be a string"));
+    }
+
+    #[test]
+    fn unknown_env_entries_are_warnings() {
+        let settings = Settings::from_environment(&environment(&[("ARGOCD_ENV_NAMESPCE", "x")])).unwrap();
+        assert_eq!(settings.warnings.len(), 1);
+        assert!(settings.warnings[0].contains("NAMESPCE"));
+    }
+
+    #[test]
+    fn defaults_path_stays_inside_the_repository() {
+        assert_eq!(defaults_path("../shared/d.yaml", 2).unwrap(), PathBuf::from("../shared/d.yaml"));
+        assert_eq!(defaults_path("conf/../d.yaml", 0).unwrap(), PathBuf::from("d.yaml"));
+        assert!(defaults_path("../../../etc/passwd", 2).unwrap_err().contains("outside the repository"));
+        assert!(defaults_path("../d.yaml", 0).is_err());
+        assert!(defaults_path("/etc/passwd", 5).unwrap_err().contains("absolute"));
+    }
+}

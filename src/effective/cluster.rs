@@ -1,0 +1,538 @@
+//! The effective view of a FlinkDeployment with a spec: every value the rules and the
+//! lowering need, read once, with what could not be read kept as data. The configuration
+//! is built in the operator's `FlinkConfigBuilder` order (FO §2.2):
+//!
+//! 1. the operator defaults for the namespace and Flink version (FO §2.0), then the user's
+//!    `flinkConfiguration` ([`EffectiveConfig::layered`]);
+//! 2. fixed defaults, image, pull policy and service account ([`Builder::images_and_accounts`]);
+//! 3. memory, cpu and limit factors per process ([`Builder::process`], FO §2.3);
+//! 4. replicas, high availability, slots ([`Builder::replicas`], [`Builder::slots`]);
+//! 5. the job or the session ([`Builder::job`], FO §2.4 parallelism);
+//! 6. identity and HA keys, the generation annotation ([`Builder::identity`]);
+//! 7. ports and the rpc address ([`ports::read`], FO §4.1, §11.6);
+//! 8. Flink's memory model over the result ([`memory_model`]).
+
+use std::collections::BTreeMap;
+
+use crate::flink::config::{ConfigValue, parse_flat_map};
+use crate::flink::java::java_double_text;
+use crate::flink::memory_model::{self, MemoryError, ProcessMemory};
+use crate::flink::options::{HIGH_AVAILABILITY, parse_bool};
+use crate::flink::version::FlinkVersion;
+use crate::parse::ParsedDeployment;
+use crate::parse::defaults::BUILTIN_LOG4J_CONSOLE;
+use crate::parse::spec::{RawDeploymentSpec, RawJobSpec};
+
+use super::Settings;
+use super::config::EffectiveConfig;
+use super::ingress::{self, IngressRead};
+use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
+use super::job_id::job_id;
+use super::ports::{self, PortProblem, Ports};
+use super::resources::{self, Process, ProcessResources};
+
+/// A FlinkDeployment with a spec, as the rules and the lowering see it.
+#[derive(Debug, Clone)]
+pub struct ClusterView<'a> {
+    /// The resource as read.
+    pub parsed: &'a ParsedDeployment,
+    /// Its spec.
+    pub spec: &'a RawDeploymentSpec,
+    /// `metadata.name` (empty when missing): the cluster id.
+    pub name: &'a str,
+    /// `metadata.namespace`, else the namespace of the compile.
+    pub namespace: Option<&'a str>,
+    /// `spec.flinkVersion`, when it is set and a version the CRD knows.
+    pub flink_version: Option<FlinkVersion>,
+    /// The version the configuration is built for: `flink_version`, else the newest known.
+    pub version: FlinkVersion,
+    /// The image: `spec.image`, or `flink:<major>.<minor>` of the version.
+    pub image: String,
+    /// Whether `spec.image` was missing and the image was derived.
+    pub image_derived: bool,
+    /// `spec.imagePullPolicy`, trimmed, when set.
+    pub image_pull_policy: Option<&'a str>,
+    /// Log configuration files, and the field that gave them (`None`: the built-in log4j).
+    pub log_files: BTreeMap<String, String>,
+    /// `spec.logConfiguration` or its FLIP-212 spelling `spec.logging`.
+    pub log_files_field: Option<&'static str>,
+    /// The JobManager.
+    pub jobmanager: ProcessView,
+    /// The TaskManagers.
+    pub taskmanager: ProcessView,
+    /// `taskmanager.numberOfTaskSlots` (1 when unreadable or below 1).
+    pub slots: i64,
+    /// The slots value as written, when it is not a usable slot count.
+    pub slots_problem: Option<String>,
+    /// The job, for application clusters.
+    pub job: Option<JobView<'a>>,
+    /// High availability, when enabled.
+    pub high_availability: Option<HighAvailability>,
+    /// The ports (FO §4.1).
+    pub ports: Ports,
+    /// Port options that are not single port numbers.
+    pub port_problems: Vec<PortProblem>,
+    /// `kubernetes.rest-service.exposed.type`.
+    pub rest_service_type: String,
+    /// The Ingress, when the spec asks for one and the operator would manage it.
+    pub ingress: Option<IngressRead>,
+    /// The effective configuration, operator keys still in it.
+    pub config: EffectiveConfig,
+}
+
+/// One Flink process kind.
+#[derive(Debug, Clone)]
+pub struct ProcessView {
+    /// Which process.
+    pub process: Process,
+    /// Its resources as the spec gives them.
+    pub resources: ProcessResources,
+    /// Deployment replicas (TaskManagers: from the parallelism when `replicas` is unset).
+    pub replicas: i64,
+    /// cpu cores: the spec's, else `kubernetes.<process>.cpu.amount`, else the default.
+    pub cpu: f64,
+    /// Whether TaskManager cpu fell back to the slot count.
+    pub cpu_defaulted: bool,
+    /// `kubernetes.<process>.cpu.limit-factor`.
+    pub cpu_limit_factor: f64,
+    /// `kubernetes.<process>.memory.limit-factor`.
+    pub memory_limit_factor: f64,
+    /// Flink's memory model over the effective configuration.
+    pub memory: Result<ProcessMemory, MemoryError>,
+}
+
+/// High availability settings the objects depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HighAvailability {
+    /// Kubernetes HA (needs ConfigMap access, so RBAC is emitted, and a namespace).
+    pub kubernetes: bool,
+}
+
+/// The job of an application cluster.
+#[derive(Debug, Clone)]
+pub struct JobView<'a> {
+    /// `spec.job`.
+    pub spec: &'a RawJobSpec,
+    /// The upgrade mode.
+    pub upgrade_mode: UpgradeModeRead,
+    /// The desired state.
+    pub state: JobState,
+    /// The deterministic job id (DESIGN §3).
+    pub job_id: String,
+    /// The effective parallelism P (FO §2.4), when it can be known.
+    pub parallelism: Option<i64>,
+    /// `job.parallelism` is set but `taskManager.replicas` decides.
+    pub parallelism_ignored: bool,
+    /// `jarURI` as written, when it has no scheme.
+    pub jar_uri_without_scheme: Option<&'a str>,
+    /// Whether `pipeline.classpaths` is set (the user-lib emptyDir depends on it).
+    pub has_classpaths: bool,
+}
+
+/// The configuration flags flink-render reads to render; their values must be booleans
+/// Flink can read.
+pub const RENDERING_FLAGS: [(&str, bool); 4] = [
+    ("kubernetes.operator.pod-template.merge-arrays-by-name", false),
+    ("kubernetes.operator.jm-deployment.startup.probe.enabled", true),
+    ("kubernetes.operator.ingress.manage", true),
+    ("kubernetes.hostnetwork.enabled", false),
+];
+
+impl ClusterView<'_> {
+    /// Whether the user wrote configuration `key`.
+    pub fn user_wrote(&self, key: &str) -> bool {
+        self.parsed.user_keys.iter().any(|user| user.key == key)
+    }
+
+    /// A configuration flag, read as Flink reads booleans; an unreadable value counts as
+    /// `default` here (and is reported by `validate`).
+    pub fn flag(&self, key: &str, default: bool) -> bool {
+        flag(&self.config, key, default)
+    }
+}
+
+fn flag(config: &EffectiveConfig, key: &str, default: bool) -> bool {
+    config.get(key).and_then(|text| parse_bool(&text).ok()).unwrap_or(default)
+}
+
+/// Build the view of a FlinkDeployment with a spec.
+pub(super) fn build<'a>(
+    parsed: &'a ParsedDeployment,
+    spec: &'a RawDeploymentSpec,
+    settings: &Settings<'a>,
+) -> ClusterView<'a> {
+    let mut builder = Builder::new(parsed, spec, settings);
+    builder.seed_task_slots();
+    builder.images_and_accounts();
+    let jobmanager = builder.process(Process::JobManager);
+    let taskmanager = builder.process(Process::TaskManager);
+    let jobmanager_replicas = builder.replicas();
+    let high_availability = builder.high_availability();
+    let (slots, slots_problem) = builder.slots();
+    let job = builder.job(slots);
+    builder.identity(high_availability, job.as_ref());
+    let (ports, port_problems) = ports::read(&mut builder.config, high_availability.is_some());
+    let rpc_address = match builder.namespace {
+        Some(namespace) => format!("{}.{namespace}", builder.name),
+        None => builder.name.to_string(),
+    };
+    builder.config.derive("jobmanager.rpc.address", rpc_address);
+    let taskmanager_replicas = builder.taskmanager_replicas();
+    let log_files = log_files(spec);
+    let ingress = spec
+        .ingress
+        .as_ref()
+        .filter(|_| flag(&builder.config, "kubernetes.operator.ingress.manage", true))
+        .map(|ingress| ingress::read(ingress, builder.name, builder.namespace));
+    let config = builder.config;
+    ClusterView {
+        jobmanager: process_view(Process::JobManager, jobmanager, jobmanager_replicas, &config, slots),
+        taskmanager: process_view(Process::TaskManager, taskmanager, taskmanager_replicas, &config, slots),
+        rest_service_type: config.get("kubernetes.rest-service.exposed.type").unwrap_or_else(|| "ClusterIP".into()),
+        parsed,
+        spec,
+        name: builder.name,
+        namespace: builder.namespace,
+        flink_version: builder.flink_version,
+        version: builder.version,
+        image: builder.image,
+        image_derived: builder.image_derived,
+        image_pull_policy: builder.image_pull_policy,
+        log_files: log_files.0,
+        log_files_field: log_files.1,
+        slots,
+        slots_problem,
+        job,
+        high_availability,
+        ports,
+        port_problems,
+        ingress,
+        config,
+    }
+}
+
+/// What the builder knows while it writes the configuration.
+struct Builder<'a> {
+    parsed: &'a ParsedDeployment,
+    spec: &'a RawDeploymentSpec,
+    name: &'a str,
+    namespace: Option<&'a str>,
+    flink_version: Option<FlinkVersion>,
+    version: FlinkVersion,
+    image: String,
+    image_derived: bool,
+    image_pull_policy: Option<&'a str>,
+    taskmanager_replicas: Option<i64>,
+    config: EffectiveConfig,
+}
+
+impl<'a> Builder<'a> {
+    /// Identity, version, and the defaults layered under the user's keys (FO §2.0, steps 1–3).
+    fn new(parsed: &'a ParsedDeployment, spec: &'a RawDeploymentSpec, settings: &Settings<'a>) -> Builder<'a> {
+        let metadata = &parsed.raw.metadata;
+        let namespace = metadata.namespace.as_deref().or(settings.namespace);
+        let flink_version = spec.flink_version.as_deref().and_then(FlinkVersion::parse);
+        let version = flink_version.unwrap_or(FlinkVersion::NEWEST);
+        let defaults = settings.defaults.effective(namespace, version);
+        Builder {
+            parsed,
+            spec,
+            name: metadata.name.as_deref().unwrap_or_default(),
+            namespace,
+            flink_version,
+            version,
+            image: String::new(),
+            image_derived: false,
+            image_pull_policy: None,
+            taskmanager_replicas: None,
+            config: EffectiveConfig::layered(defaults, &parsed.user_keys),
+        }
+    }
+
+    /// The FLIP-212 `taskManager.taskSlots` counts where the user wrote no slot key (FO §1.6).
+    fn seed_task_slots(&mut self) {
+        let slots = self.spec.task_manager.as_ref().and_then(|tm| tm.task_slots);
+        let written = self.parsed.user_keys.iter().any(|user| user.key == "taskmanager.numberOfTaskSlots");
+        if let Some(slots) = slots.filter(|_| !written) {
+            self.config.derive("taskmanager.numberOfTaskSlots", slots.to_string());
+        }
+    }
+
+    /// Fixed defaults, the image (derived from the version when missing), the pull policy
+    /// and the service account.
+    fn images_and_accounts(&mut self) {
+        self.config.derive_default("kubernetes.rest-service.exposed.type", "ClusterIP");
+        self.config.derive_default("web.cancel.enable", "false");
+        self.config.derive("$internal.flink.version", self.version.to_string());
+        match self.spec.image.as_deref().map(str::trim).filter(|image| !image.is_empty()) {
+            Some(image) => self.image = image.to_string(),
+            None => {
+                self.image = format!("flink:{}.{}", self.version.major, self.version.minor);
+                self.image_derived = true;
+            }
+        }
+        let image_key = if self.version.has_cpu_amount_keys() {
+            "kubernetes.container.image.ref"
+        } else {
+            "kubernetes.container.image"
+        };
+        self.config.derive(image_key, self.image.clone());
+        self.image_pull_policy = self.spec.image_pull_policy.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        if let Some(policy) = self.image_pull_policy {
+            self.config.derive("kubernetes.container.image.pull-policy", policy);
+        }
+        if let Some(account) = &self.spec.service_account {
+            self.config.derive("kubernetes.service-account", account.clone());
+        }
+    }
+
+    /// Read one process's resources and write its memory, cpu and limit factors (FO §2.2).
+    fn process(&mut self, process: Process) -> ProcessResources {
+        let (resource, requirements) = match process {
+            Process::JobManager => {
+                let jm = self.spec.job_manager.as_ref();
+                (jm.and_then(|jm| jm.resource.as_ref()), jm.and_then(|jm| jm.resources.as_ref()))
+            }
+            Process::TaskManager => {
+                let tm = self.spec.task_manager.as_ref();
+                (tm.and_then(|tm| tm.resource.as_ref()), tm.and_then(|tm| tm.resources.as_ref()))
+            }
+        };
+        let read = resources::read(process, resource, requirements);
+        let name = process.config_name();
+        if let Some(memory) = read.memory {
+            self.config.derive(&format!("{name}.memory.process.size"), memory.config_text());
+        }
+        if let Some(cpu) = read.cpu {
+            self.config.derive(&format!("kubernetes.{name}.cpu.amount"), java_double_text(cpu));
+            if !self.version.has_cpu_amount_keys() {
+                self.config.derive(&format!("kubernetes.{name}.cpu"), java_double_text(cpu));
+            }
+        }
+        if let Some(factor) = read.cpu_limit_factor {
+            self.config.derive(&format!("kubernetes.{name}.cpu.limit-factor"), java_double_text(factor));
+        }
+        if let Some(factor) = read.memory_limit_factor {
+            self.config.derive(&format!("kubernetes.{name}.memory.limit-factor"), java_double_text(factor));
+        }
+        read
+    }
+
+    /// JobManager replicas (1 when unset) and the TaskManager replicas the spec fixes.
+    fn replicas(&mut self) -> i64 {
+        let jobmanager = self.spec.job_manager.as_ref().and_then(|jm| jm.replicas).unwrap_or(1);
+        self.config.derive("kubernetes.jobmanager.replicas", jobmanager.to_string());
+        if let Some(replicas) = self.taskmanager_spec_replicas().filter(|replicas| *replicas >= 1) {
+            self.derive_taskmanager_replicas(replicas);
+        }
+        jobmanager
+    }
+
+    fn derive_taskmanager_replicas(&mut self, replicas: i64) {
+        self.config.derive("kubernetes.internal.taskmanager.replicas", replicas.to_string());
+        self.taskmanager_replicas = Some(replicas);
+    }
+
+    /// TaskManager replicas: what the builder derived (the spec's, or `ceil(P / slots)`), else
+    /// a value written by hand for the internal key, else 1.
+    fn taskmanager_replicas(&self) -> i64 {
+        self.taskmanager_replicas
+            .or_else(|| self.config.get("kubernetes.internal.taskmanager.replicas")?.trim().parse().ok())
+            .unwrap_or(1)
+    }
+
+    fn taskmanager_spec_replicas(&self) -> Option<i64> {
+        self.spec.task_manager.as_ref().and_then(|tm| tm.replicas)
+    }
+
+    /// High availability from `high-availability.type` or its older keys (FO §2.2).
+    fn high_availability(&self) -> Option<HighAvailability> {
+        let (_, kind) = HIGH_AVAILABILITY.lookup(&self.config)?;
+        let kind = kind.trim();
+        (!kind.eq_ignore_ascii_case("none")).then(|| HighAvailability {
+            kubernetes: kind.eq_ignore_ascii_case("kubernetes")
+                || kind == "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
+        })
+    }
+
+    /// `taskmanager.numberOfTaskSlots` as Flink's `ConfigurationParserUtils.getSlot` reads it:
+    /// an integer, `-1` meaning 1, at least 1. An unusable value counts as 1 here.
+    fn slots(&self) -> (i64, Option<String>) {
+        let Some(text) = self.config.get("taskmanager.numberOfTaskSlots") else { return (1, None) };
+        match text.trim().parse::<i64>() {
+            Ok(-1) => (1, None),
+            Ok(slots) if slots >= 1 => (slots, None),
+            _ => (1, Some(text)),
+        }
+    }
+
+    /// The job (application cluster) or the session (FO §2.2, §2.4).
+    fn job(&mut self, slots: i64) -> Option<JobView<'a>> {
+        self.config.derive("execution.target", "remote");
+        let Some(job) = self.spec.job.as_ref() else {
+            self.config.derive("kubernetes.internal.cluster-mode", "SESSION");
+            return None;
+        };
+        self.config.derive("kubernetes.internal.cluster-mode", "APPLICATION");
+        let (parallelism, parallelism_ignored) = self.parallelism(job, slots);
+        if let Some(parallelism) = parallelism {
+            self.config.derive("parallelism.default", parallelism.to_string());
+            if !self.config.contains("kubernetes.internal.taskmanager.replicas") {
+                self.derive_taskmanager_replicas((parallelism + slots - 1) / slots);
+            }
+        }
+        self.config.derive("execution.shutdown-on-application-finish", "false");
+        self.config.derive_default("execution.submit-failed-job-on-application-error", "true");
+        self.config.derive_default("pipeline.name", self.name);
+        let upgrade_mode = upgrade_mode(job);
+        self.job_options(job, upgrade_mode.effective());
+        let (jar_uri_without_scheme, has_classpaths) = self.jar(job);
+        let user: Vec<(String, String)> =
+            self.parsed.user_keys.iter().map(|key| (key.key.clone(), key.value.clone())).collect();
+        let spec_json = self.parsed.document.get("spec").map(|spec| spec.to_json()).unwrap_or_default();
+        let last_state = upgrade_mode.effective() == UpgradeMode::LastState;
+        Some(JobView {
+            spec: job,
+            job_id: job_id(self.namespace, self.name, &spec_json, &user, last_state),
+            state: job_state(job),
+            upgrade_mode,
+            parallelism,
+            parallelism_ignored,
+            jar_uri_without_scheme,
+            has_classpaths,
+        })
+    }
+
+    /// Effective parallelism P (FO §2.4): TaskManager replicas × slots when replicas are set,
+    /// else the largest vertex override, else `job.parallelism`. Also whether
+    /// `job.parallelism` is overridden by the replicas.
+    fn parallelism(&self, job: &RawJobSpec, slots: i64) -> (Option<i64>, bool) {
+        let job_parallelism = job.parallelism;
+        match self.taskmanager_spec_replicas() {
+            Some(replicas) if replicas > 0 => {
+                return (Some(replicas * slots), job_parallelism.is_some_and(|parallelism| parallelism > 0));
+            }
+            Some(_) => return (None, false),
+            None => {}
+        }
+        if let Some(overrides) = self.config.get("pipeline.jobvertex-parallelism-overrides") {
+            let max = parse_flat_map(&overrides).iter().filter_map(|(_, value)| value.trim().parse::<i64>().ok()).max();
+            if let Some(max) = max.filter(|max| *max > 0) {
+                return (Some(max), false);
+            }
+        }
+        (job_parallelism.filter(|parallelism| *parallelism >= 1), false)
+    }
+
+    /// Keys that follow from the upgrade mode and the job fields (FO §2.2 second table).
+    fn job_options(&mut self, job: &RawJobSpec, mode: UpgradeMode) {
+        if mode == UpgradeMode::LastState {
+            self.config.derive_default("execution.checkpointing.interval", "5 min");
+        }
+        self.config
+            .derive_default("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        if let Some(allow) = job.allow_non_restored_state {
+            self.config.derive("execution.savepoint.ignore-unclaimed-state", allow.to_string());
+        }
+        if let Some(entry_class) = &job.entry_class {
+            self.config.derive("$internal.application.main", entry_class.clone());
+        }
+        let args = job.args.clone().unwrap_or_default();
+        self.config.derive_value("$internal.application.program-args", ConfigValue::List(args));
+        if let Some(path) = job.initial_savepoint_path.as_deref().filter(|path| !path.trim().is_empty()) {
+            self.config.derive("execution.savepoint.path", path.to_string());
+        } else if mode == UpgradeMode::Stateless {
+            self.config.remove("execution.savepoint.path");
+        }
+    }
+
+    /// `pipeline.classpaths` from `jarURI` (`local://` becomes `file://`); a jarURI without a
+    /// scheme is returned for `validate`.
+    fn jar(&mut self, job: &'a RawJobSpec) -> (Option<&'a str>, bool) {
+        let Some(jar_uri) = job.jar_uri.as_deref() else { return (None, false) };
+        match jar_uri.split_once("://") {
+            Some((scheme, _)) if !scheme.is_empty() => {
+                let classpath = match jar_uri.strip_prefix("local://") {
+                    Some(path) => format!("file://{path}"),
+                    None => jar_uri.to_string(),
+                };
+                self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
+                (None, true)
+            }
+            _ => (Some(jar_uri), false),
+        }
+    }
+
+    /// The cluster's identity and HA keys (build step), and the generation annotation.
+    fn identity(&mut self, high_availability: Option<HighAvailability>, job: Option<&JobView<'_>>) {
+        if let Some(namespace) = self.namespace {
+            self.config.derive("kubernetes.namespace", namespace);
+        }
+        self.config.derive("kubernetes.cluster-id", self.name);
+        if high_availability.is_some() {
+            self.config.derive("high-availability.cluster-id", self.name);
+            let storage_dir =
+                self.config.get_any(&["high-availability.storageDir", "high-availability.zookeeper.storageDir"]);
+            if let Some(storage_dir) = storage_dir {
+                if let Some(job) = job {
+                    // Upstream appends a random UUID; ours is the job id (FO §4.8).
+                    let path =
+                        format!("{}/job-result-store/{}/{}", storage_dir.trim_end_matches('/'), self.name, job.job_id);
+                    self.config.derive_default("job-result-store.storage-path", path);
+                }
+                self.config.derive_default("job-result-store.delete-on-commit", "false");
+            }
+        }
+        if let Some(generation) = self.parsed.raw.metadata.generation {
+            let key = "kubernetes.jobmanager.annotations";
+            let mut annotations = self.config.get(key).map(|text| parse_flat_map(&text)).unwrap_or_default();
+            annotations.retain(|(key, _)| key != "flinkdeployment.flink.apache.org/generation");
+            annotations.push(("flinkdeployment.flink.apache.org/generation".into(), generation.to_string()));
+            self.config.derive_value(key, ConfigValue::Map(annotations));
+        }
+    }
+}
+
+/// A process's cpu, limit factors and memory, from its resources and the configuration.
+fn process_view(
+    process: Process,
+    resources: ProcessResources,
+    replicas: i64,
+    config: &EffectiveConfig,
+    slots: i64,
+) -> ProcessView {
+    let name = process.config_name();
+    let number = |key: String| config.get(&key).and_then(|text| text.trim().parse::<f64>().ok());
+    let configured_cpu = number(format!("kubernetes.{name}.cpu.amount")).filter(|cpu| *cpu > 0.0);
+    let (cpu, cpu_defaulted) = match (resources.cpu, configured_cpu, process) {
+        (Some(cpu), _, _) | (None, Some(cpu), _) => (cpu, false),
+        (None, None, Process::JobManager) => (1.0, false),
+        (None, None, Process::TaskManager) => (slots as f64, true),
+    };
+    let memory = match process {
+        Process::JobManager => memory_model::jobmanager(config.values()).map(ProcessMemory::JobManager),
+        Process::TaskManager => memory_model::taskmanager(config.values()).map(ProcessMemory::TaskManager),
+    };
+    ProcessView {
+        process,
+        replicas,
+        cpu,
+        cpu_defaulted,
+        cpu_limit_factor: number(format!("kubernetes.{name}.cpu.limit-factor")).unwrap_or(1.0),
+        memory_limit_factor: number(format!("kubernetes.{name}.memory.limit-factor")).unwrap_or(1.0),
+        memory,
+        resources,
+    }
+}
+
+/// Log configuration files (FO §5.1, rule 10): `logConfiguration`, its FLIP-212 spelling
+/// `logging`, or the operator's built-in `log4j-console.properties`.
+fn log_files(spec: &RawDeploymentSpec) -> (BTreeMap<String, String>, Option<&'static str>) {
+    match (&spec.log_configuration, &spec.logging) {
+        (Some(files), _) => (files.clone(), Some("spec.logConfiguration")),
+        (None, Some(files)) => (files.clone(), Some("spec.logging")),
+        (None, None) => {
+            (BTreeMap::from([("log4j-console.properties".to_string(), BUILTIN_LOG4J_CONSOLE.to_string())]), None)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The FlinkSessionJob rules, each against a session cluster in the same compile.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::effective::operator::{ALLOWED_SCHEMES_KEY, DISALLOW_RESTRICTED_HOSTS_KEY, JarUriPolicy, jar_uri_policy};
+use crate::parse::defaults::OperatorDefaults;
+use crate::{Input, Options, compile};
+
+/// The findings about the session job in `text`, checked against the FlinkDeployments in
+/// it (what the FlinkDeployments' own rules say is left out).
+fn check(text: &str) -> Vec<Diagnostic> {
+    let compiled = compile(&[Input { name: "test.yaml", text }], &Options::default());
+    let first_deployment = text.find("kind: FlinkDeployment").map_or(u32::MAX, |at| text[..at].lines().count() as u32);
+    compiled
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code != Code::SessionJobNotRendered && (d.line < first_deployment || d.line == 0))
+        .collect()
+}
+
+fn messages(text: &str) -> Vec<String> {
+    check(text).into_iter().map(|diagnostic| diagnostic.message).collect()
+}
+
+const HEAD: &str = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkSessionJob\nmetadata:\n  name: job\n";
+
+fn job(spec: &str) -> String {
+    format!("{HEAD}spec:\n{spec}")
+}
+
+const SESSION: &str = "---\napiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: session\nspec:\n  flinkVersion: v1_20\n";
+
+#[test]
+fn a_valid_session_job_passes() {
+    assert!(
+        check(&job("  deploymentName: session\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 2\n"))
+            .is_empty()
+    );
+}
+
+/// FO §6 session jobs: `deploymentName` follows rule 1's name regex (fact 36's name).
+#[test]
+fn session_job_deployment_name_follows_the_cluster_id_rule() {
+    let found = messages(&job("  deploymentName: session-cluster-1.13\n  job:\n    parallelism: 1\n"));
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("The FlinkDeployment name: session-cluster-1.13 is invalid"));
+}
+
+#[test]
+fn session_job_needs_a_deployment_name() {
+    let found = check(&job("  job:\n    parallelism: 1\n"));
+    assert_eq!(found[0].path, "spec.deploymentName");
+}
+
+/// FO §6 session jobs: "The job spec should not be empty".
+#[test]
+fn session_job_needs_a_job() {
+    assert_eq!(messages(&job("  deploymentName: session\n")), ["The job spec should not be empty"]);
+}
+
+/// FO §9 fact 38 through the whole rule: the message points at `jarURI`.
+#[test]
+fn fo9_fact38_session_job_jar_uri_is_checked() {
+    let found = check(&job("  deploymentName: session\n  job:\n    jarURI: s3://bucket/job.jar\n    parallelism: 1\n"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, "spec.job.jarURI");
+    assert_eq!(found[0].line, 8);
+    assert!(found[0].message.starts_with("jarURI scheme 's3' is not in the allowlist [https]"));
+}
+
+#[test]
+fn the_allowlist_comes_from_the_operator_defaults() {
+    let defaults = OperatorDefaults::parse(&format!(
+        "{ALLOWED_SCHEMES_KEY}: https;s3\n{DISALLOW_RESTRICTED_HOSTS_KEY}: \"false\"\n"
+    ))
+    .unwrap();
+    let policy = jar_uri_policy(&defaults);
+    assert_eq!(policy.allowed_schemes, ["https", "s3"]);
+    assert!(!policy.disallow_restricted_hosts);
+    assert_eq!(jar_uri_policy(&OperatorDefaults::builtin()), JarUriPolicy::default());
+}
+
+/// FO §6 rules 16–17 with TaskManager replicas absent: parallelism 0 or unset fails.
+#[test]
+fn session_job_rule17_parallelism_must_be_positive() {
+    assert_eq!(
+        messages(&job("  deploymentName: session\n  job:\n    parallelism: 0\n")),
+        ["Job parallelism must be larger than 0"]
+    );
+    assert_eq!(
+        messages(&job("  deploymentName: session\n  job:\n    entryClass: A\n")),
+        ["Job parallelism must be larger than 0"]
+    );
+}
+
+/// FO §6 session jobs: "Can not submit session job to application cluster".
+#[test]
+fn session_job_on_an_application_cluster_is_rejected() {
+    let text = format!(
+        "{}{SESSION}  job:\n    jarURI: local:///x.jar\n",
+        job("  deploymentName: session\n  job:\n    parallelism: 1\n")
+    );
+    assert_eq!(messages(&text), ["Can not submit session job to application cluster"]);
+}
+
+/// FO §6 rules 11–12 for session jobs, over the cluster's configuration plus the job's.
+#[test]
+fn session_job_rule11_and_rule12_use_cluster_and_job_configuration() {
+    let spec = "  deploymentName: session\n  job:\n    parallelism: 1\n    upgradeMode: savepoint\n";
+    let missing = messages(&format!("{}{SESSION}", job(spec)));
+    assert_eq!(
+        missing,
+        [
+            "Checkpoint directory[execution.checkpointing.dir] must be defined for last-state and savepoint upgrade modes",
+            "Job could not be upgraded with savepoint while config key[execution.checkpointing.savepoint-dir] is not set",
+        ]
+    );
+    let cluster_sets_them = format!(
+        "{}{SESSION}  flinkConfiguration:\n    state.checkpoints.dir: s3://b/c\n",
+        job(&format!("{spec}  flinkConfiguration:\n    execution.checkpointing.savepoint-dir: s3://b/s\n"))
+    );
+    assert!(check(&cluster_sets_them).is_empty());
+    assert!(check(&job(spec)).is_empty(), "without the cluster, its configuration is unknown");
+}
+
+/// FO §6 rule 33 for session jobs.
+#[test]
+fn session_job_rule33_autoscaler_options() {
+    let text = format!(
+        "{}{SESSION}",
+        job(
+            "  deploymentName: session\n  job:\n    parallelism: 1\n  flinkConfiguration:\n    job.autoscaler.enabled: \"true\"\n    job.autoscaler.utilization.target: \"2\"\n"
+        )
+    );
+    assert_eq!(
+        messages(&text),
+        [
+            "The AutoScalerOption job.autoscaler.utilization.target is invalid, it should be a value within the range [0.0, 1.0]"
+        ]
+    );
+}
