@@ -38,10 +38,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::objects::ObjectKey;
 use crate::parse::defaults::OperatorDefaults;
 use crate::parse::document::{Node, Value as NodeValue, parse_stream};
 use crate::parse::parse_document;
-use crate::{Compiled, Options, ReadInput, compile_read, object_id, to_yaml};
+use crate::{Compiled, Options, ReadInput, compile_read, to_yaml};
 
 /// The program name that makes the binary run as a KRM function with no arguments:
 /// `ln -s "$(command -v flink-render)" /usr/local/bin/flink-render-krm`.
@@ -212,7 +213,7 @@ fn report(compiled: &Compiled, sources: &[(String, Value)], outcome: &mut Outcom
 
 /// The output items: kept ones as they came, rendered ones in their source's place with its
 /// file path and the next free indexes; also the ids of the rendered objects.
-fn assemble(slots: Vec<Slot>, compiled: &Compiled) -> (Vec<Value>, BTreeSet<String>) {
+fn assemble(slots: Vec<Slot>, compiled: &Compiled) -> (Vec<Value>, BTreeSet<ObjectKey>) {
     let mut items = Vec::new();
     let mut rendered_ids = BTreeSet::new();
     let mut with_inherited_path = Vec::new();
@@ -226,7 +227,7 @@ fn assemble(slots: Vec<Slot>, compiled: &Compiled) -> (Vec<Value>, BTreeSet<Stri
                     if inherit_paths(&mut object, &source) {
                         with_inherited_path.push(items.len());
                     }
-                    rendered_ids.insert(object_id(&object));
+                    rendered_ids.insert(ObjectKey::of(&object));
                     items.push(object);
                 }
             }
@@ -446,10 +447,10 @@ fn set_annotation(object: &mut Value, key: &str, value: String) {
 }
 
 /// A rendered object must not replace or shadow an item it did not come from.
-fn check_collisions(items: &[Value], rendered_ids: &BTreeSet<String>, diagnostics: &mut Diagnostics) {
+fn check_collisions(items: &[Value], rendered_ids: &BTreeSet<ObjectKey>, diagnostics: &mut Diagnostics) {
     let mut seen = BTreeSet::new();
     for item in items {
-        let id = object_id(item);
+        let id = ObjectKey::of(item);
         if !seen.insert(id.clone()) && rendered_ids.contains(&id) {
             diagnostics.push(
                 Diagnostic::new(

@@ -80,7 +80,7 @@ pub struct Compiled {
     /// Errors and warnings, input by input, each input's in the order of its lines.
     pub diagnostics: Diagnostics,
     /// Flink's memory breakdown of each rendered cluster, in input order.
-    pub memory: Vec<memory::ClusterMemory>,
+    pub memory: Vec<resolve::model::ClusterMemory>,
     /// For each object, the index of the input it came from.
     pub origins: Vec<usize>,
 }
@@ -246,7 +246,7 @@ fn emit_all(items: &[Item<'_>], settings: &Settings<'_>, compiled: &mut Compiled
         match item {
             Item::Deployment { input, view: DeploymentView::Cluster(view) } => {
                 let cluster = resolve::lower_cluster(view, settings);
-                compiled.memory.push(memory::ClusterMemory::of(&cluster));
+                compiled.memory.push(resolve::model::ClusterMemory::of(&cluster));
                 compiled.objects.extend(emit::emit(&cluster));
                 compiled.origins.resize(compiled.objects.len(), *input);
             }
@@ -257,11 +257,6 @@ fn emit_all(items: &[Item<'_>], settings: &Settings<'_>, compiled: &mut Compiled
             Item::Deployment { .. } | Item::SessionJob { .. } => {}
         }
     }
-}
-
-/// `Kind namespace/name` of an object, for messages and file names.
-pub fn object_id(object: &Value) -> String {
-    ObjectKey::of(object).to_string()
 }
 
 /// The objects as a YAML stream, documents separated by `---`.

@@ -6,32 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::flink::memory_model::ProcessMemory;
-use crate::resolve::model::Cluster;
-
-/// The memory Flink gives the processes of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ClusterMemory {
-    /// The FlinkDeployment's name.
-    pub name: String,
-    /// Its namespace, when known.
-    pub namespace: Option<String>,
-    /// The JobManager breakdown.
-    pub jobmanager: ProcessMemory,
-    /// The TaskManager breakdown.
-    pub taskmanager: ProcessMemory,
-}
-
-impl ClusterMemory {
-    /// The breakdown of a resolved cluster.
-    pub fn of(cluster: &Cluster) -> ClusterMemory {
-        ClusterMemory {
-            name: cluster.name.clone(),
-            namespace: cluster.namespace.clone(),
-            jobmanager: cluster.jobmanager.memory,
-            taskmanager: cluster.taskmanager.memory,
-        }
-    }
-}
+use crate::resolve::model::ClusterMemory;
 
 /// The report as pretty-printed JSON: an array with one entry per cluster.
 pub fn report(clusters: &[ClusterMemory]) -> String {

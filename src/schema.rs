@@ -13,9 +13,7 @@
 //!   the API server.
 
 use schemars::generate::SchemaSettings;
-use std::borrow::Cow;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Value, json};
 
 use crate::parse::FLINK_API_VERSION;
@@ -143,41 +141,6 @@ pub fn crd(kind: Kind) -> Value {
             }],
         },
     })
-}
-
-/// A free-form object whose fields are kept as written (`podTemplate`,
-/// `flinkConfiguration`, `status`): `type: object` + `x-kubernetes-preserve-unknown-fields`.
-pub struct FreeFormObject;
-
-impl JsonSchema for FreeFormObject {
-    fn schema_name() -> Cow<'static, str> {
-        "FreeFormObject".into()
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "object", "x-kubernetes-preserve-unknown-fields": true })
-    }
-}
-
-/// A list of free-form objects (`resources.claims`).
-pub struct FreeFormList;
-
-impl JsonSchema for FreeFormList {
-    fn schema_name() -> Cow<'static, str> {
-        "FreeFormList".into()
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": "array", "items": generator.subschema_for::<FreeFormObject>() })
-    }
 }
 
 /// Rewrite a JSON Schema node by node into a structural OpenAPI v3 schema:

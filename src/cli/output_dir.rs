@@ -7,22 +7,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-/// The stable file name of an object.
-pub fn file_name(object: &Value) -> String {
-    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or("").to_string();
-    let kind = text("/kind").to_lowercase();
-    let name = text("/metadata/name");
-    match text("/metadata/namespace") {
-        namespace if namespace.is_empty() => format!("{kind}_{name}.yaml"),
-        namespace => format!("{namespace}_{kind}_{name}.yaml"),
-    }
-}
+use flink_render::objects::ObjectKey;
 
 /// Write every object into `dir` (created when missing).
 pub fn write(dir: &Path, objects: &[Value]) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     for object in objects {
-        let name = file_name(object);
+        let name = ObjectKey::of(object).file_name();
         let target = dir.join(&name);
         let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let text = flink_render::emit::yaml::to_yaml_document(object);

@@ -23,13 +23,13 @@ use crate::parse::ParsedDeployment;
 use crate::parse::defaults::BUILTIN_LOG4J_CONSOLE;
 use crate::parse::spec::{RawDeploymentSpec, RawJobSpec};
 
-use super::Settings;
 use super::config::EffectiveConfig;
 use super::ingress::{self, IngressRead};
 use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
 use super::job_id::job_id;
 use super::ports::{self, PortProblem, Ports};
 use super::resources::{self, Process, ProcessResources};
+use super::settings::Settings;
 
 /// A FlinkDeployment with a spec, as the rules and the lowering see it.
 #[derive(Debug, Clone)]

@@ -9,7 +9,8 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use serde_json::Value;
 
 use crate::digest::digest_hex;
-use crate::emit::{common_labels, config_file, metadata, to_value};
+use crate::emit::common::{common_labels, metadata, to_value};
+use crate::emit::config_file;
 use crate::objects::config_map_name;
 use crate::resolve::model::Cluster;
 

@@ -8,8 +8,8 @@ use k8s_openapi::api::networking::v1::{
 };
 use serde_json::Value;
 
+use crate::emit::common::{metadata, to_value};
 use crate::emit::services::rest_name;
-use crate::emit::{metadata, to_value};
 use crate::resolve::model::Cluster;
 
 /// The Ingress, when the spec asks for one.

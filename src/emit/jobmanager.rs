@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::emit::jobmanager_selector;
+use crate::emit::common::jobmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object};
 use crate::resolve::model::Cluster;
 use crate::resolve::pod_template::is_main_container;

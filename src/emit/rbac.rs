@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use serde_json::Value;
 
-use crate::emit::{common_labels, metadata, to_value};
+use crate::emit::common::{common_labels, metadata, to_value};
 use crate::objects::high_availability_rbac_name;
 use crate::resolve::model::Cluster;
 

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
-use crate::emit::{common_labels, jobmanager_selector, metadata, to_value};
+use crate::emit::common::{common_labels, jobmanager_selector, metadata, to_value};
 use crate::objects::rest_service_name;
 use crate::resolve::model::Cluster;
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::emit::common::taskmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object};
-use crate::emit::taskmanager_selector;
 use crate::objects::taskmanager_name;
 use crate::resolve::model::Cluster;
 

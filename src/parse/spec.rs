@@ -7,10 +7,11 @@
 //! comments become descriptions, and the `schemars` attributes state what serde cannot say
 //! (allowed values, free-form objects, required `apiVersion`/`kind`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
@@ -47,7 +48,7 @@ pub struct RawFlinkDeployment {
     /// The Flink cluster and, for an application cluster, its job.
     pub spec: Option<RawDeploymentSpec>,
     /// Written by the operator; ignored.
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub status: Option<serde_json::Value>,
 }
 
@@ -60,7 +61,7 @@ pub struct RawDeploymentSpec {
     /// Change it to restart the cluster without any other change.
     pub restart_nonce: Option<i64>,
     /// Flink configuration, flat (`a.b.c: v`) or nested (`a: {b: {c: v}}`).
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub flink_configuration: Option<serde_json::Value>,
     /// The Flink image; defaults to `flink:<major>.<minor>` of `flinkVersion`.
     pub image: Option<String>,
@@ -75,7 +76,7 @@ pub struct RawDeploymentSpec {
     /// An Ingress for the REST endpoint.
     pub ingress: Option<RawIngressSpec>,
     /// A pod template for JobManager and TaskManager pods (a Kubernetes `PodTemplateSpec`).
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
     /// JobManager resources, replicas and pod template.
     pub job_manager: Option<RawJobManagerSpec>,
@@ -150,7 +151,7 @@ pub struct RawResourceRequirements {
     /// Resource limits; cpu and memory limits set Flink's limit factors.
     pub limits: Option<BTreeMap<String, QuantityText>>,
     /// Resource claims, passed to the main container as they are.
-    #[schemars(with = "Option<crate::schema::FreeFormList>")]
+    #[schemars(with = "Option<FreeFormList>")]
     pub claims: Option<serde_json::Value>,
 }
 
@@ -165,7 +166,7 @@ pub struct RawJobManagerSpec {
     /// Number of pods.
     pub replicas: Option<i64>,
     /// A pod template merged over the common `spec.podTemplate`.
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
 }
 
@@ -180,7 +181,7 @@ pub struct RawTaskManagerSpec {
     /// Number of pods.
     pub replicas: Option<i64>,
     /// A pod template merged over the common `spec.podTemplate`.
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub pod_template: Option<serde_json::Value>,
     /// Deprecated FLIP-212 spelling of `taskmanager.numberOfTaskSlots` in `flinkConfiguration`.
     pub task_slots: Option<i64>,
@@ -228,7 +229,7 @@ pub struct RawFlinkSessionJob {
     /// The job to run on a session cluster.
     pub spec: Option<RawSessionJobSpec>,
     /// Written by the operator; ignored.
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub status: Option<serde_json::Value>,
 }
 
@@ -243,7 +244,7 @@ pub struct RawSessionJobSpec {
     /// Change it to restart the job without any other change.
     pub restart_nonce: Option<i64>,
     /// Flink configuration of the job.
-    #[schemars(with = "Option<crate::schema::FreeFormObject>")]
+    #[schemars(with = "Option<FreeFormObject>")]
     pub flink_configuration: Option<serde_json::Value>,
 }
 
@@ -292,5 +293,40 @@ impl JsonSchema for QuantityText {
             "anyOf": [{ "type": "integer" }, { "type": "string" }],
             "x-kubernetes-int-or-string": true,
         })
+    }
+}
+
+/// A free-form object whose fields are kept as written (`podTemplate`,
+/// `flinkConfiguration`, `status`): `type: object` + `x-kubernetes-preserve-unknown-fields`.
+pub struct FreeFormObject;
+
+impl JsonSchema for FreeFormObject {
+    fn schema_name() -> Cow<'static, str> {
+        "FreeFormObject".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "object", "x-kubernetes-preserve-unknown-fields": true })
+    }
+}
+
+/// A list of free-form objects (`resources.claims`).
+pub struct FreeFormList;
+
+impl JsonSchema for FreeFormList {
+    fn schema_name() -> Cow<'static, str> {
+        "FreeFormList".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "array", "items": generator.subschema_for::<FreeFormObject>() })
     }
 }

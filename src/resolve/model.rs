@@ -192,3 +192,28 @@ pub struct RestService {
     /// `kubernetes.rest-service.annotations`.
     pub annotations: BTreeMap<String, String>,
 }
+
+/// The memory Flink gives the processes of one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClusterMemory {
+    /// The FlinkDeployment's name.
+    pub name: String,
+    /// Its namespace, when known.
+    pub namespace: Option<String>,
+    /// The JobManager breakdown.
+    pub jobmanager: ProcessMemory,
+    /// The TaskManager breakdown.
+    pub taskmanager: ProcessMemory,
+}
+
+impl ClusterMemory {
+    /// The breakdown of a resolved cluster.
+    pub fn of(cluster: &Cluster) -> ClusterMemory {
+        ClusterMemory {
+            name: cluster.name.clone(),
+            namespace: cluster.namespace.clone(),
+            jobmanager: cluster.jobmanager.memory,
+            taskmanager: cluster.taskmanager.memory,
+        }
+    }
+}

@@ -13,8 +13,8 @@ use crate::flink::options::{
     UTILIZATION_TARGET, parse_double,
 };
 
-use super::config_path;
 use super::context::ConfigContext;
+use super::findings::config_path;
 
 /// FO §6 rule 33 (options) for a FlinkDeployment.
 pub fn cluster_options_in_range(view: &ClusterView<'_>) -> Vec<Diagnostic> {
@@ -179,88 +179,81 @@ pub fn options_in_range(context: &ConfigContext<'_>) -> Vec<Diagnostic> {
     if !enabled {
         return Vec::new();
     }
-    let mut found = Vec::new();
-    let read = |option: &FlinkOption, default: Option<f64>| -> Result<Option<f64>, Box<Diagnostic>> {
-        match option.lookup(context.config) {
-            None => Ok(default),
-            Some((key, text)) => parse_double(&text).map(Some).ok_or_else(|| {
-                Box::new(
-                    Diagnostic::new(
-                        Code::InvalidAutoscalerOption,
-                        config_path(key),
-                        format!("Invalid value in the autoscaler config {}", option.key),
-                    )
-                    .at(context.config_span(&[key]))
-                    .with_hint(format!("`{text}` is not a number")),
-                )
-            }),
-        }
-    };
-    let target = read(&UTILIZATION_TARGET, Some(0.7)).ok().flatten();
-    for check in &RANGE_CHECKS {
-        if let Some(flag) = &check.only_if {
-            match context.flag(flag, false) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(error) => {
-                    found.push(*error);
-                    continue;
-                }
-            }
-        }
-        let value = match read(&check.option, check.default) {
-            Ok(Some(value)) => value,
-            Ok(None) => continue,
-            Err(error) => {
-                found.push(*error);
-                continue;
-            }
-        };
-        let bound = |bound: Bound| match bound {
-            Bound::Value(value) => Some(Some(value)),
-            Bound::Unbounded => Some(None),
-            Bound::UtilizationTarget => target.map(Some),
-        };
-        let (Some(min), Some(max)) = (bound(check.min), bound(check.max)) else { continue };
-        if min.is_some_and(|min| value < min) || max.is_some_and(|max| value > max) {
-            let keys: Vec<&str> =
-                std::iter::once(check.option.key).chain(check.option.fallbacks.iter().copied()).collect();
-            found.push(
-                Diagnostic::new(
-                    Code::AutoscalerOptionOutOfRange,
-                    config_path(check.option.key),
-                    format!(
-                        "The AutoScalerOption {} is invalid, it should be a value within the range [{}, {}]",
-                        check.option.key,
-                        min.map(java_double_text).unwrap_or_else(|| "-Infinity".into()),
-                        max.map(java_double_text).unwrap_or_else(|| "+Infinity".into()),
-                    ),
-                )
-                .at(context.config_span(&keys)),
-            );
+    let target = number(context, &UTILIZATION_TARGET, Some(0.7)).ok().flatten();
+    let mut found: Vec<Diagnostic> =
+        RANGE_CHECKS.iter().filter_map(|check| range_finding(context, check, target)).collect();
+    found.extend(excluded_periods(context));
+    found
+}
+
+/// A numeric option (`Double.parseDouble`), or its default; unreadable text is an error.
+fn number(context: &ConfigContext<'_>, option: &FlinkOption, default: Option<f64>) -> Result<Option<f64>, Diagnostic> {
+    let Some((key, text)) = option.lookup(context.config) else { return Ok(default) };
+    parse_double(&text).map(Some).ok_or_else(|| {
+        Diagnostic::new(
+            Code::InvalidAutoscalerOption,
+            config_path(key),
+            format!("Invalid value in the autoscaler config {}", option.key),
+        )
+        .at(context.config_span(&[key]))
+        .with_hint(format!("`{text}` is not a number"))
+    })
+}
+
+/// `AutoscalerValidator#validateNumber(IfEnabled)` for one option: the finding, if any.
+fn range_finding(context: &ConfigContext<'_>, check: &RangeCheck, target: Option<f64>) -> Option<Diagnostic> {
+    if let Some(flag) = &check.only_if {
+        match context.flag(flag, false) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => return Some(*error),
         }
     }
-    if let Some((key, text)) = EXCLUDED_PERIODS.lookup(context.config) {
-        for expression in parse_flat_list(&text).iter().filter(|item| !item.is_empty()) {
-            if let Err(problem) = excluded_period(expression) {
-                found.push(
-                    Diagnostic::new(
-                        Code::InvalidAutoscalerOption,
-                        config_path(key),
-                        format!(
-                            "Invalid value {expression} in the autoscaler config {}{problem}",
-                            EXCLUDED_PERIODS.key
-                        ),
-                    )
+    let value = match number(context, &check.option, check.default) {
+        Ok(value) => value?,
+        Err(error) => return Some(error),
+    };
+    let bound = |bound: Bound| match bound {
+        Bound::Value(value) => Some(Some(value)),
+        Bound::Unbounded => Some(None),
+        Bound::UtilizationTarget => target.map(Some),
+    };
+    let (min, max) = (bound(check.min)?, bound(check.max)?);
+    if !(min.is_some_and(|min| value < min) || max.is_some_and(|max| value > max)) {
+        return None;
+    }
+    let keys: Vec<&str> = std::iter::once(check.option.key).chain(check.option.fallbacks.iter().copied()).collect();
+    let message = format!(
+        "The AutoScalerOption {} is invalid, it should be a value within the range [{}, {}]",
+        check.option.key,
+        min.map(java_double_text).unwrap_or_else(|| "-Infinity".into()),
+        max.map(java_double_text).unwrap_or_else(|| "+Infinity".into()),
+    );
+    Some(
+        Diagnostic::new(Code::AutoscalerOptionOutOfRange, config_path(check.option.key), message)
+            .at(context.config_span(&keys)),
+    )
+}
+
+/// Each excluded period is a daily range, a cron expression, or one of each.
+fn excluded_periods(context: &ConfigContext<'_>) -> Vec<Diagnostic> {
+    let Some((key, text)) = EXCLUDED_PERIODS.lookup(context.config) else { return Vec::new() };
+    parse_flat_list(&text)
+        .iter()
+        .filter(|item| !item.is_empty())
+        .filter_map(|expression| {
+            let problem = excluded_period(expression).err()?;
+            let message =
+                format!("Invalid value {expression} in the autoscaler config {}{problem}", EXCLUDED_PERIODS.key);
+            Some(
+                Diagnostic::new(Code::InvalidAutoscalerOption, config_path(key), message)
                     .at(context.config_span(&[key]))
                     .with_hint(
                         "write `HH:MM-HH:MM`, a Quartz cron expression (6 or 7 fields), or one of each joined by `&&`",
                     ),
-                );
-            }
-        }
-    }
-    found
+            )
+        })
+        .collect()
 }
 
 /// `CalendarUtils#validateExcludedExpression`: one or two `&&`-joined parts, each a daily

@@ -16,7 +16,7 @@ use crate::flink::quantity::parse_resource_memory;
 use crate::flink::version::FlinkVersion;
 
 use super::context::ConfigContext;
-use super::{at_config, config_path};
+use super::findings::{at, at_config, config_path};
 
 /// Keys the user may not set: the operator owns them (FO §6 rule 5).
 const FORBIDDEN_KEYS: [&str; 3] = ["kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id"];
@@ -292,52 +292,49 @@ const IGNORED_KEYS: [(&str, &str); 6] = [
     ("kubernetes.pod-template-file.", "pod template files are operator-local paths; use spec.podTemplate"),
 ];
 
-/// Settings that do nothing in a rendered cluster, silently upstream of here: the snapshot
-/// and autoscaler nonces (no lifecycle Jobs, no autoscaler), the autoscaler itself (it runs
-/// inside the operator), operator settings, and native-only or unrendered Flink options.
-pub fn settings_without_effect(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    if let Some(job) = &view.spec.job {
-        let nonces = [
-            (
-                "savepointTriggerNonce",
-                job.savepoint_trigger_nonce,
-                "asks the operator for a savepoint",
-                "use a FlinkStateSnapshot resource (the nonce is deprecated upstream too)",
-            ),
-            (
-                "checkpointTriggerNonce",
-                job.checkpoint_trigger_nonce,
-                "asks the operator for a checkpoint",
-                "use a FlinkStateSnapshot resource (the nonce is deprecated upstream too)",
-            ),
-            ("autoscalerResetNonce", job.autoscaler_reset_nonce, "resets the operator's autoscaler", "remove it"),
-        ];
-        for (field, value, what, hint) in nonces {
-            if value.is_some() {
-                let path = format!("spec.job.{field}");
-                found.push(
-                    Diagnostic::new(Code::IgnoredField,
-                        path.clone(),
-                        format!("ignored: job.{field} {what}, and there is no operator; flink-render renders no lifecycle Jobs yet"),
-                    )
-                    .at(view.parsed.span(&path))
-                    .with_hint(hint),
-                );
-            }
-        }
+/// Ours: the snapshot and autoscaler nonces ask the operator for something, and there is no
+/// operator (and no lifecycle Jobs yet).
+pub fn nonces_without_operator(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    let Some(job) = &view.spec.job else { return Vec::new() };
+    let snapshot_hint = "use a FlinkStateSnapshot resource (the nonce is deprecated upstream too)";
+    let nonces = [
+        ("savepointTriggerNonce", job.savepoint_trigger_nonce, "asks the operator for a savepoint", snapshot_hint),
+        ("checkpointTriggerNonce", job.checkpoint_trigger_nonce, "asks the operator for a checkpoint", snapshot_hint),
+        ("autoscalerResetNonce", job.autoscaler_reset_nonce, "resets the operator's autoscaler", "remove it"),
+    ];
+    nonces
+        .into_iter()
+        .filter(|(_, value, _, _)| value.is_some())
+        .map(|(field, _, what, hint)| {
+            let message = format!(
+                "ignored: job.{field} {what}, and there is no operator; flink-render renders no lifecycle Jobs yet"
+            );
+            at(view.parsed, Code::IgnoredField, &format!("spec.job.{field}"), message).with_hint(hint)
+        })
+        .collect()
+}
+
+/// Ours: the autoscaler runs inside the operator; without it, the cluster keeps the
+/// parallelism it is given.
+pub fn autoscaler_not_running(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    if !ConfigContext::of_cluster(view).flag(&AUTOSCALER_ENABLED, false).unwrap_or(false) {
+        return Vec::new();
     }
-    if ConfigContext::of_cluster(view).flag(&AUTOSCALER_ENABLED, false).unwrap_or(false) {
-        let (key, _) = AUTOSCALER_ENABLED.lookup(&view.config).unwrap_or((AUTOSCALER_ENABLED.key, String::new()));
-        found.push(
-            Diagnostic::new(Code::AutoscalerNotRunning,
-                config_path(key),
-                "the autoscaler runs inside the operator: without it, the rendered cluster keeps the parallelism it is given",
-            )
-            .at(view.parsed.config_span(&[key]))
-            .with_hint("set spec.job.parallelism (or taskManager.replicas) to the size you want"),
-        );
-    }
+    let (key, _) = AUTOSCALER_ENABLED.lookup(&view.config).unwrap_or((AUTOSCALER_ENABLED.key, String::new()));
+    vec![
+        at_config(
+            view.parsed,
+            Code::AutoscalerNotRunning,
+            key,
+            "the autoscaler runs inside the operator: without it, the rendered cluster keeps the parallelism it is given",
+        )
+        .with_hint("set spec.job.parallelism (or taskManager.replicas) to the size you want"),
+    ]
+}
+
+/// Ours: `kubernetes.operator.*` settings configure an operator that is not there (except
+/// the few flink-render honours); one warning lists them all.
+pub fn operator_settings_ignored(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     let operator_keys: Vec<_> = view
         .parsed
         .user_keys
@@ -346,35 +343,38 @@ pub fn settings_without_effect(view: &ClusterView<'_>) -> Vec<Diagnostic> {
             user.key.starts_with("kubernetes.operator.") && !HONOURED_OPERATOR_KEYS.contains(&user.key.as_str())
         })
         .collect();
-    if let Some(first) = operator_keys.first() {
-        let names: Vec<String> = operator_keys.iter().map(|user| format!("`{}`", user.key)).collect();
-        found.push(
-            Diagnostic::new(
-                Code::OperatorSettingIgnored,
-                config_path(&first.key),
-                format!("operator settings have no effect without the operator: {}", names.join(", ")),
-            )
-            .at(first.span)
-            .with_hint("they are validated as the operator would, then left out of the rendered configuration"),
-        );
-    }
-    for user in &view.parsed.user_keys {
-        let reason = IGNORED_KEYS
-            .iter()
-            .find(|(key, _)| if key.ends_with('.') { user.key.starts_with(key) } else { user.key == *key })
-            .map(|(_, reason)| *reason);
-        if let Some(reason) = reason {
-            found.push(
+    let Some(first) = operator_keys.first() else { return Vec::new() };
+    let names: Vec<String> = operator_keys.iter().map(|user| format!("`{}`", user.key)).collect();
+    vec![
+        Diagnostic::new(
+            Code::OperatorSettingIgnored,
+            config_path(&first.key),
+            format!("operator settings have no effect without the operator: {}", names.join(", ")),
+        )
+        .at(first.span)
+        .with_hint("they are validated as the operator would, then left out of the rendered configuration"),
+    ]
+}
+
+/// Ours: Flink options that standalone mode or flink-render does not use ([`IGNORED_KEYS`]).
+pub fn ignored_config_keys(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    view.parsed
+        .user_keys
+        .iter()
+        .filter_map(|user| {
+            let (_, reason) = IGNORED_KEYS
+                .iter()
+                .find(|(key, _)| if key.ends_with('.') { user.key.starts_with(key) } else { user.key == *key })?;
+            Some(
                 Diagnostic::new(
                     Code::IgnoredConfigKey,
                     config_path(&user.key),
                     format!("ignored: `{}` has no effect here ({reason})", user.key),
                 )
                 .at(user.span),
-            );
-        }
-    }
-    found
+            )
+        })
+        .collect()
 }
 
 /// Ours (FO §5.1): what the configuration file of the Flink version cannot hold. A flat

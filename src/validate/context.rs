@@ -12,7 +12,7 @@ use crate::flink::version::FlinkVersion;
 use crate::parse::document::{Node, path_steps};
 use crate::parse::spec::RawJobSpec;
 
-use super::config_path;
+use super::findings::config_path;
 
 /// A configuration and where its keys were written.
 pub struct ConfigContext<'a> {

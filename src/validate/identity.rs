@@ -9,8 +9,8 @@ use crate::flink::config::{UserKey, parse_flat_list, parse_flat_map};
 use crate::flink::version::FlinkVersion;
 use crate::parse::ParsedDeployment;
 
+use super::findings::{at, config_path};
 use super::names::{LABEL_RULE, SUBDOMAIN_RULE, is_cluster_id, is_dns1123_label, is_dns1123_subdomain};
-use super::{at, config_path};
 
 /// FO §6 rule 1: `metadata.name` is the Flink cluster id: lower-case alphanumerics and `-`,
 /// starting with a letter, at most 45 characters.

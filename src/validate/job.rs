@@ -12,7 +12,7 @@ use crate::flink::options::{
 use crate::parse::suggest;
 
 use super::context::{ConfigContext, JobContext};
-use super::{at, config_path};
+use super::findings::{at, config_path};
 
 /// FO §6 rule 17 and FO §2.4: without TaskManager replicas the job needs a parallelism of
 /// at least 1; with replicas, `job.parallelism` is ignored (replicas × slots decide).

@@ -6,7 +6,7 @@ use crate::effective::ClusterView;
 use crate::effective::ingress::IngressRead;
 use crate::flink::keys::LOG_CONFIG_FILES;
 
-use super::at;
+use super::findings::at;
 
 /// FO §6 rule 10: `logConfiguration` holds only the files the operator ships; `logging` is
 /// its FLIP-212 spelling (FO §1.6).

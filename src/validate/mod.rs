@@ -16,6 +16,7 @@ pub mod autoscaler;
 pub mod configuration;
 pub mod context;
 pub mod duplicates;
+pub mod findings;
 pub mod identity;
 pub mod jar_uri;
 pub mod job;
@@ -27,7 +28,7 @@ pub mod session_job;
 #[cfg(test)]
 mod tests;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::Diagnostic;
 use crate::effective::{ClusterView, DeploymentView, SessionJobView, Settings};
 use crate::parse::ParsedDeployment;
 
@@ -91,7 +92,10 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule("FO §6 rule 33: autoscaler options in range", autoscaler::cluster_options_in_range),
     rule("FO §6 rule 33: autoscaler metrics window", autoscaler::cluster_metrics_window),
     rule("ours: operator-managed keys", configuration::operator_managed_keys),
-    rule("ours: settings without effect", configuration::settings_without_effect),
+    rule("ours: nonces need the operator", configuration::nonces_without_operator),
+    rule("ours: the autoscaler needs the operator", configuration::autoscaler_not_running),
+    rule("ours: operator settings need the operator", configuration::operator_settings_ignored),
+    rule("ours: options standalone mode does not use", configuration::ignored_config_keys),
     rule("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
 ];
 
@@ -125,19 +129,4 @@ pub fn check_deployment(view: &DeploymentView<'_>) -> Vec<Diagnostic> {
 /// Run every rule for one FlinkSessionJob.
 pub fn check_session_job(view: &SessionJobView<'_>, settings: &Settings<'_>) -> Vec<Diagnostic> {
     SESSION_JOB_RULES.iter().flat_map(|rule| (rule.check)(view, settings)).collect()
-}
-
-/// A finding at a spec field of a FlinkDeployment or FlinkSessionJob.
-fn at<T>(parsed: &crate::parse::Parsed<T>, code: Code, path: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(code, path, message).at(parsed.span(path))
-}
-
-/// A finding at configuration `key`.
-fn at_config<T>(parsed: &crate::parse::Parsed<T>, code: Code, key: &str, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(code, config_path(key), message).at(parsed.config_span(&[key]))
-}
-
-/// The diagnostic path of configuration `key`.
-pub fn config_path(key: &str) -> String {
-    format!("spec.flinkConfiguration.{key}")
 }

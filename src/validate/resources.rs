@@ -10,7 +10,7 @@ use crate::effective::cluster::ProcessView;
 use crate::effective::resources::{IssueKind, Process, ResourceIssue};
 use crate::flink::memory_model::{MemoryError, MemoryErrorKind};
 
-use super::{at, config_path};
+use super::findings::{at, config_path};
 
 /// FO §6 rules 19–21: the JobManager's `resource` / `resources` values read and are in range.
 pub fn jobmanager_resources(view: &ClusterView<'_>) -> Vec<Diagnostic> {

@@ -9,9 +9,9 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::effective::{ClusterView, SessionJobView, Settings};
 use crate::parse::spec::RawJobSpec;
 
-use super::at;
 use super::autoscaler;
 use super::context::{ConfigContext, JobContext};
+use super::findings::at;
 use super::identity::invalid_cluster_id;
 use super::jar_uri::check_jar_uri;
 use super::job::job_spec_rules;

@@ -1,52 +1,12 @@
-//! Comparing a rendering with committed output, object by object and field by field, for
-//! reviewing what a spec change does (`flink-render diff`). Pure data in, data out; the CLI
-//! formats it.
-//!
-//! - Objects are matched by kind, namespace and name ([`ObjectKey`]); an object only on one
-//!   side is [`ObjectDiff::Added`] or [`ObjectDiff::Removed`].
-//! - Fields are compared recursively and reported by path
-//!   (`spec.template.spec.containers[flink-main-container].resources.limits.memory`). Lists
-//!   whose items all have a unique `name` (containers, env, volumes, ports) are matched by
-//!   name, as Kubernetes merges them; other lists of objects by position; lists of scalars
-//!   (`args`) are compared whole.
-//! - Multi-line strings (the Flink configuration file in the ConfigMap) can be shown line by
-//!   line with [`line_changes`].
+//! Comparing two renderings object by object and field by field: pure data in, data out.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde_json::Value;
 
 use crate::parse::document::parse_stream;
 
-/// What identifies an object in a rendering.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ObjectKey {
-    /// `kind`.
-    pub kind: String,
-    /// `metadata.namespace`, empty when unset.
-    pub namespace: String,
-    /// `metadata.name`.
-    pub name: String,
-}
-
-impl ObjectKey {
-    /// The key of an object.
-    pub fn of(object: &Value) -> ObjectKey {
-        let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_string();
-        ObjectKey { kind: text("/kind"), namespace: text("/metadata/namespace"), name: text("/metadata/name") }
-    }
-}
-
-impl fmt::Display for ObjectKey {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.namespace.is_empty() {
-            write!(formatter, "{} {}", self.kind, self.name)
-        } else {
-            write!(formatter, "{} {}/{}", self.kind, self.namespace, self.name)
-        }
-    }
-}
+pub use crate::objects::ObjectKey;
 
 /// How one object differs.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,19 @@
+//! Comparing a rendering with committed output, object by object and field by field, for
+//! reviewing what a spec change does (`flink-render diff`, the WASM preview's "what
+//! changes"). Pure data in, data out: [`diff_objects`] compares, [`report`] words it.
+//!
+//! - Objects are matched by kind, namespace and name ([`ObjectKey`]); an object only on one
+//!   side is [`ObjectDiff::Added`] or [`ObjectDiff::Removed`].
+//! - Fields are compared recursively and reported by path
+//!   (`spec.template.spec.containers[flink-main-container].resources.limits.memory`). Lists
+//!   whose items all have a unique `name` (containers, env, volumes, ports) are matched by
+//!   name, as Kubernetes merges them; other lists of objects by position; lists of scalars
+//!   (`args`) are compared whole.
+//! - Multi-line strings (the Flink configuration file in the ConfigMap) can be shown line by
+//!   line with [`line_changes`].
+
+mod compare;
+mod report;
+
+pub use compare::{FieldChange, Line, ObjectDiff, ObjectKey, diff_objects, line_changes, parse_objects};
+pub use report::report;
