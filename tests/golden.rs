@@ -3,20 +3,23 @@
 //! changed snapshot fails; review changes with `cargo insta review`.
 //!
 //! A fixture may ask for extra arguments on a comment line `# flink-render: ARGS`
-//! (for example `--defaults fixtures/defaults/team-defaults.yaml`). Upstream examples
+//! (for example `--defaults fixtures/defaults/team-defaults.yaml`); `# flink-render: krm`
+//! runs the KRM function with the fixture on stdin instead. Upstream examples
 //! without a namespace render into `default`, as `kubectl apply` would put them.
 
 use std::path::Path;
 use std::process::Command;
 
 fn render(path: &Path, extra: &[String]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_flink-render"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("render")
-        .arg(path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path))
-        .args(extra)
-        .output()
-        .expect("the binary runs");
+    let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flink-render"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    if extra.first().is_some_and(|first| first == "krm") {
+        command.arg("krm").stdin(std::fs::File::open(path).expect("the fixture opens"));
+    } else {
+        command.arg("render").arg(relative).args(extra);
+    }
+    let output = command.output().expect("the binary runs");
     let code = output.status.code().expect("exit code");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 stdout");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");

@@ -41,81 +41,90 @@ pub type CanaryRule = fn(&ParsedDeployment) -> Vec<Diagnostic>;
 /// A rule over a FlinkSessionJob, with the compile's settings (the artifact policy).
 pub type SessionJobRule = fn(&SessionJobView<'_>, &Settings<'_>) -> Vec<Diagnostic>;
 
-/// A named rule: what it enforces, and the function.
+/// A named rule: what it enforces, the function, and the function's path for docs.
 pub struct Rule<F> {
     /// Where the rule comes from: `FO §6 rule 1`, a Flink class, or `ours`.
     pub name: &'static str,
     /// The check.
     pub check: F,
+    /// The function, as `identity::cluster_id`.
+    pub function: &'static str,
 }
 
-const fn rule<F>(name: &'static str, check: F) -> Rule<F> {
-    Rule { name, check }
+/// `rule!("FO §6 rule 1: …", identity::cluster_id)`: a [`Rule`] that knows its function's name.
+macro_rules! rule {
+    ($name:literal, $module:ident :: $function:ident) => {
+        Rule {
+            name: $name,
+            check: $module::$function,
+            function: concat!(stringify!($module), "::", stringify!($function)),
+        }
+    };
 }
 
 /// Every FlinkDeployment rule, in the order their subjects appear in a spec.
 pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
-    rule("FO §6 rule 1: the cluster id", identity::cluster_id),
-    rule("FO §6 rule 2: flinkVersion is defined", identity::flink_version_defined),
-    rule("FO §6 rule 3: flinkVersion is supported", identity::flink_version_supported),
-    rule("ours: standalone mode", identity::mode_is_standalone),
-    rule("FO §6 rule 5: forbidden configuration keys", configuration::forbidden_keys),
-    rule("FO §1.6: taskManager.taskSlots spelling", identity::task_slots_spelling),
-    rule("FO §6 rule 10: log configuration files", logs_and_ingress::log_configuration_files),
-    rule("ours: an image to run", identity::image_is_set),
-    rule("ours: imagePullPolicy values", identity::image_pull_policy),
-    rule("FO §6 rule 32: serviceAccount is defined", identity::service_account_defined),
-    rule("FO §6 rules 19-21: JobManager resources", resources::jobmanager_resources),
-    rule("FO §6 rules 25-27: TaskManager resources", resources::taskmanager_resources),
-    rule("FO §6 rule 22: JobManager replicas", resources::jobmanager_replicas),
-    rule("FO §6 rules 16, 28: TaskManager replicas", resources::taskmanager_replicas),
-    rule("ours: Kubernetes HA needs a namespace", resources::kubernetes_ha_needs_namespace),
-    rule("FO §6 rule 23: standby JobManagers need HA", resources::standby_jobmanagers_need_ha),
-    rule("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
-    rule("FO §6 rule 17 and §2.4: parallelism", job::parallelism),
-    rule("FO §1.6: upgrade mode", job::upgrade_mode),
-    rule("ours: last-state needs HA", job::last_state_needs_high_availability),
-    rule("ours: jarURI has a scheme", job::jar_uri_has_scheme),
-    rule("ours: job.state values", job::job_state),
-    rule("ours (FO §4.1): single port numbers", configuration::ports),
-    rule("FO §6 rules 18, 24 and Flink's memory model", resources::memory),
-    rule("ours: TaskManager cpu", resources::taskmanager_cpu),
-    rule("ours: REST Service type", configuration::rest_service_type),
-    rule("FO §6 rules 8-9: ingress template", logs_and_ingress::ingress_template),
-    rule("ours: flags flink-render reads are booleans", configuration::rendering_flags_readable),
-    rule("FO §1.2: deprecated flinkVersion", identity::flink_version_deprecated),
-    rule("FO §6 rule 6: rollback requires HA", configuration::rollback_requires_high_availability),
-    rule("FO §6 rule 7: health check requires deployment recovery", configuration::health_check_requires_recovery),
-    rule("FO §6 rules 11-15: checkpoint and savepoint directories", job::state_directories),
-    rule("ours: state directories Flink knows", configuration::state_directory_keys_known_to_flink),
-    rule("ours: Kubernetes names", identity::kubernetes_names),
-    rule("FO §6 rule 33: autoscaler options in range", autoscaler::cluster_options_in_range),
-    rule("FO §6 rule 33: autoscaler metrics window", autoscaler::cluster_metrics_window),
-    rule("ours: operator-managed keys", configuration::operator_managed_keys),
-    rule("ours: nonces need the operator", configuration::nonces_without_operator),
-    rule("ours: the autoscaler needs the operator", configuration::autoscaler_not_running),
-    rule("ours: operator settings need the operator", configuration::operator_settings_ignored),
-    rule("ours: options standalone mode does not use", configuration::ignored_config_keys),
-    rule("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
+    rule!("FO §6 rule 1: the cluster id", identity::cluster_id),
+    rule!("FO §6 rule 2: flinkVersion is defined", identity::flink_version_defined),
+    rule!("FO §6 rule 3: flinkVersion is supported", identity::flink_version_supported),
+    rule!("ours: standalone mode", identity::mode_is_standalone),
+    rule!("FO §6 rule 5: forbidden configuration keys", configuration::forbidden_keys),
+    rule!("FO §1.6: taskManager.taskSlots spelling", identity::task_slots_spelling),
+    rule!("FO §6 rule 10: log configuration files", logs_and_ingress::log_configuration_files),
+    rule!("ours: an image to run", identity::image_is_set),
+    rule!("ours: imagePullPolicy values", identity::image_pull_policy),
+    rule!("FO §6 rule 32: serviceAccount is defined", identity::service_account_defined),
+    rule!("FO §6 rules 19-21: JobManager resources", resources::jobmanager_resources),
+    rule!("FO §6 rules 25-27: TaskManager resources", resources::taskmanager_resources),
+    rule!("FO §6 rule 22: JobManager replicas", resources::jobmanager_replicas),
+    rule!("FO §6 rules 16, 28: TaskManager replicas", resources::taskmanager_replicas),
+    rule!("ours: Kubernetes HA needs a namespace", resources::kubernetes_ha_needs_namespace),
+    rule!("FO §6 rule 23: standby JobManagers need HA", resources::standby_jobmanagers_need_ha),
+    rule!("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
+    rule!("FO §6 rule 17 and §2.4: parallelism", job::parallelism),
+    rule!("FO §1.6: upgrade mode", job::upgrade_mode),
+    rule!("ours: last-state needs HA", job::last_state_needs_high_availability),
+    rule!("ours: jarURI has a scheme", job::jar_uri_has_scheme),
+    rule!("ours: job.state values", job::job_state),
+    rule!("ours (FO §4.1): single port numbers", configuration::ports),
+    rule!("FO §6 rules 18, 24 and Flink's memory model", resources::memory),
+    rule!("ours: TaskManager cpu", resources::taskmanager_cpu),
+    rule!("ours: REST Service type", configuration::rest_service_type),
+    rule!("FO §6 rules 8-9: ingress template", logs_and_ingress::ingress_template),
+    rule!("ours: flags flink-render reads are booleans", configuration::rendering_flags_readable),
+    rule!("FO §1.2: deprecated flinkVersion", identity::flink_version_deprecated),
+    rule!("FO §6 rule 6: rollback requires HA", configuration::rollback_requires_high_availability),
+    rule!("FO §6 rule 7: health check requires deployment recovery", configuration::health_check_requires_recovery),
+    rule!("FO §6 rules 11-15: checkpoint and savepoint directories", job::state_directories),
+    rule!("ours: state directories Flink knows", configuration::state_directory_keys_known_to_flink),
+    rule!("ours: Kubernetes names", identity::kubernetes_names),
+    rule!("FO §6 rule 33: autoscaler options in range", autoscaler::cluster_options_in_range),
+    rule!("FO §6 rule 33: autoscaler metrics window", autoscaler::cluster_metrics_window),
+    rule!("ours: operator-managed keys", configuration::operator_managed_keys),
+    rule!("ours: nonces need the operator", configuration::nonces_without_operator),
+    rule!("ours: the autoscaler needs the operator", configuration::autoscaler_not_running),
+    rule!("ours: operator settings need the operator", configuration::operator_settings_ignored),
+    rule!("ours: options standalone mode does not use", configuration::ignored_config_keys),
+    rule!("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
 ];
 
 /// Every rule for a FlinkDeployment without a spec.
 pub const CANARY_RULES: &[Rule<CanaryRule>] = &[
-    rule("FO §6 rule 1: the cluster id", identity::canary_cluster_id),
-    rule("ours: the canary renders nothing", identity::canary_renders_nothing),
+    rule!("FO §6 rule 1: the cluster id", identity::canary_cluster_id),
+    rule!("ours: the canary renders nothing", identity::canary_renders_nothing),
 ];
 
 /// Every FlinkSessionJob rule, in the operator's order (FO §6 session-job table).
 pub const SESSION_JOB_RULES: &[Rule<SessionJobRule>] = &[
-    rule("ours: session jobs render nothing yet", session_job::not_rendered_yet),
-    rule("FO §6 session jobs: a spec", session_job::spec_is_set),
-    rule("FO §6 session jobs: deploymentName", session_job::deployment_name),
-    rule("FO §6 session jobs: a job", session_job::job_is_set),
-    rule("FO §6 session jobs: the jarURI policy", session_job::jar_uri_policy),
-    rule("FO §6 session jobs: not an application cluster", session_job::not_an_application_cluster),
-    rule("FO §6 rules 11-15 over the session cluster", session_job::state_directories),
-    rule("FO §6 rule 33 over the session cluster", session_job::autoscaler),
-    rule("FO §6 rules 16-17 without TaskManager replicas", session_job::parallelism),
+    rule!("ours: session jobs render nothing yet", session_job::not_rendered_yet),
+    rule!("FO §6 session jobs: a spec", session_job::spec_is_set),
+    rule!("FO §6 session jobs: deploymentName", session_job::deployment_name),
+    rule!("FO §6 session jobs: a job", session_job::job_is_set),
+    rule!("FO §6 session jobs: the jarURI policy", session_job::jar_uri_policy),
+    rule!("FO §6 session jobs: not an application cluster", session_job::not_an_application_cluster),
+    rule!("FO §6 rules 11-15 over the session cluster", session_job::state_directories),
+    rule!("FO §6 rule 33 over the session cluster", session_job::autoscaler),
+    rule!("FO §6 rules 16-17 without TaskManager replicas", session_job::parallelism),
 ];
 
 /// Run every rule for one FlinkDeployment.

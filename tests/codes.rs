@@ -1,0 +1,106 @@
+//! The diagnostic code registry and the rule registries, held against the fixtures and the
+//! README: every error code is shown by at least one invalid fixture's golden output, every
+//! warning code by some golden output, and the README's code table and rule list are the
+//! registries' own (regenerate them with `UPDATE_README=1 cargo test --test codes`).
+
+use std::fs;
+use std::path::Path;
+
+use flink_render::diagnostics::{Code, Severity};
+use flink_render::validate::{CANARY_RULES, CLUSTER_RULES, Rule, SESSION_JOB_RULES};
+
+fn goldens(prefix: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let mut text = String::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with(prefix) {
+            text.push_str(&fs::read_to_string(path).unwrap());
+        }
+    }
+    text
+}
+
+#[test]
+fn every_error_code_has_an_invalid_fixture() {
+    let invalid = goldens("invalid_fixtures@");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| code.severity() == Severity::Error)
+        .map(|code| code.as_str())
+        .filter(|code| !invalid.contains(&format!("error[{code}]")))
+        .collect();
+    assert!(missing.is_empty(), "error codes without an invalid fixture in fixtures/invalid: {missing:?}");
+}
+
+#[test]
+fn every_warning_code_is_shown_by_a_fixture() {
+    let all = goldens("");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|code| code.severity() == Severity::Warning)
+        .map(|code| code.as_str())
+        .filter(|code| !all.contains(&format!("warning[{code}]")))
+        .collect();
+    assert!(missing.is_empty(), "warning codes no golden output shows: {missing:?}");
+}
+
+#[test]
+fn codes_are_unique_and_spelled_alike() {
+    let mut texts: Vec<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
+    assert!(texts.iter().all(|text| text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), Code::ALL.len());
+}
+
+fn code_table() -> String {
+    let mut table = String::from("| code | severity | meaning |\n|---|---|---|\n");
+    for code in Code::ALL {
+        let severity = match code.severity() {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        table.push_str(&format!("| `{}` | {severity} | {} |\n", code.as_str(), code.meaning()));
+    }
+    table
+}
+
+fn rule_rows<F>(kind: &str, rules: &[Rule<F>], table: &mut String) {
+    for rule in rules {
+        table.push_str(&format!("| {kind} | {} | `validate::{}` |\n", rule.name, rule.function));
+    }
+}
+
+fn rule_table() -> String {
+    let mut table = String::from("| resource | rule | function |\n|---|---|---|\n");
+    rule_rows("FlinkDeployment", CLUSTER_RULES, &mut table);
+    rule_rows("FlinkDeployment without spec", CANARY_RULES, &mut table);
+    rule_rows("FlinkSessionJob", SESSION_JOB_RULES, &mut table);
+    table.push_str("| the whole stream | ours: unique object names | `validate::duplicates::duplicate_objects` |\n");
+    table
+}
+
+/// Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`.
+fn with_section(readme: &str, name: &str, content: &str) -> String {
+    let begin = format!("<!-- {name}:begin -->\n");
+    let end = format!("<!-- {name}:end -->");
+    let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin}")) + begin.len();
+    let stop = readme[start..].find(&end).unwrap_or_else(|| panic!("README has no {end}")) + start;
+    format!("{}{content}{}", &readme[..start], &readme[stop..])
+}
+
+#[test]
+fn readme_lists_the_registries() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    let expected = with_section(&with_section(&readme, "codes", &code_table()), "rules", &rule_table());
+    if std::env::var_os("UPDATE_README").is_some() {
+        fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert!(
+        readme == expected,
+        "the README's code table or rule list is stale: run `UPDATE_README=1 cargo test --test codes`"
+    );
+}
