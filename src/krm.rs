@@ -589,6 +589,17 @@ mod tests {
         );
     }
 
+    /// A FlinkSessionJob is checked against a FlinkDeployment in another item.
+    #[test]
+    fn flink_items_are_compiled_together() {
+        let session_job = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkSessionJob\nmetadata:\n  name: job\n  annotations:\n    config.kubernetes.io/path: jobs/job.yaml\nspec:\n  deploymentName: demo\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n";
+        let outcome = transform(&list(&[DEPLOYMENT, session_job], None));
+        assert!(outcome.output.is_none());
+        let error = outcome.diagnostics.iter().find(|d| d.code == Code::SessionJobOnApplicationCluster).unwrap();
+        assert_eq!(error.source, "jobs/job.yaml (FlinkSessionJob job)");
+        assert_eq!((error.path.as_str(), error.line), ("spec.deploymentName", 0), "no ResourceList lines");
+    }
+
     #[test]
     fn not_a_resource_list_is_an_error() {
         let outcome = transform("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");

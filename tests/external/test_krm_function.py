@@ -156,8 +156,23 @@ def test_failing_spec_fails_the_build_with_our_diagnostic(kustomize, function_pa
     assert "couldn't execute function" in proc.stderr
 
 
+def test_session_job_is_checked_against_its_cluster_in_another_file(kustomize, function_path):
+    """All Flink items of a kustomization are compiled together, as on the CLI: the session
+    job in one file is checked against the FlinkDeployment in another."""
+    good = kustomize_build(kustomize, EXAMPLES / "session-jobs", function_path)
+    assert good.returncode == 0, describe(good)
+    directory = EXAMPLES / "session-jobs"
+    expected = rendered([str(directory / "session-cluster.yaml"), str(directory / "session-job.yaml"),
+                         "--namespace", "streaming"])
+    assert by_id(load_output_docs(good.stdout)) == expected
+    failing = kustomize_build(kustomize, EXAMPLES / "failing-session-job", function_path)
+    assert failing.returncode != 0 and failing.stdout == "", describe(failing)
+    assert "error[session-job-on-application-cluster]: Can not submit session job to application cluster" in failing.stderr
+    assert "(FlinkSessionJob clickstream)" in failing.stderr, describe(failing)
+
+
 def test_every_example_overlay_is_tested():
-    tested = {"generator", "transformer", "overlay", "failing"}
+    tested = {"generator", "transformer", "overlay", "failing", "session-jobs", "failing-session-job"}
     present = {p.name for p in EXAMPLES.iterdir() if (p / "kustomization.yaml").is_file()}
     assert present == tested
 
