@@ -97,6 +97,8 @@ pub struct ProcessView {
     pub cpu_limit_factor: f64,
     /// `kubernetes.<process>.memory.limit-factor`.
     pub memory_limit_factor: f64,
+    /// `kubernetes.<process>.annotations` (the JobManager's with the generation annotation).
+    pub annotations: BTreeMap<String, String>,
     /// Flink's memory model over the effective configuration.
     pub memory: Result<ProcessMemory, MemoryError>,
 }
@@ -185,8 +187,12 @@ pub(super) fn build<'a>(
         .filter(|_| flag(&builder.config, "kubernetes.operator.ingress.manage", true))
         .map(|ingress| ingress::read(ingress, builder.name, builder.namespace));
     let config = builder.config;
+    let mut jobmanager = process_view(Process::JobManager, jobmanager, jobmanager_replicas, &config, slots);
+    if let Some(annotations) = builder.jobmanager_annotations {
+        jobmanager.annotations = annotations;
+    }
     ClusterView {
-        jobmanager: process_view(Process::JobManager, jobmanager, jobmanager_replicas, &config, slots),
+        jobmanager,
         taskmanager: process_view(Process::TaskManager, taskmanager, taskmanager_replicas, &config, slots),
         rest_service_type: config.get("kubernetes.rest-service.exposed.type").unwrap_or_else(|| "ClusterIP".into()),
         parsed,
@@ -223,6 +229,7 @@ struct Builder<'a> {
     image_derived: bool,
     image_pull_policy: Option<&'a str>,
     taskmanager_replicas: Option<i64>,
+    jobmanager_annotations: Option<BTreeMap<String, String>>,
     config: EffectiveConfig,
 }
 
@@ -245,6 +252,7 @@ impl<'a> Builder<'a> {
             image_derived: false,
             image_pull_policy: None,
             taskmanager_replicas: None,
+            jobmanager_annotations: None,
             config: EffectiveConfig::layered(defaults, &parsed.user_keys),
         }
     }
@@ -403,6 +411,18 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// `flinkdeployment.flink.apache.org/generation` among the JobManager's annotations, as the
+    /// operator writes it when the resource has a generation.
+    fn annotate_generation(&mut self, generation: i64) {
+        const GENERATION: &str = "flinkdeployment.flink.apache.org/generation";
+        let key = "kubernetes.jobmanager.annotations";
+        let mut annotations = self.config.get(key).map(|text| parse_flat_map(&text)).unwrap_or_default();
+        annotations.retain(|(name, _)| name != GENERATION);
+        annotations.push((GENERATION.into(), generation.to_string()));
+        self.jobmanager_annotations = Some(annotations.iter().cloned().collect());
+        self.config.derive_value(key, ConfigValue::Map(annotations));
+    }
+
     /// Effective parallelism P (FO §2.4): TaskManager replicas × slots when replicas are set,
     /// else the largest vertex override, else `job.parallelism`. Also whether
     /// `job.parallelism` is overridden by the replicas.
@@ -484,11 +504,7 @@ impl<'a> Builder<'a> {
             }
         }
         if let Some(generation) = self.parsed.raw.metadata.generation {
-            let key = "kubernetes.jobmanager.annotations";
-            let mut annotations = self.config.get(key).map(|text| parse_flat_map(&text)).unwrap_or_default();
-            annotations.retain(|(key, _)| key != "flinkdeployment.flink.apache.org/generation");
-            annotations.push(("flinkdeployment.flink.apache.org/generation".into(), generation.to_string()));
-            self.config.derive_value(key, ConfigValue::Map(annotations));
+            self.annotate_generation(generation);
         }
     }
 }
@@ -518,8 +534,18 @@ fn process_view(
         replicas,
         cpu,
         cpu_defaulted,
-        cpu_limit_factor: number(format!("kubernetes.{name}.cpu.limit-factor")).unwrap_or(1.0),
-        memory_limit_factor: number(format!("kubernetes.{name}.memory.limit-factor")).unwrap_or(1.0),
+        cpu_limit_factor: resources
+            .cpu_limit_factor
+            .or_else(|| number(format!("kubernetes.{name}.cpu.limit-factor")))
+            .unwrap_or(1.0),
+        memory_limit_factor: resources
+            .memory_limit_factor
+            .or_else(|| number(format!("kubernetes.{name}.memory.limit-factor")))
+            .unwrap_or(1.0),
+        annotations: config
+            .get(&format!("kubernetes.{name}.annotations"))
+            .map(|text| parse_flat_map(&text).into_iter().collect())
+            .unwrap_or_default(),
         memory,
         resources,
     }

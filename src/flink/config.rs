@@ -118,14 +118,6 @@ impl FlinkConfig {
     pub fn iter(&self) -> impl Iterator<Item = (&String, &ConfigValue)> {
         self.entries.iter()
     }
-
-    /// A boolean option, read the way Flink reads booleans (case-insensitive `true`).
-    pub fn get_bool(&self, key: &str, default: bool) -> bool {
-        match self.get(key) {
-            Some(text) => text.trim().eq_ignore_ascii_case("true"),
-            None => default,
-        }
-    }
 }
 
 /// Parse Flink's flat map form `k1:v1,k2:v2` (single quotes protect separators).

@@ -20,6 +20,7 @@
 use serde::Serialize;
 
 use crate::flink::config::FlinkConfig;
+use crate::flink::options::parse_bool;
 use crate::flink::quantity::parse_flink_memory;
 
 const MIB: u64 = 1 << 20;
@@ -205,6 +206,18 @@ fn memory_option(config: &FlinkConfig, keys: &[&str], default: Option<u64>) -> R
                 keys[0], keys[0]
             ),
             key: Some(keys[0].to_string()),
+        }),
+    }
+}
+
+/// A boolean option, read as Flink reads booleans.
+fn flag(config: &FlinkConfig, key: &str, default: bool) -> Result<bool, MemoryError> {
+    match config.get(key) {
+        None => Ok(default),
+        Some(text) => parse_bool(&text).map_err(|error| MemoryError {
+            kind: MemoryErrorKind::Unreadable,
+            message: error,
+            key: Some(key.to_string()),
         }),
     }
 }
@@ -548,7 +561,7 @@ fn taskmanager_from_total_flink(
 /// The JobManager memory Flink would compute from `config`.
 pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError> {
     let keys = &JOBMANAGER_KEYS;
-    let direct_memory_limit = config.get_bool("jobmanager.memory.enable-jvm-direct-memory-limit", false);
+    let direct_memory_limit = flag(config, "jobmanager.memory.enable-jvm-direct-memory-limit", false)?;
     let off_heap_set = memory_option(config, &["jobmanager.memory.off-heap.size"], None)?;
     let off_heap_default = off_heap_set.unwrap_or(128 * MIB);
     let total_flink = memory_option(config, &[keys.flink], None)?;

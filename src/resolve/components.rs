@@ -40,7 +40,7 @@ pub fn component(view: &ClusterView<'_>, process: &ProcessView, pod_template: Va
             .or_else(|| view.spec.service_account.clone())
             .unwrap_or_default(),
         labels: map(format!("kubernetes.{name}.labels")),
-        annotations: map(format!("kubernetes.{name}.annotations")),
+        annotations: process.annotations.clone(),
         node_selector: map(format!("kubernetes.{name}.node-selector")),
         tolerations: view
             .config

@@ -96,7 +96,15 @@ def test_deterministic_and_stdin(fixture):
 def test_invalid_input_exits_1(fixture, tmp_path):
     path = require_fixture(fixture)
     out = tmp_path / "out"
-    proc = run_flink_render(["render", str(path), "--output-dir", str(out)])
+    # A fixture may ask for arguments on a `# flink-render: ARGS` line (as tests/golden.rs reads
+    # them); `krm` runs the KRM function with the fixture on stdin.
+    text = path.read_text(encoding="utf-8", errors="replace")
+    args = [arg for line in text.splitlines() if line.startswith("# flink-render:")
+            for arg in line.removeprefix("# flink-render:").split()]
+    if args[:1] == ["krm"]:
+        proc = run_flink_render(["krm"], stdin=text)
+    else:
+        proc = run_flink_render(["render", str(path), "--output-dir", str(out), *args])
     assert proc.returncode == 1, describe(proc)
     assert proc.stdout == "", f"stdout must be empty on invalid input\n{describe(proc)}"
     assert proc.stderr.strip(), "no diagnostics on stderr"
