@@ -131,7 +131,7 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     let mut compiled =
         Compiled { diagnostics: validate_all(&inputs, &items, &session_jobs, &settings), ..Compiled::default() };
     if !compiled.diagnostics.has_errors() {
-        emit_all(&items, &settings, &mut compiled);
+        emit_all(&items, &mut compiled);
     }
     compiled
 }
@@ -241,11 +241,11 @@ fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKe
 }
 
 /// Steps 4 and 5: lower every cluster and emit it, with the other objects, in input order.
-fn emit_all(items: &[Item<'_>], settings: &Settings<'_>, compiled: &mut Compiled) {
+fn emit_all(items: &[Item<'_>], compiled: &mut Compiled) {
     for item in items {
         match item {
             Item::Deployment { input, view: DeploymentView::Cluster(view) } => {
-                let cluster = resolve::lower_cluster(view, settings);
+                let cluster = resolve::lower_cluster(view);
                 compiled.memory.push(resolve::model::ClusterMemory::of(&cluster));
                 compiled.objects.extend(emit::emit(&cluster));
                 compiled.origins.resize(compiled.objects.len(), *input);

@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 use crate::flink::config::{ConfigValue, parse_flat_map};
 use crate::flink::java::java_double_text;
 use crate::flink::memory_model::{self, MemoryError, ProcessMemory};
@@ -27,6 +29,7 @@ use super::config::EffectiveConfig;
 use super::ingress::{self, IngressRead};
 use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
 use super::job_id::job_id;
+use super::pod_template::{ArrayMerge, as_template, merge_templates};
 use super::ports::{self, PortProblem, Ports};
 use super::resources::{self, Process, ProcessResources};
 use super::settings::Settings;
@@ -101,6 +104,9 @@ pub struct ProcessView {
     pub annotations: BTreeMap<String, String>,
     /// Flink's memory model over the effective configuration.
     pub memory: Result<ProcessMemory, MemoryError>,
+    /// The pod template: the operator defaults' beneath the spec's, component over common
+    /// (FO §3.1), each read as a template ([`pod_template::as_template`]); `null` when none.
+    pub pod_template: Value,
 }
 
 /// High availability settings the objects depend on.
@@ -186,14 +192,18 @@ pub(super) fn build<'a>(
         .as_ref()
         .filter(|_| flag(&builder.config, "kubernetes.operator.ingress.manage", true))
         .map(|ingress| ingress::read(ingress, builder.name, builder.namespace));
+    let [jobmanager_template, taskmanager_template] = pod_templates(spec, settings, &builder.config);
     let config = builder.config;
     let mut jobmanager = process_view(Process::JobManager, jobmanager, jobmanager_replicas, &config, slots);
     if let Some(annotations) = builder.jobmanager_annotations {
         jobmanager.annotations = annotations;
     }
+    jobmanager.pod_template = jobmanager_template;
+    let mut taskmanager = process_view(Process::TaskManager, taskmanager, taskmanager_replicas, &config, slots);
+    taskmanager.pod_template = taskmanager_template;
     ClusterView {
         jobmanager,
-        taskmanager: process_view(Process::TaskManager, taskmanager, taskmanager_replicas, &config, slots),
+        taskmanager,
         rest_service_type: config.get("kubernetes.rest-service.exposed.type").unwrap_or_else(|| "ClusterIP".into()),
         parsed,
         spec,
@@ -542,6 +552,7 @@ fn process_view(
             .memory_limit_factor
             .or_else(|| number(format!("kubernetes.{name}.memory.limit-factor")))
             .unwrap_or(1.0),
+        pod_template: Value::Null,
         annotations: config
             .get(&format!("kubernetes.{name}.annotations"))
             .map(|text| parse_flat_map(&text).into_iter().collect())
@@ -550,6 +561,27 @@ fn process_view(
         resources,
     }
 }
+
+/// The JobManager and TaskManager pod templates (FO §3.1): the operator defaults' templates
+/// beneath the spec's, each component's over the common one, arrays merged by position or,
+/// with `kubernetes.operator.pod-template.merge-arrays-by-name`, by name.
+fn pod_templates(spec: &RawDeploymentSpec, settings: &Settings<'_>, config: &EffectiveConfig) -> [Value; 2] {
+    let arrays = if flag(config, MERGE_ARRAYS_BY_NAME, false) { ArrayMerge::ByName } else { ArrayMerge::ByPosition };
+    let defaults = &settings.defaults.pod_templates;
+    let read = |template: Option<&Value>| template.map(as_template);
+    let merged = |default: Option<&Value>, own: Option<&Value>| {
+        merge_templates(read(default).as_ref(), read(own).as_ref(), arrays)
+    };
+    let common = merged(defaults.common.as_ref(), spec.pod_template.as_ref());
+    let own = [
+        merged(defaults.jobmanager.as_ref(), spec.job_manager.as_ref().and_then(|jm| jm.pod_template.as_ref())),
+        merged(defaults.taskmanager.as_ref(), spec.task_manager.as_ref().and_then(|tm| tm.pod_template.as_ref())),
+    ];
+    own.map(|own| merge_templates(common.as_ref(), own.as_ref(), arrays).unwrap_or(Value::Null))
+}
+
+/// The switch for merging pod-template arrays by name (FO §3.2).
+pub const MERGE_ARRAYS_BY_NAME: &str = "kubernetes.operator.pod-template.merge-arrays-by-name";
 
 /// Log configuration files (FO §5.1, rule 10): `logConfiguration`, its FLIP-212 spelling
 /// `logging`, or the operator's built-in `log4j-console.properties`.

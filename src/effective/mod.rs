@@ -11,6 +11,7 @@ pub mod ingress;
 pub mod job;
 pub mod job_id;
 pub mod operator;
+pub mod pod_template;
 pub mod ports;
 pub mod resources;
 pub mod session_job;

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object};
 use crate::resolve::model::Cluster;
-use crate::resolve::pod_template::is_main_container;
 
 /// Where user jars live in the Flink image.
 pub const USER_LIB_DIR: &str = "/opt/flink/usrlib";

@@ -12,13 +12,13 @@ use serde_json::{Map, Value, json};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
 use crate::emit::common::{metadata, to_value};
 use crate::emit::config_file;
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
 use crate::flink::java::java_double_text;
 use crate::flink::quantity::mebibytes_text;
 use crate::resolve::model::{Cluster, Component};
-use crate::resolve::pod_template::{MAIN_CONTAINER, is_main_container};
 
 /// The config volume's name.
 pub const CONFIG_VOLUME: &str = "flink-config-volume";

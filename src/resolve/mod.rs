@@ -18,18 +18,18 @@ use crate::effective::ingress::IngressRead;
 use crate::effective::job::{JobState, job_state};
 use crate::effective::job_id::job_id;
 use crate::effective::resources::Process;
-use crate::effective::{ClusterView, SessionJobView, Settings};
+use crate::effective::{ClusterView, SessionJobView};
 use crate::flink::config::{parse_flat_list, parse_flat_map};
 use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::parse_bool;
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
 use model::{Application, Cluster, DesiredState, Nonces, RestService, SessionCluster, SessionJob};
-use pod_template::{ArrayMerge, add_startup_probe, inject_claims, inject_resources, merge_templates};
+use pod_template::{add_startup_probe, inject_claims, inject_resources};
 
 /// Lower a FlinkDeployment that passed validation to the cluster model.
-pub fn lower_cluster(view: &ClusterView<'_>, settings: &Settings<'_>) -> Cluster {
-    let [jobmanager_template, taskmanager_template] = pod_templates(view, settings);
+pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
+    let [jobmanager_template, taskmanager_template] = pod_templates(view);
     let mut config = view.config.values().clone();
     config.remove_where(stays_with_the_operator);
     let setting = |key: &str| view.config.get(key);
@@ -71,31 +71,11 @@ fn map_setting(view: &ClusterView<'_>, key: &str) -> BTreeMap<String, String> {
     view.config.get(key).map(|text| parse_flat_map(&text).into_iter().collect()).unwrap_or_default()
 }
 
-/// The JobManager and TaskManager pod templates (FO §3.1): the operator defaults' templates
-/// beneath the spec's, each component's over the common one, then the main container's
-/// extra resources and claims, and the JobManager's startup probe.
-fn pod_templates(view: &ClusterView<'_>, settings: &Settings<'_>) -> [Value; 2] {
-    let arrays = if view.flag("kubernetes.operator.pod-template.merge-arrays-by-name", false) {
-        ArrayMerge::ByName
-    } else {
-        ArrayMerge::ByPosition
-    };
-    let defaults = &settings.defaults.pod_templates;
-    let spec = view.spec;
-    let common = merge_templates(defaults.common.as_ref(), spec.pod_template.as_ref(), arrays);
-    let own = [
-        merge_templates(
-            defaults.jobmanager.as_ref(),
-            spec.job_manager.as_ref().and_then(|jm| jm.pod_template.as_ref()),
-            arrays,
-        ),
-        merge_templates(
-            defaults.taskmanager.as_ref(),
-            spec.task_manager.as_ref().and_then(|tm| tm.pod_template.as_ref()),
-            arrays,
-        ),
-    ];
-    let mut templates = own.map(|own| merge_templates(common.as_ref(), own.as_ref(), arrays).unwrap_or(Value::Null));
+/// The JobManager and TaskManager pod templates: the merged templates of the view (FO §3.1)
+/// with the main container's extra resources and claims (FO §3.3), and the JobManager's
+/// startup probe (FO §3.4).
+fn pod_templates(view: &ClusterView<'_>) -> [Value; 2] {
+    let mut templates = [view.jobmanager.pod_template.clone(), view.taskmanager.pod_template.clone()];
     for (template, process) in templates.iter_mut().zip([&view.jobmanager, &view.taskmanager]) {
         let resources = &process.resources;
         inject_resources(template, &resources.extra_requests, &resources.extra_limits);
