@@ -84,9 +84,11 @@ codes! {
     DeprecatedFlinkVersion = "deprecated-flink-version", Warning, "`flinkVersion` v1_15 to v1_18 is deprecated by the operator.";
     InvalidEnum = "invalid-enum", Error, "A field holds a value outside its allowed set (mode, imagePullPolicy, job.state, upgradeMode).";
     NativeMode = "native-mode", Warning, "`mode: native` is rendered as standalone mode.";
+    ModeOmitted = "mode-omitted", Warning, "`mode` is not set, which means native in the operator; the warning names what standalone mode changes.";
     DeprecatedField = "deprecated-field", Warning, "A FLIP-212 spelling or the deprecated `resource` block; the warning names the current field.";
     IgnoredField = "ignored-field", Warning, "A field that has no effect here (overridden by another field, or needs the operator).";
     MissingImage = "missing-image", Warning, "`spec.image` is not set; `flink:<major>.<minor>` of flinkVersion is used.";
+    InvalidRenderSetting = "invalid-render-setting", Error, "A `flink-render.dev/` annotation flink-render does not know, or a value it cannot read.";
     InvalidKubernetesName = "invalid-kubernetes-name", Error, "A name that ends up in an object is not a valid Kubernetes name (namespace, service account, secret).";
     // Configuration (FO §6 rules 5-7, 11-15, 33).
     ForbiddenConfigKey = "forbidden-config-key", Error, "A configuration key the operator owns (FO §6 rule 5).";
@@ -107,6 +109,13 @@ codes! {
     AutoscalerNotRunning = "autoscaler-not-running", Warning, "The autoscaler runs inside the operator; the rendered cluster keeps its parallelism.";
     UnwritableConfigValue = "unwritable-config-value", Error, "A value a flat `flink-conf.yaml` cannot hold (line break, `#`, `: ` in a key).";
     OverlappingConfigKeys = "overlapping-config-keys", Error, "`k` next to `k.v`, which a nested Flink 2.x `config.yaml` cannot hold.";
+    FilesystemPluginMissing = "filesystem-plugin-missing", Warning, "A remote filesystem path (`s3://`, `gs://`, `abfs://`, …) on the official image without its filesystem plugin enabled.";
+    SecretInConfig = "secret-in-config", Warning, "A configuration key that looks like a secret lands in the ConfigMap.";
+    RestExposed = "rest-exposed", Warning, "The REST API (which accepts jar uploads on session clusters) is exposed outside the cluster without TLS.";
+    // Pod templates (FO §3).
+    ContainerWithoutImage = "container-without-image", Error, "A container in a pod template with no image: it is not `flink-main-container`, and Kubernetes requires one.";
+    NativeLabelSelector = "native-label-selector", Warning, "A pod-template selector names the operator's native-mode label `type: flink-native-kubernetes`, which standalone pods do not carry.";
+    UnknownPodTemplateField = "unknown-pod-template-field", Warning, "A pod-template field Kubernetes does not know; the API server rejects it under strict field validation.";
     // Log configuration and ingress (FO §6 rules 8-10).
     InvalidLogConfigKey = "invalid-log-config-key", Error, "A log configuration file other than log4j-console.properties or logback-console.xml (FO §6 rule 10).";
     InvalidIngressTemplate = "invalid-ingress-template", Error, "The ingress template does not parse as a URL (FO §6 rule 9).";
@@ -121,10 +130,10 @@ codes! {
     TaskmanagerCpuDefaulted = "taskmanager-cpu-defaulted", Warning, "TaskManager cpu is not set; the slot count is used.";
     InvalidReplicas = "invalid-replicas", Error, "JobManager or TaskManager replicas below 1 (FO §6 rules 16, 22, 28).";
     StandbyNeedsHa = "standby-needs-ha", Error, "More than one JobManager needs high availability (FO §6 rule 23).";
-    HaNeedsNamespace = "ha-needs-namespace", Error, "Kubernetes HA needs a namespace for its ConfigMaps and RBAC.";
+    HaWithoutNamespace = "ha-without-namespace", Warning, "Kubernetes HA without a namespace: the pods read theirs at run time, and the RBAC binding is left to the user.";
     InvalidParallelism = "invalid-parallelism", Error, "Job parallelism below 1 without TaskManager replicas (FO §6 rule 17).";
     // The job.
-    LastStateNeedsHa = "last-state-needs-ha", Error, "`upgradeMode: last-state` needs high availability to resume without an operator.";
+    LastStateWithoutHa = "last-state-without-ha", Warning, "`upgradeMode: last-state` without high availability: what an upgrade does until lifecycle Jobs restore from the latest checkpoint.";
     JarUriWithoutScheme = "jar-uri-without-scheme", Error, "An application jarURI without a scheme; standalone mode needs one.";
     // FlinkSessionJob.
     InvalidJarUri = "invalid-jar-uri", Error, "A session job's jarURI fails the operator's URI policy (scheme allowlist, restricted hosts).";

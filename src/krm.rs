@@ -528,7 +528,7 @@ mod tests {
         let outcome = transform(&list(&[secret, DEPLOYMENT, secret.replace("name: s", "name: t").as_str()], None));
         let items = output_items(&outcome);
         assert_eq!(items[0], parse_stream(secret).unwrap()[0].to_json());
-        assert_eq!(kind_of(&items[1]), "ConfigMap");
+        assert_eq!(kind_of(&items[1]), "ServiceAccount");
         assert_eq!(items.last().unwrap()["metadata"]["name"], "t");
         let rendered = &items[1..items.len() - 1];
         assert!(rendered.iter().all(|object| kind_of(object) != "FlinkDeployment"));

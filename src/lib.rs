@@ -45,6 +45,8 @@ pub mod resolve;
 pub mod schema;
 pub mod validate;
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use diagnostics::{Diagnostic, Diagnostics};
@@ -241,13 +243,25 @@ fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKe
 }
 
 /// Steps 4 and 5: lower every cluster and emit it, with the other objects, in input order.
+/// ServiceAccounts are shared: each is emitted once, and not when an input holds it.
 fn emit_all(items: &[Item<'_>], compiled: &mut Compiled) {
+    let mut shared: BTreeSet<ObjectKey> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Other { object, .. } => Some(ObjectKey::of(object)),
+            _ => None,
+        })
+        .collect();
     for item in items {
         match item {
             Item::Deployment { input, view: DeploymentView::Cluster(view) } => {
                 let cluster = resolve::lower_cluster(view);
                 compiled.memory.push(resolve::model::ClusterMemory::of(&cluster));
-                compiled.objects.extend(emit::emit(&cluster));
+                let objects = emit::emit(&cluster).into_iter().filter(|object| {
+                    let key = ObjectKey::of(object);
+                    key.kind != "ServiceAccount" || shared.insert(key)
+                });
+                compiled.objects.extend(objects);
                 compiled.origins.resize(compiled.objects.len(), *input);
             }
             Item::Other { input, object } => {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use flink_render::diagnostics::Code;
 use flink_render::{Input, Options, compile, to_json, to_yaml};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
-use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -55,6 +55,8 @@ fn every_object_round_trips_through_its_kubernetes_type() {
                 ("networking.k8s.io/v1", "Ingress") => round_trip::<Ingress>(&object),
                 ("rbac.authorization.k8s.io/v1", "Role") => round_trip::<Role>(&object),
                 ("rbac.authorization.k8s.io/v1", "RoleBinding") => round_trip::<RoleBinding>(&object),
+                ("v1", "ServiceAccount") => round_trip::<ServiceAccount>(&object),
+                ("networking.k8s.io/v1", "NetworkPolicy") => round_trip::<NetworkPolicy>(&object),
                 (api, kind) => panic!("{}: unexpected {api} {kind}", path.display()),
             };
             assert_eq!(again, object, "{}: a field was lost or changed", path.display());

@@ -212,7 +212,7 @@ fn fact15_common_pod_template_and_ephemeral_storage() {
     let text = spec(
         "test-cluster",
         "v1_20",
-        "  flinkConfiguration:\n    kubernetes.operator.jm-deployment.startup.probe.enabled: \"false\"\n  podTemplate:\n    spec:\n      containers: [{name: c0}]\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 2G}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 3G}\n",
+        "  flinkConfiguration:\n    kubernetes.operator.jm-deployment.startup.probe.enabled: \"false\"\n  podTemplate:\n    spec:\n      containers: [{name: c0, image: sidecar}]\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 2G}\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\", ephemeralStorage: 3G}\n",
     );
     let objects = render(&text);
     let jm = find(&objects, "Deployment", "test-cluster");
@@ -229,7 +229,7 @@ fn fact16_startup_probe_only_on_the_jobmanager() {
     let objects = render(&spec(
         "test-cluster",
         "v1_20",
-        &format!("  podTemplate:\n    spec:\n      containers: [{{name: c0}}]\n{RESOURCES}"),
+        &format!("  podTemplate:\n    spec:\n      containers: [{{name: c0, image: sidecar}}]\n{RESOURCES}"),
     ));
     let jm = find(&objects, "Deployment", "test-cluster");
     let tm = find(&objects, "Deployment", "test-cluster-taskmanager");
@@ -243,7 +243,7 @@ fn fact17_component_templates_merge_over_common_dns_policy() {
     let text = spec(
         "test-cluster",
         "v1_20",
-        "  podTemplate:\n    spec:\n      dnsPolicy: test\n      containers: []\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: flink-main-container, image: test}, {name: c0}]\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: c1}]\n",
+        "  podTemplate:\n    spec:\n      dnsPolicy: test\n      containers: []\n  jobManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: flink-main-container, image: test}, {name: c0, image: sidecar}]\n  taskManager:\n    resource: {cpu: 1.0, memory: \"2048m\"}\n    podTemplate:\n      spec:\n        containers: [{name: c1, image: sidecar}]\n",
     );
     let objects = render(&text);
     let jm = find(&objects, "Deployment", "test-cluster");

@@ -31,6 +31,7 @@ use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode
 use super::job_id::job_id;
 use super::pod_template::{ArrayMerge, as_template, merge_templates};
 use super::ports::{self, PortProblem, Ports};
+use super::render_settings::{self, RenderSettings};
 use super::resources::{self, Process, ProcessResources};
 use super::settings::Settings;
 
@@ -79,6 +80,8 @@ pub struct ClusterView<'a> {
     pub rest_service_type: String,
     /// The Ingress, when the spec asks for one and the operator would manage it.
     pub ingress: Option<IngressRead>,
+    /// flink-render's own settings, from the resource's annotations.
+    pub render: RenderSettings,
     /// The effective configuration, operator keys still in it.
     pub config: EffectiveConfig,
 }
@@ -129,12 +132,23 @@ pub struct JobView<'a> {
     pub job_id: String,
     /// The effective parallelism P (FO §2.4), when it can be known.
     pub parallelism: Option<i64>,
-    /// `job.parallelism` is set but `taskManager.replicas` decides.
+    /// `job.parallelism` is set to something else than what `taskManager.replicas` decides.
     pub parallelism_ignored: bool,
-    /// `jarURI` as written, when it has no scheme.
-    pub jar_uri_without_scheme: Option<&'a str>,
-    /// Whether `pipeline.classpaths` is set (the user-lib emptyDir depends on it).
-    pub has_classpaths: bool,
+    /// Where the job's jar comes from, when `jarURI` is set.
+    pub jar: Option<JarSource<'a>>,
+}
+
+/// Where an application's jar comes from (`jarURI`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JarSource<'a> {
+    /// A path inside the image (`local://` or `file://`), on `pipeline.classpaths` (FO §2.2).
+    Image(String),
+    /// A remote URI (`https://`, `s3://`, …), fetched by the entrypoint's `--jars` into
+    /// `user.artifacts.base-dir` (Flink's `ArtifactFetchManager`); the operator's
+    /// `pipeline.classpaths` would not fetch it (FO §4.8).
+    Remote(&'a str),
+    /// No scheme: nothing can read it.
+    NoScheme(&'a str),
 }
 
 /// The configuration flags flink-render reads to render; their values must be booleans
@@ -223,6 +237,7 @@ pub(super) fn build<'a>(
         ports,
         port_problems,
         ingress,
+        render: render_settings::read(&parsed.raw.metadata),
         config,
     }
 }
@@ -404,7 +419,7 @@ impl<'a> Builder<'a> {
         self.config.derive_default("pipeline.name", self.name);
         let upgrade_mode = upgrade_mode(job);
         self.job_options(job, upgrade_mode.effective());
-        let (jar_uri_without_scheme, has_classpaths) = self.jar(job);
+        let jar = job.jar_uri.as_deref().map(|uri| self.jar(uri));
         let user: Vec<(String, String)> =
             self.parsed.user_keys.iter().map(|key| (key.key.clone(), key.value.clone())).collect();
         let spec_json = self.parsed.document.get("spec").map(|spec| spec.to_json()).unwrap_or_default();
@@ -416,8 +431,7 @@ impl<'a> Builder<'a> {
             upgrade_mode,
             parallelism,
             parallelism_ignored,
-            jar_uri_without_scheme,
-            has_classpaths,
+            jar,
         })
     }
 
@@ -440,7 +454,9 @@ impl<'a> Builder<'a> {
         let job_parallelism = job.parallelism;
         match self.taskmanager_spec_replicas() {
             Some(replicas) if replicas > 0 => {
-                return (Some(replicas * slots), job_parallelism.is_some_and(|parallelism| parallelism > 0));
+                let parallelism = replicas * slots;
+                let ignored = job_parallelism.is_some_and(|written| written > 0 && written != parallelism);
+                return (Some(parallelism), ignored);
             }
             Some(_) => return (None, false),
             None => {}
@@ -476,20 +492,25 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// `pipeline.classpaths` from `jarURI` (`local://` becomes `file://`); a jarURI without a
-    /// scheme is returned for `validate`.
-    fn jar(&mut self, job: &'a RawJobSpec) -> (Option<&'a str>, bool) {
-        let Some(jar_uri) = job.jar_uri.as_deref() else { return (None, false) };
-        match jar_uri.split_once("://") {
-            Some((scheme, _)) if !scheme.is_empty() => {
-                let classpath = match jar_uri.strip_prefix("local://") {
-                    Some(path) => format!("file://{path}"),
-                    None => jar_uri.to_string(),
-                };
+    /// Where the jar comes from, and its keys: `pipeline.classpaths` for a jar in the image
+    /// (`local://` becomes `file://`); for a remote jar, `user.artifacts.raw-http-enabled`
+    /// when it is plain `http://` (the entrypoint refuses it otherwise).
+    fn jar(&mut self, uri: &'a str) -> JarSource<'a> {
+        let Some((scheme, rest)) = uri.split_once("://").filter(|(scheme, _)| !scheme.is_empty()) else {
+            return JarSource::NoScheme(uri);
+        };
+        match scheme {
+            "local" | "file" => {
+                let classpath = if scheme == "local" { format!("file://{rest}") } else { uri.to_string() };
                 self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
-                (None, true)
+                JarSource::Image(rest.to_string())
             }
-            _ => (Some(jar_uri), false),
+            _ => {
+                if scheme.eq_ignore_ascii_case("http") {
+                    self.config.derive_default("user.artifacts.raw-http-enabled", "true");
+                }
+                JarSource::Remote(uri)
+            }
         }
     }
 

@@ -13,6 +13,7 @@ pub mod job_id;
 pub mod operator;
 pub mod pod_template;
 pub mod ports;
+pub mod render_settings;
 pub mod resources;
 pub mod session_job;
 pub mod settings;

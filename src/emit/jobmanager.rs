@@ -1,8 +1,10 @@
 //! `Deployment <name>`: the JobManager (FO §4.3, §4.4). Session clusters run `jobmanager`;
 //! application clusters run `standalone-job` with `--job-classname`, the fixed `--job-id`,
 //! `--allowNonRestoredState`, `--fromSavepoint`, the HA rpc-address override, then the job
-//! args verbatim. Application mode mounts an emptyDir at `/opt/flink/usrlib` when
-//! `pipeline.classpaths` is set and nothing is mounted there yet (UserLibMountDecorator).
+//! args verbatim. Application mode mounts an emptyDir at `/opt/flink/usrlib` when the jar is in
+//! the image and nothing is mounted there yet (UserLibMountDecorator), unless the jar itself
+//! is in `/opt/flink/usrlib`; a remote jar is fetched with `--jars` into an emptyDir at
+//! `user.artifacts.base-dir`.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +12,8 @@ use serde_json::{Value, json};
 
 use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
-use crate::emit::pod::{MainContainer, deployment_object};
-use crate::resolve::model::Cluster;
+use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
+use crate::resolve::model::{Cluster, Jar};
 
 /// Where user jars live in the Flink image.
 pub const USER_LIB_DIR: &str = "/opt/flink/usrlib";
@@ -23,17 +25,29 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
     labels
 }
 
-/// The container args (FO §9 fact 33).
+/// The dynamic properties the JobManager starts with: its own address with HA (FO §9 fact
+/// 33), and the pod's namespace when Kubernetes HA has no namespace to write.
+fn dynamic_properties(cluster: &Cluster) -> Vec<String> {
+    let mut properties = Vec::new();
+    if cluster.high_availability.is_some() {
+        properties.extend(["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()]);
+    }
+    properties.extend(pod_namespace_args(cluster));
+    properties
+}
+
+/// The container args (FO §9 fact 33). A remote jar is fetched with `--jars`, which takes
+/// every following token that is not an option, so an option always follows it.
 pub fn args(cluster: &Cluster) -> Vec<String> {
-    let ha_address = ["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()];
     let Some(application) = &cluster.application else {
         let mut args = vec!["jobmanager".to_string()];
-        if cluster.high_availability.is_some() {
-            args.extend(ha_address);
-        }
+        args.extend(dynamic_properties(cluster));
         return args;
     };
     let mut args = vec!["standalone-job".to_string()];
+    if let Some(Jar::Remote(uri)) = &application.jar {
+        args.extend(["--jars".to_string(), uri.clone()]);
+    }
     if let Some(entry_class) = &application.entry_class {
         args.extend(["--job-classname".to_string(), entry_class.clone()]);
     }
@@ -44,11 +58,15 @@ pub fn args(cluster: &Cluster) -> Vec<String> {
     if let Some(path) = &application.savepoint_path {
         args.extend(["--fromSavepoint".to_string(), path.clone()]);
     }
-    if cluster.high_availability.is_some() {
-        args.extend(ha_address);
-    }
+    args.extend(dynamic_properties(cluster));
     args.extend(application.args.iter().cloned());
     args
+}
+
+/// A jar in `/opt/flink/usrlib` comes with the image: an `emptyDir` there would hide it (the
+/// operator's standalone mode mounts one anyway; its default native mode does not).
+fn in_user_lib(path: &str) -> bool {
+    path.strip_prefix(USER_LIB_DIR).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn user_lib_already_mounted(cluster: &Cluster) -> bool {
@@ -67,10 +85,14 @@ fn user_lib_already_mounted(cluster: &Cluster) -> bool {
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let labels = labels(cluster);
     let mut volumes = Vec::new();
-    if cluster.application.as_ref().is_some_and(|application| application.has_classpaths)
-        && !user_lib_already_mounted(cluster)
-    {
-        volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
+    match cluster.application.as_ref().and_then(|application| application.jar.as_ref()) {
+        Some(Jar::Image(path)) if !in_user_lib(path) && !user_lib_already_mounted(cluster) => {
+            volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
+        }
+        Some(Jar::Remote(_)) => {
+            volumes.push(("flink-artifacts".to_string(), json!({ "emptyDir": {} }), cluster.artifacts_dir.clone()));
+        }
+        _ => {}
     }
     let main = MainContainer {
         args: args(cluster),
@@ -79,9 +101,12 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
             ("jobmanager-rpc", cluster.ports.jobmanager_rpc),
             ("blobserver", cluster.ports.blob_server),
         ],
-        env: vec![
+        env: [
             json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),
-        ],
+        ]
+        .into_iter()
+        .chain(pod_namespace_env(cluster))
+        .collect(),
         volumes,
         image_from_template: true,
     };

@@ -5,10 +5,13 @@
 pub mod common;
 pub mod config_file;
 pub mod config_map;
+pub mod hardening;
 pub mod ingress;
 pub mod jobmanager;
+pub mod network_policy;
 pub mod pod;
 pub mod rbac;
+pub mod service_account;
 pub mod services;
 pub mod taskmanager;
 pub mod yaml;
@@ -21,7 +24,8 @@ use crate::resolve::model::Cluster;
 pub type Emitter = fn(&Cluster) -> Vec<Value>;
 
 /// Every emitter, in output order.
-pub const ORDER: [(&str, Emitter); 7] = [
+pub const ORDER: [(&str, Emitter); 9] = [
+    ("ServiceAccount", service_account::emit),
     ("ConfigMap", config_map::emit),
     ("Role/RoleBinding", rbac::emit),
     ("Service (internal)", services::emit_internal),
@@ -29,6 +33,7 @@ pub const ORDER: [(&str, Emitter); 7] = [
     ("Deployment (JobManager)", jobmanager::emit),
     ("Deployment (TaskManager)", taskmanager::emit),
     ("Ingress", ingress::emit),
+    ("NetworkPolicy", network_policy::emit),
 ];
 
 /// All objects for one cluster, in [`ORDER`].

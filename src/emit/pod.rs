@@ -16,6 +16,7 @@ use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
 use crate::emit::common::{metadata, to_value};
 use crate::emit::config_file;
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
+use crate::emit::hardening::{enables_plugins, secure_container, secure_pod, writable_volumes};
 use crate::flink::java::java_double_text;
 use crate::flink::quantity::mebibytes_text;
 use crate::resolve::model::{Cluster, Component};
@@ -36,6 +37,27 @@ pub struct MainContainer {
     /// Whether the template's image and pull policy may stand when the spec sets none
     /// (JobManager only, FO §4.4).
     pub image_from_template: bool,
+}
+
+/// Kubernetes HA with no namespace to write into the configuration: the pod's own, from the
+/// downward API, as a dynamic property (Flink's `kubernetes.namespace` defaults to `default`).
+fn namespace_from_pod(cluster: &Cluster) -> bool {
+    cluster.namespace.is_none() && cluster.high_availability.is_some_and(|ha| ha.kubernetes)
+}
+
+/// `-D kubernetes.namespace=$(POD_NAMESPACE)` when the pod's namespace is read at run time.
+pub fn pod_namespace_args(cluster: &Cluster) -> Vec<String> {
+    if !namespace_from_pod(cluster) {
+        return Vec::new();
+    }
+    vec!["-D".to_string(), "kubernetes.namespace=$(POD_NAMESPACE)".to_string()]
+}
+
+/// The `POD_NAMESPACE` variable those args read.
+pub fn pod_namespace_env(cluster: &Cluster) -> Option<Value> {
+    namespace_from_pod(cluster).then(|| {
+        json!({ "name": "POD_NAMESPACE", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "metadata.namespace" } } })
+    })
 }
 
 /// The decorated pod template for one component.
@@ -69,6 +91,8 @@ fn pod_template(
     merge_string_map(spec, "nodeSelector", &component.node_selector);
     append_items(spec, "tolerations", component.tolerations.iter().map(|toleration| json!(toleration)));
 
+    secure_pod(spec, cluster.high_availability.is_some_and(|ha| ha.kubernetes));
+
     let mut mounts = vec![json!({ "mountPath": cluster.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
     let mut volumes = vec![config_volume(cluster)];
     for (secret, path) in &cluster.secrets {
@@ -82,7 +106,6 @@ fn pod_template(
         volumes.push(volume);
         mounts.push(json!({ "mountPath": path, "name": name }));
     }
-    append_items(spec, "volumes", volumes.into_iter());
 
     let containers = spec.entry("containers").or_insert_with(|| json!([]));
     if !containers.is_array() {
@@ -90,8 +113,10 @@ fn pod_template(
     }
     let containers = containers.as_array_mut().expect("array");
     let template_main = containers.iter().position(is_main_container).map(|index| containers.remove(index));
-    let container = main_container(cluster, component, template_main, main, mounts);
-    containers.push(container);
+    let mut container = main_container(cluster, component, template_main, main, mounts);
+    volumes.extend(writable_dirs(cluster, &mut container));
+    containers.push(Value::Object(container));
+    append_items(spec, "volumes", volumes.into_iter());
     template
 }
 
@@ -128,7 +153,7 @@ fn main_container(
     template: Option<Value>,
     main: MainContainer,
     mounts: Vec<Value>,
-) -> Value {
+) -> Map<String, Value> {
     let mut container = match template {
         Some(Value::Object(fields)) => fields,
         _ => Map::new(),
@@ -165,7 +190,28 @@ fn main_container(
     }
     append_items(&mut container, "env", env.into_iter());
     append_items(&mut container, "volumeMounts", mounts.into_iter());
-    Value::Object(container)
+    container
+}
+
+/// Harden the main container ([`hardening`]); when its root filesystem is read-only, mount
+/// an `emptyDir` where Flink writes and return those volumes.
+fn writable_dirs(cluster: &Cluster, container: &mut Map<String, Value>) -> Vec<Value> {
+    let env = container.get("env").and_then(Value::as_array).cloned().unwrap_or_default();
+    if !secure_container(container, enables_plugins(&env)) {
+        return Vec::new();
+    }
+    let mounts = container.get("volumeMounts").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mounted: Vec<&str> = mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
+    let mut volumes = Vec::new();
+    let mut new_mounts = Vec::new();
+    for (name, source, path) in writable_volumes(&mounted, cluster.flink_log_dir.as_deref()) {
+        let mut volume = source;
+        volume["name"] = Value::String(name.clone());
+        volumes.push(volume);
+        new_mounts.push(json!({ "mountPath": path, "name": name }));
+    }
+    append_items(container, "volumeMounts", new_mounts.into_iter());
+    volumes
 }
 
 /// The ConfigMap volume: log files, then the config file, each at its own key (FO §5.1).

@@ -1,7 +1,7 @@
 //! RBAC, only where the spec needs it (DESIGN §3): Kubernetes HA stores leader and job
 //! metadata in ConfigMaps, so the JobManager's and TaskManagers' service accounts get a
-//! namespaced Role limited to ConfigMaps. The service accounts themselves are the user's
-//! (`spec.serviceAccount`), as with the operator.
+//! namespaced Role limited to ConfigMaps, and a RoleBinding when the namespace is known (a
+//! ServiceAccount subject must name its namespace).
 
 use std::collections::BTreeSet;
 
@@ -48,5 +48,9 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
                 .collect(),
         ),
     };
+    if cluster.namespace.is_none() {
+        // A ServiceAccount subject must name its namespace (see `ha-without-namespace`).
+        return vec![to_value(&role)];
+    }
     vec![to_value(&role), to_value(&binding)]
 }

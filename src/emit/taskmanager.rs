@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::emit::common::taskmanager_selector;
-use crate::emit::pod::{MainContainer, deployment_object};
+use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
 use crate::objects::taskmanager_name;
 use crate::resolve::model::Cluster;
 
@@ -27,9 +27,9 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let labels = labels(cluster);
     let main = MainContainer {
-        args: vec!["taskmanager".into()],
+        args: std::iter::once("taskmanager".to_string()).chain(pod_namespace_args(cluster)).collect(),
         ports: vec![("taskmanager-rpc", cluster.ports.taskmanager_rpc)],
-        env: Vec::new(),
+        env: pod_namespace_env(cluster).into_iter().collect(),
         volumes: Vec::new(),
         image_from_template: false,
     };

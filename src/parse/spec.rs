@@ -30,6 +30,19 @@ pub struct RawMetadata {
     pub annotations: Option<BTreeMap<String, String>>,
     /// Set by the API server; when present it is written to the rendered objects.
     pub generation: Option<i64>,
+    /// A name prefix the API server completes; a FlinkSessionJob may use it instead of `name`.
+    pub generate_name: Option<String>,
+}
+
+impl RawMetadata {
+    /// The name for messages: `name`, else `generateName` followed by `…`, else empty.
+    pub fn display_name(&self) -> String {
+        match (&self.name, &self.generate_name) {
+            (Some(name), _) => name.clone(),
+            (None, Some(prefix)) => format!("{prefix}…"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// A `FlinkDeployment` as written by the user.

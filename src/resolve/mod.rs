@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::effective::cluster::JobView;
+use crate::effective::cluster::{JarSource, JobView};
 use crate::effective::ingress::IngressRead;
 use crate::effective::job::{JobState, job_state};
 use crate::effective::job_id::job_id;
@@ -24,7 +24,7 @@ use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::parse_bool;
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
-use model::{Application, Cluster, DesiredState, Nonces, RestService, SessionCluster, SessionJob};
+use model::{Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob};
 use pod_template::{add_startup_probe, inject_claims, inject_resources};
 
 /// Lower a FlinkDeployment that passed validation to the cluster model.
@@ -44,6 +44,7 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
         entry_path: setting("kubernetes.entry.path").unwrap_or_else(|| "/docker-entrypoint.sh".into()),
         host_network: view.flag("kubernetes.hostnetwork.enabled", false),
         flink_log_dir: setting("kubernetes.flink.log.dir"),
+        artifacts_dir: setting("user.artifacts.base-dir").unwrap_or_else(|| "/opt/flink/artifacts".into()),
         application: view.job.as_ref().map(|job| application(view, job)),
         suspended: view.job.as_ref().is_some_and(|job| job.state == JobState::Suspended),
         high_availability: view.high_availability,
@@ -62,8 +63,32 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
             Some(IngressRead::Target(target)) => Some(target.clone()),
             _ => None,
         },
+        service_accounts: service_accounts(view),
+        network_policy: view
+            .render
+            .network_policy
+            .then(|| NetworkPolicy { rest_allowed_from: view.render.rest_allowed_from.clone() }),
         config,
     }
+}
+
+/// The ServiceAccounts the pods run as, unless they exist already
+/// (`flink-render.dev/service-account: existing`).
+fn service_accounts(view: &ClusterView<'_>) -> Vec<String> {
+    if !view.render.create_service_account {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = [Process::JobManager, Process::TaskManager]
+        .iter()
+        .filter_map(|process| {
+            let key = format!("kubernetes.{}.service-account", process.config_name());
+            view.config.get(&key).or_else(|| view.spec.service_account.clone())
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// A map option (`k1:v1,k2:v2`) of the effective configuration.
@@ -100,7 +125,11 @@ fn application(view: &ClusterView<'_>, job: &JobView<'_>) -> Application {
         args: job.spec.args.clone().unwrap_or_default(),
         allow_non_restored_state: allow.and_then(|text| parse_bool(&text).ok()).unwrap_or(false),
         savepoint_path: view.config.get("execution.savepoint.path"),
-        has_classpaths: job.has_classpaths,
+        jar: match &job.jar {
+            Some(JarSource::Image(path)) => Some(Jar::Image(path.clone())),
+            Some(JarSource::Remote(uri)) => Some(Jar::Remote(uri.to_string())),
+            Some(JarSource::NoScheme(_)) | None => None,
+        },
         upgrade_mode: job.upgrade_mode.effective(),
         state: desired_state(&job.state),
         nonces: nonces(view.spec.restart_nonce, job.spec),

@@ -55,10 +55,17 @@ pub struct Cluster {
     pub host_network: bool,
     /// `kubernetes.container.image.pull-secrets`.
     pub image_pull_secrets: Vec<String>,
+    /// `user.artifacts.base-dir`, where the entrypoint fetches a remote jar.
+    pub artifacts_dir: String,
     /// `kubernetes.flink.log.dir`, exported as `FLINK_LOG_DIR` when set.
     pub flink_log_dir: Option<String>,
     /// The Ingress, when `spec.ingress` is set and managed.
     pub ingress: Option<Ingress>,
+    /// ServiceAccounts to render for the pods (none with `flink-render.dev/service-account:
+    /// existing`); a compile renders each once.
+    pub service_accounts: Vec<String>,
+    /// The NetworkPolicy, when `flink-render.dev/network-policy: enabled`.
+    pub network_policy: Option<NetworkPolicy>,
 }
 
 /// The job of an application cluster.
@@ -74,14 +81,23 @@ pub struct Application {
     pub allow_non_restored_state: bool,
     /// The savepoint to start from (`execution.savepoint.path`).
     pub savepoint_path: Option<String>,
-    /// Whether `pipeline.classpaths` is set (the user-lib emptyDir depends on it).
-    pub has_classpaths: bool,
+    /// Where the job's jar comes from, when the spec names one.
+    pub jar: Option<Jar>,
     /// How the job is upgraded when the spec changes.
     pub upgrade_mode: UpgradeMode,
     /// The state the job should be in.
     pub state: DesiredState,
     /// The lifecycle triggers the spec carries (FO §1.3).
     pub nonces: Nonces,
+}
+
+/// Where an application's jar comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Jar {
+    /// A path inside the image, read through `pipeline.classpaths`.
+    Image(String),
+    /// A remote URI the entrypoint fetches (`--jars`) into the artifacts directory.
+    Remote(String),
 }
 
 /// The state a job should be in (`job.state`).
@@ -182,6 +198,13 @@ pub struct Component {
     pub tolerations: Vec<BTreeMap<String, String>>,
     /// `containerized.master.env.*` / `containerized.taskmanager.env.*`.
     pub env: Vec<(String, String)>,
+}
+
+/// Who may reach the cluster's pods under its NetworkPolicy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    /// Labels of the pods (same namespace) that may reach the REST port.
+    pub rest_allowed_from: BTreeMap<String, String>,
 }
 
 /// The `<name>-rest` Service.

@@ -304,7 +304,7 @@ pub fn nonces_without_operator(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     ];
     nonces
         .into_iter()
-        .filter(|(_, value, _, _)| value.is_some())
+        .filter(|(_, value, _, _)| value.is_some_and(|nonce| nonce != 0))
         .map(|(field, _, what, hint)| {
             let message = format!(
                 "ignored: job.{field} {what}, and there is no operator; flink-render renders no lifecycle Jobs yet"
@@ -333,14 +333,18 @@ pub fn autoscaler_not_running(view: &ClusterView<'_>) -> Vec<Diagnostic> {
 }
 
 /// Ours: `kubernetes.operator.*` settings configure an operator that is not there (except
-/// the few flink-render honours); one warning lists them all.
+/// the few flink-render honours); one warning lists them all. The operator's old autoscaler
+/// keys are left to [`autoscaler_not_running`] when the autoscaler is on.
 pub fn operator_settings_ignored(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    let autoscaler_warned = !autoscaler_not_running(view).is_empty();
     let operator_keys: Vec<_> = view
         .parsed
         .user_keys
         .iter()
         .filter(|user| {
-            user.key.starts_with("kubernetes.operator.") && !HONOURED_OPERATOR_KEYS.contains(&user.key.as_str())
+            user.key.starts_with("kubernetes.operator.")
+                && !HONOURED_OPERATOR_KEYS.contains(&user.key.as_str())
+                && !(autoscaler_warned && user.key.starts_with("kubernetes.operator.job.autoscaler."))
         })
         .collect();
     let Some(first) = operator_keys.first() else { return Vec::new() };

@@ -10,13 +10,16 @@ use crate::effective::ClusterView;
 use crate::effective::ingress::IngressRead;
 use crate::objects::{ObjectKey, config_map_name, high_availability_rbac_name, rest_service_name, taskmanager_name};
 
-/// The objects a FlinkDeployment with a spec renders to (FO §4.3), by key.
+/// The objects a FlinkDeployment with a spec renders to (FO §4.3), by key; its ServiceAccounts
+/// are shared with other clusters and the inputs, so they never clash.
 pub fn cluster_objects(view: &ClusterView<'_>) -> Vec<ObjectKey> {
     let (name, namespace) = (view.name, view.namespace);
     let mut keys = vec![ObjectKey::new("ConfigMap", namespace, config_map_name(name))];
     if view.high_availability.is_some_and(|ha| ha.kubernetes) {
         keys.push(ObjectKey::new("Role", namespace, high_availability_rbac_name(name)));
-        keys.push(ObjectKey::new("RoleBinding", namespace, high_availability_rbac_name(name)));
+        if namespace.is_some() {
+            keys.push(ObjectKey::new("RoleBinding", namespace, high_availability_rbac_name(name)));
+        }
     }
     keys.push(ObjectKey::new("Service", namespace, name));
     keys.push(ObjectKey::new("Service", namespace, rest_service_name(name)));
@@ -24,6 +27,9 @@ pub fn cluster_objects(view: &ClusterView<'_>) -> Vec<ObjectKey> {
     keys.push(ObjectKey::new("Deployment", namespace, taskmanager_name(name)));
     if matches!(view.ingress, Some(IngressRead::Target(_))) {
         keys.push(ObjectKey::new("Ingress", namespace, name));
+    }
+    if view.render.network_policy {
+        keys.push(ObjectKey::new("NetworkPolicy", namespace, name));
     }
     keys
 }

@@ -50,7 +50,7 @@ pub fn canary_renders_nothing(parsed: &ParsedDeployment) -> Vec<Diagnostic> {
     if parsed.reported.covers("spec") {
         return Vec::new();
     }
-    let name = parsed.raw.metadata.name.as_deref().unwrap_or_default();
+    let name = parsed.raw.metadata.display_name();
     vec![at(
         parsed,
         Code::NoSpec,
@@ -127,6 +127,18 @@ pub fn mode_is_standalone(view: &ClusterView<'_>) -> Vec<Diagnostic> {
             format!("mode must be `native` or `standalone`, not `{other}`"),
         )],
     }
+}
+
+/// Ours: an omitted `mode` means native in the operator; say once what rendering it in
+/// standalone mode changes.
+pub fn mode_omitted(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    if view.spec.mode.is_some() {
+        return Vec::new();
+    }
+    vec![
+        at(view.parsed, Code::ModeOmitted, "spec", "mode is not set, which the operator deploys in native mode; flink-render renders standalone mode: the TaskManagers are a Deployment of a fixed size (replicas, or parallelism ÷ slots) rather than pods the JobManager creates, pods are labelled `type: flink-standalone-kubernetes`, and the JobManager runs the standalone entrypoints")
+            .with_hint("set `mode: standalone` to render this without the warning"),
+    ]
 }
 
 /// FO §1.6: `taskManager.taskSlots` is the FLIP-212 spelling of the slot count.
@@ -280,4 +292,29 @@ fn configured_names(user: &UserKey) -> Vec<Diagnostic> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Ours: the `flink-render.dev/` annotations are settings flink-render reads
+/// ([`crate::effective::render_settings`]); an unknown one or an unreadable value is an error.
+pub fn render_settings_readable(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    view.render
+        .problems
+        .iter()
+        .map(|(key, value, allowed)| {
+            Diagnostic::new(
+                Code::InvalidRenderSetting,
+                format!("metadata.annotations.{key}"),
+                format!("`{key}: {value}` is not a flink-render setting it can read: expected {allowed}"),
+            )
+            .at(annotation_span(view.parsed, key))
+        })
+        .collect()
+}
+
+/// Where annotation `key` is written (annotation keys hold dots, so no dotted path finds it).
+fn annotation_span(parsed: &ParsedDeployment, key: &str) -> crate::diagnostics::Span {
+    let annotations = parsed.document.get("metadata").and_then(|metadata| metadata.get("annotations"));
+    annotations
+        .and_then(|annotations| annotations.entry(key))
+        .map_or_else(|| parsed.span("metadata.annotations"), |entry| entry.key_span)
 }

@@ -4,7 +4,7 @@
 
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::effective::ClusterView;
-use crate::effective::cluster::JobView;
+use crate::effective::cluster::{JarSource, JobView};
 use crate::effective::job::{JobState, UpgradeMode};
 use crate::flink::options::{
     CHECKPOINTS_DIRECTORY, LAST_STATE_MAX_CHECKPOINT_AGE, PERIODIC_SAVEPOINT_INTERVAL, SAVEPOINT_DIRECTORY,
@@ -71,21 +71,25 @@ pub fn upgrade_mode(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     found
 }
 
-/// Ours: without an operator, a `last-state` job can only resume from HA metadata.
-pub fn last_state_needs_high_availability(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+/// Ours: `last-state` without high availability is valid upstream (the operator cancels the
+/// job and restores the new one from its latest checkpoint). flink-render renders no
+/// lifecycle Jobs yet, so say what an upgrade does today.
+pub fn last_state_without_high_availability(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     let Some(job) = &view.job else { return Vec::new() };
     if job.upgrade_mode.effective() != UpgradeMode::LastState || view.high_availability.is_some() {
         return Vec::new();
     }
     vec![
-        at(view.parsed, Code::LastStateNeedsHa, "spec.job.upgradeMode", "upgradeMode last-state needs high availability: without an operator, the job can only resume from HA metadata")
-            .with_hint("set flinkConfiguration `high-availability.type: kubernetes` and `high-availability.storageDir`"),
+        at(view.parsed, Code::LastStateWithoutHa, job.upgrade_mode.field, "upgradeMode last-state without high availability: the operator would restore an upgraded job from its latest checkpoint; without lifecycle Jobs, the rendered cluster starts it without that state")
+            .with_hint("enable high availability (`high-availability.type: kubernetes`), whose recovery keeps the job's state across restarts"),
     ]
 }
 
 /// Ours (upstream dereferences null at deploy time): an application jarURI needs a scheme.
 pub fn jar_uri_has_scheme(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    let Some(jar_uri) = view.job.as_ref().and_then(|job| job.jar_uri_without_scheme) else { return Vec::new() };
+    let Some(JarSource::NoScheme(jar_uri)) = view.job.as_ref().and_then(|job| job.jar.clone()) else {
+        return Vec::new();
+    };
     let absolute = if jar_uri.starts_with('/') { jar_uri.to_string() } else { format!("/{jar_uri}") };
     vec![
         at(

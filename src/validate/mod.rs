@@ -16,13 +16,16 @@ pub mod autoscaler;
 pub mod configuration;
 pub mod context;
 pub mod duplicates;
+pub mod filesystems;
 pub mod findings;
 pub mod identity;
 pub mod jar_uri;
 pub mod job;
 pub mod logs_and_ingress;
 pub mod names;
+pub mod pod_templates;
 pub mod resources;
+pub mod security;
 pub mod session_job;
 
 #[cfg(test)]
@@ -68,8 +71,13 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("FO §6 rule 2: flinkVersion is defined", identity::flink_version_defined),
     rule!("FO §6 rule 3: flinkVersion is supported", identity::flink_version_supported),
     rule!("ours: standalone mode", identity::mode_is_standalone),
+    rule!("ours: what an omitted mode means", identity::mode_omitted),
+    rule!("ours: flink-render's settings", identity::render_settings_readable),
     rule!("FO §6 rule 5: forbidden configuration keys", configuration::forbidden_keys),
     rule!("FO §1.6: taskManager.taskSlots spelling", identity::task_slots_spelling),
+    rule!("ours: containers have images", pod_templates::containers_have_images),
+    rule!("ours: selectors that name native pods", pod_templates::native_label_selectors),
+    rule!("ours: pod-template fields Kubernetes knows", pod_templates::pod_template_fields_known),
     rule!("FO §6 rule 10: log configuration files", logs_and_ingress::log_configuration_files),
     rule!("ours: an image to run", identity::image_is_set),
     rule!("ours: imagePullPolicy values", identity::image_pull_policy),
@@ -78,12 +86,12 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("FO §6 rules 25-27: TaskManager resources", resources::taskmanager_resources),
     rule!("FO §6 rule 22: JobManager replicas", resources::jobmanager_replicas),
     rule!("FO §6 rules 16, 28: TaskManager replicas", resources::taskmanager_replicas),
-    rule!("ours: Kubernetes HA needs a namespace", resources::kubernetes_ha_needs_namespace),
+    rule!("ours: Kubernetes HA without a namespace", resources::kubernetes_ha_without_namespace),
     rule!("FO §6 rule 23: standby JobManagers need HA", resources::standby_jobmanagers_need_ha),
     rule!("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
     rule!("FO §6 rule 17 and §2.4: parallelism", job::parallelism),
     rule!("FO §1.6: upgrade mode", job::upgrade_mode),
-    rule!("ours: last-state needs HA", job::last_state_needs_high_availability),
+    rule!("ours: last-state without HA", job::last_state_without_high_availability),
     rule!("ours: jarURI has a scheme", job::jar_uri_has_scheme),
     rule!("ours: job.state values", job::job_state),
     rule!("ours (FO §4.1): single port numbers", configuration::ports),
@@ -105,6 +113,9 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("ours: the autoscaler needs the operator", configuration::autoscaler_not_running),
     rule!("ours: operator settings need the operator", configuration::operator_settings_ignored),
     rule!("ours: options standalone mode does not use", configuration::ignored_config_keys),
+    rule!("ours: remote filesystems need their plugin", filesystems::filesystem_plugins_enabled),
+    rule!("ours: no secrets in the ConfigMap", security::secrets_in_configuration),
+    rule!("ours: the REST API is not exposed without TLS", security::rest_exposure),
     rule!("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
 ];
 

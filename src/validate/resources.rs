@@ -102,20 +102,21 @@ pub fn taskmanager_replicas(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     }
 }
 
-/// Ours: Kubernetes HA keeps its leader and job metadata in namespaced ConfigMaps, and its
-/// RBAC is namespaced, so it needs a namespace.
-pub fn kubernetes_ha_needs_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+/// Ours: Kubernetes HA keeps its leader and job metadata in namespaced ConfigMaps. Without a
+/// namespace the pods read theirs at run time, but the RoleBinding must name the
+/// ServiceAccount's namespace, so it is left to the user.
+pub fn kubernetes_ha_without_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     if !view.high_availability.is_some_and(|ha| ha.kubernetes) || view.namespace.is_some() {
         return Vec::new();
     }
+    let message = format!(
+        "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps must name the ServiceAccount's namespace, so only the Role `{}` is rendered",
+        crate::objects::high_availability_rbac_name(view.name)
+    );
     vec![
-        at(
-            view.parsed,
-            Code::HaNeedsNamespace,
-            "metadata.namespace",
-            "Kubernetes HA needs a namespace: its ConfigMaps and RBAC are namespaced",
-        )
-        .with_hint("set metadata.namespace or pass --namespace"),
+        at(view.parsed, Code::HaWithoutNamespace, "metadata", message).with_hint(
+            "set metadata.namespace or pass --namespace to render the RoleBinding too, or bind the Role to the service account yourself",
+        ),
     ]
 }
 

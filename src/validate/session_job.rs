@@ -25,7 +25,7 @@ pub fn not_rendered_yet(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diag
             "kind",
             format!(
                 "FlinkSessionJob {} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs",
-                view.name
+                view.parsed.raw.metadata.display_name()
             ),
         )
         .at(view.parsed.document.span),

@@ -14,6 +14,7 @@ metadata:
   namespace: flink
 spec:
   image: flink:1.20
+  mode: standalone
   flinkVersion: {version}
   serviceAccount: flink
   jobManager:
