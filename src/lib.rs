@@ -24,6 +24,7 @@
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
+pub mod json_patch;
 pub mod output;
 pub mod parse;
 pub mod resolve;

@@ -1,6 +1,7 @@
 //! What the subcommands print, as pure functions over the library's results, so the CLI and
 //! the WASM module write the same bytes: the `memory` JSON and the `diff` report. (`render`
-//! prints [`crate::to_yaml`] / [`crate::to_json`].)
+//! prints [`crate::to_yaml`] / [`crate::to_json`], `diff --format json-patch` prints
+//! [`crate::json_patch::to_json`].)
 
 use std::fmt::Write as _;
 
