@@ -20,7 +20,8 @@
 //!                                                                        diff only
 //! ```
 //!
-//! All of the work is the library's; [`shell`] only translates between JSON and its types.
+//! All of the work is the library's; the `shell` module only translates between JSON and its
+//! types.
 
 #![forbid(unsafe_code)]
 

@@ -91,7 +91,7 @@ pub fn render(request: &str) -> String {
         }
         let compiled = match compile_valid(&request) {
             Ok(compiled) => compiled,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let stdout = if format == "json" { to_json(&compiled.objects) } else { to_yaml(&compiled.objects) };
         let objects = compiled.objects.iter().map(object_section).collect();
@@ -112,7 +112,7 @@ pub fn validate(request: &str) -> String {
         }
         let compiled = match compile_request(&request) {
             Ok(compiled) => compiled,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let stdout = serde_json::to_string_pretty(&compiled.diagnostics).expect("diagnostics serialize") + "\n";
         let exit_code = if compiled.diagnostics.has_errors() { INVALID_INPUT } else { SUCCESS };
@@ -128,7 +128,7 @@ pub fn memory(request: &str) -> String {
             diagnostics: compiled.diagnostics.into_iter().collect(),
             ..Response::default()
         },
-        Err(response) => response,
+        Err(response) => *response,
     })
 }
 
@@ -174,7 +174,7 @@ pub fn diff(request: &str) -> String {
         };
         let compiled = match compile_valid(&request) {
             Ok(compiled) => compiled,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let rendered = &compiled.objects;
         let diffs = match diff_objects(&committed, rendered) {
@@ -209,19 +209,19 @@ fn respond(request: &str, command: impl FnOnce(Request) -> Response) -> String {
 }
 
 /// Compile as `render`, `memory` and `diff` do: any error stops with exit 1.
-fn compile_valid(request: &Request) -> Result<Compiled, Response> {
+fn compile_valid(request: &Request) -> Result<Compiled, Box<Response>> {
     let compiled = compile_request(request)?;
     if compiled.diagnostics.has_errors() {
-        return Err(Response::invalid(compiled.diagnostics));
+        return Err(Box::new(Response::invalid(compiled.diagnostics)));
     }
     Ok(compiled)
 }
 
 /// Parse the operator defaults (their problems stop the run, reported against their name)
 /// and compile every input.
-fn compile_request(request: &Request) -> Result<Compiled, Response> {
+fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
     if request.inputs.is_empty() {
-        return Err(Response::failed(USAGE_OR_IO, "at least one input is required".into()));
+        return Err(Box::new(Response::failed(USAGE_OR_IO, "at least one input is required".into())));
     }
     let defaults = match &request.defaults {
         None => None,
@@ -233,7 +233,7 @@ fn compile_request(request: &Request) -> Result<Compiled, Response> {
                     diagnostic.source = file.name.clone();
                     named.push(diagnostic);
                 }
-                return Err(Response::invalid(named));
+                return Err(Box::new(Response::invalid(named)));
             }
         },
     };
