@@ -264,6 +264,11 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 /usr/bin/chromium --version 2>/dev/null
 exec 9>&-
+section "wasm: the CLI does not depend on wasm-bindgen"
+if cargo tree -p flink-render -e normal --prefix none "${LOCKED[@]}" | grep -q '^wasm-bindgen '; then
+  die "flink-render (the CLI) depends on wasm-bindgen: only wasm/ may"
+fi
+echo "ok"
 section "wasm: size budget"
 WASM_MODULE=wasm/www/pkg/flink_render_wasm_bg.wasm
 wasm_raw=$(wc -c <"$WASM_MODULE")
