@@ -11,7 +11,9 @@
 #   3. java check; kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
 #   4. cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
-#   6. cargo-fuzz into $FLINK_RENDER_TOOLS/cargo; the `render` fuzz target for 60 s
+#   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
+#      (CLI parity for every fixture; the page in Chromium via playwright-core)
+#   7. cargo-fuzz into $FLINK_RENDER_TOOLS/cargo; the `render` fuzz target for 60 s
 #
 # Environment:
 #   FLINK_RENDER_TOOLS       where the venvs live (default: $HOME/.cache/flink-render-tools)
@@ -229,6 +231,56 @@ export FLINK_RENDER_BIN=$TARGET_DIR/release/flink-render
 [[ -x $FLINK_RENDER_BIN ]] || die "$FLINK_RENDER_BIN was not built"
 # no .pytest_cache / __pycache__ left in the work tree
 PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/external "$@"
+
+# ---- WASM module and preview page (wasm/, scripts/build-wasm.sh, tests/wasm/) -----------------
+# scripts/build-wasm.sh installs its pinned tools into the tools dir and builds the module for the
+# page (wasm/www/pkg) and for Node ($TARGET_DIR/wasm-nodejs). Then: the gzipped size budget;
+# node --test tests/wasm/ — the module prints what the CLI prints for every fixture, and the page
+# works in Debian's Chromium driven by playwright-core (pinned, into the tools dir; Chromium from
+# apt when /usr/bin/chromium is missing; screenshots under $TARGET_DIR/wasm-browser); and the
+# warm render time under Node, reported.
+PLAYWRIGHT_CORE_VERSION=1.65.1
+WASM_GZIP_BUDGET=600000   # bytes of the gzipped .wasm the page downloads
+wasm_started=$SECONDS
+command -v node >/dev/null 2>&1 || die "node not found on PATH (the WASM tests run under Node.js)"
+exec 9>"$TOOLS/.lock"
+if command -v flock >/dev/null 2>&1; then flock 9; fi
+section "wasm: build (scripts/build-wasm.sh)"
+bash scripts/build-wasm.sh
+section "wasm: playwright-core $PLAYWRIGHT_CORE_VERSION ($TOOLS/playwright)"
+if [[ -f $TOOLS/playwright/.flink-render-installed && "$(cat "$TOOLS/playwright/.flink-render-installed")" == "playwright-core@$PLAYWRIGHT_CORE_VERSION" ]]; then
+  echo "up to date: $TOOLS/playwright"
+else
+  rm -rf "$TOOLS/playwright"
+  mkdir -p "$TOOLS/playwright"
+  npm install --prefix "$TOOLS/playwright" --no-audit --no-fund --no-update-notifier "playwright-core@$PLAYWRIGHT_CORE_VERSION"
+  printf '%s' "playwright-core@$PLAYWRIGHT_CORE_VERSION" >"$TOOLS/playwright/.flink-render-installed"
+fi
+section "wasm: Chromium"
+if [[ ! -x /usr/bin/chromium ]]; then
+  [[ $(id -u) == 0 ]] || die "/usr/bin/chromium missing: apt-get install chromium (as root)"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+fi
+/usr/bin/chromium --version 2>/dev/null
+exec 9>&-
+section "wasm: the CLI does not depend on wasm-bindgen"
+if cargo tree -p flink-render -e normal --prefix none "${LOCKED[@]}" | grep -q '^wasm-bindgen '; then
+  die "flink-render (the CLI) depends on wasm-bindgen: only wasm/ may"
+fi
+echo "ok"
+section "wasm: size budget"
+WASM_MODULE=wasm/www/pkg/flink_render_wasm_bg.wasm
+wasm_raw=$(wc -c <"$WASM_MODULE")
+wasm_gzipped=$(gzip -c "$WASM_MODULE" | wc -c)
+echo "$WASM_MODULE: $wasm_raw bytes, $wasm_gzipped gzipped (budget $WASM_GZIP_BUDGET)"
+(( wasm_gzipped <= WASM_GZIP_BUDGET )) || die "the gzipped module is $wasm_gzipped bytes, over the $WASM_GZIP_BUDGET budget"
+section "wasm: node --test tests/wasm/"
+FLINK_RENDER_TOOLS=$TOOLS FLINK_RENDER_WASM_NODE=$TARGET_DIR/wasm-nodejs node --test tests/wasm/
+section "wasm: warm render time"
+FLINK_RENDER_WASM_NODE=$TARGET_DIR/wasm-nodejs node tests/wasm/bench-render.mjs
+echo "the WASM block took $((SECONDS - wasm_started)) s"
+# ---- end of the WASM block -----------------------------------------------------------------
 
 # Fuzzing (README: Fuzzing): cargo-fuzz, pinned, into the tools dir; then the `render` target
 # over the whole compile entry point for FLINK_RENDER_FUZZ_SECONDS (default 60), seeded with the

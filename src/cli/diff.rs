@@ -1,15 +1,18 @@
 //! `flink-render diff`: renders like `render` and compares the result with committed output,
 //! either a directory written by `render --output-dir` or one YAML/JSON stream file. Exit 0
 //! when equal, 1 with a per-object, per-field report on stdout when not (or when the input is
-//! invalid), 2 on IO errors. The comparison and the report are the library's
-//! ([`flink_render::diff`]); this reads the committed side and prints.
+//! invalid), 2 on IO errors. The comparison is the library's ([`flink_render::diff`]), and so
+//! is the report ([`flink_render::diff::report`]) and, with `--format json-patch`, the RFC 6902
+//! patches ([`flink_render::diff::json_patch`]); this reads the committed side and prints.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use serde_json::Value;
 
+use flink_render::diff::json_patch::{self, object_patches};
 use flink_render::diff::{diff_objects, parse_objects, report};
 
 use super::{CommonArgs, INVALID_INPUT, compile_valid, io_error, write_stdout};
@@ -22,6 +25,16 @@ pub struct DiffArgs {
     /// The committed output: a directory written by `render --output-dir`, or a YAML stream file.
     #[arg(long, value_name = "DIR|FILE")]
     against: PathBuf,
+    /// Report format: a per-field report, or a JSON array with the RFC 6902 JSON Patch of
+    /// each differing object (`[]` when nothing differs).
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    JsonPatch,
 }
 
 /// Run `diff`.
@@ -34,15 +47,20 @@ pub fn run(args: DiffArgs) -> ExitCode {
         Ok(run) => run,
         Err(code) => return code,
     };
-    let diffs = match diff_objects(&committed.objects, &run.compiled.objects) {
-        Ok(diffs) => diffs,
-        Err(message) => return io_error(&format!("{}: {message}", args.against.display())),
+    let rendered = &run.compiled.objects;
+    let (differs, report) = match args.format {
+        DiffFormat::Text => match diff_objects(&committed.objects, rendered) {
+            Ok(diffs) if diffs.is_empty() => (false, String::new()),
+            Ok(diffs) => (true, report(&diffs, committed.is_directory, rendered.len())),
+            Err(message) => return io_error(&format!("{}: {message}", args.against.display())),
+        },
+        DiffFormat::JsonPatch => match object_patches(&committed.objects, rendered) {
+            Ok(patches) => (!patches.is_empty(), json_patch::to_json(&patches)),
+            Err(message) => return io_error(&format!("{}: {message}", args.against.display())),
+        },
     };
-    if diffs.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    match write_stdout(&report(&diffs, committed.is_directory, run.compiled.objects.len())) {
-        code if code == ExitCode::SUCCESS => ExitCode::from(INVALID_INPUT),
+    match write_stdout(&report) {
+        code if code == ExitCode::SUCCESS && differs => ExitCode::from(INVALID_INPUT),
         code => code,
     }
 }

@@ -13,6 +13,7 @@
 //!   line with [`line_changes`].
 
 mod compare;
+pub mod json_patch;
 mod report;
 
 pub use compare::{FieldChange, Line, ObjectDiff, ObjectKey, diff_objects, line_changes, parse_objects};

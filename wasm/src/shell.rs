@@ -1,0 +1,361 @@
+//! The shell proper, with no wasm-bindgen in it: a JSON request in, a JSON response out, for
+//! each subcommand. It does what `src/cli/` does around the library — reads the options,
+//! parses operator defaults, compiles, picks what to print — so `stdout` is byte for byte what
+//! the CLI prints for the same input, and `exitCode` what it exits with.
+//!
+//! Every path into the library is imported here and nowhere else in this crate.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use flink_render::diagnostics::{Diagnostic, Diagnostics};
+use flink_render::diff::json_patch::{self, object_patches};
+use flink_render::diff::report as diff_report;
+use flink_render::diff::{FieldChange, ObjectDiff, ObjectKey, diff_objects, parse_objects};
+use flink_render::emit::yaml::to_yaml_document;
+use flink_render::memory::report as memory_report;
+use flink_render::parse::defaults::OperatorDefaults;
+use flink_render::schema::{Kind, crd, json_schema};
+use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
+
+/// The CLI's exit codes.
+const SUCCESS: u8 = 0;
+const INVALID_INPUT: u8 = 1;
+const USAGE_OR_IO: u8 = 2;
+
+/// One named text: a spec, the operator defaults or the committed output. The name is what
+/// diagnostics report as their `source` (the CLI uses the path as given).
+#[derive(Deserialize)]
+struct Text {
+    name: String,
+    text: String,
+}
+
+/// The options of every subcommand, as the CLI's flags; each subcommand reads its own.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct Request {
+    /// The specs (the CLI's PATH arguments), in order.
+    inputs: Vec<Text>,
+    /// `--namespace`.
+    namespace: Option<String>,
+    /// `--defaults`: the operator defaults file.
+    defaults: Option<Text>,
+    /// `--format`: `yaml`|`json` for render, `json` for validate, `text`|`json-patch` for diff.
+    format: Option<String>,
+    /// `diff --against`: the committed output as one YAML or JSON stream.
+    against: Option<Text>,
+    /// `schema --kind`.
+    kind: Option<String>,
+    /// `schema --crd`.
+    crd: bool,
+}
+
+/// What a call returns; fields that do not apply to a subcommand are left out.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Response {
+    /// What the CLI would exit with: 0 success, 1 invalid input (or, for diff, a difference),
+    /// 2 a usage or read error.
+    exit_code: u8,
+    /// Exactly what the CLI prints on stdout.
+    stdout: String,
+    /// Every finding, as `validate --format json` prints them.
+    diagnostics: Vec<Diagnostic>,
+    /// For exit code 2: the message the CLI prints after `error: `.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// render: each object on its own, in output order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    objects: Option<Vec<Value>>,
+    /// diff: each differing object and its changed fields, in the report's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<Value>>,
+}
+
+impl Response {
+    fn failed(exit_code: u8, error: String) -> Response {
+        Response { exit_code, error: Some(error), ..Response::default() }
+    }
+
+    fn invalid(diagnostics: Diagnostics) -> Response {
+        Response { exit_code: INVALID_INPUT, diagnostics: diagnostics.into_iter().collect(), ..Response::default() }
+    }
+}
+
+/// `flink-render render [--namespace NS] [--defaults FILE] [--format yaml|json] PATH…`.
+pub fn render(request: &str) -> String {
+    respond(request, |request| {
+        let format = request.format.as_deref().unwrap_or("yaml");
+        if !matches!(format, "yaml" | "json") {
+            return Response::failed(USAGE_OR_IO, format!("render: unknown format `{format}` (yaml, json)"));
+        }
+        let compiled = match compile_valid(&request) {
+            Ok(compiled) => compiled,
+            Err(response) => return *response,
+        };
+        let stdout = if format == "json" { to_json(&compiled.objects) } else { to_yaml(&compiled.objects) };
+        let objects = compiled.objects.iter().map(object_section).collect();
+        Response {
+            stdout,
+            objects: Some(objects),
+            diagnostics: compiled.diagnostics.into_iter().collect(),
+            ..Response::default()
+        }
+    })
+}
+
+/// `flink-render validate --format json [--namespace NS] [--defaults FILE] PATH…`.
+pub fn validate(request: &str) -> String {
+    respond(request, |request| {
+        if let Some(format) = request.format.as_deref().filter(|format| *format != "json") {
+            return Response::failed(USAGE_OR_IO, format!("validate: unknown format `{format}` (json)"));
+        }
+        let compiled = match compile_request(&request) {
+            Ok(compiled) => compiled,
+            Err(response) => return *response,
+        };
+        let stdout = serde_json::to_string_pretty(&compiled.diagnostics).expect("diagnostics serialize") + "\n";
+        let exit_code = if compiled.diagnostics.has_errors() { INVALID_INPUT } else { SUCCESS };
+        Response { exit_code, stdout, diagnostics: compiled.diagnostics.into_iter().collect(), ..Response::default() }
+    })
+}
+
+/// `flink-render memory [--namespace NS] [--defaults FILE] PATH…`.
+pub fn memory(request: &str) -> String {
+    respond(request, |request| match compile_valid(&request) {
+        Ok(compiled) => Response {
+            stdout: memory_report(&compiled.memory),
+            diagnostics: compiled.diagnostics.into_iter().collect(),
+            ..Response::default()
+        },
+        Err(response) => *response,
+    })
+}
+
+/// `flink-render schema [--kind FlinkDeployment|FlinkSessionJob] [--crd]`.
+pub fn schema(request: &str) -> String {
+    respond(request, |request| {
+        let kind = match request.kind.as_deref().unwrap_or("FlinkDeployment") {
+            "FlinkDeployment" => Kind::FlinkDeployment,
+            "FlinkSessionJob" => Kind::FlinkSessionJob,
+            other => {
+                return Response::failed(
+                    USAGE_OR_IO,
+                    format!("schema: unknown kind `{other}` (FlinkDeployment, FlinkSessionJob)"),
+                );
+            }
+        };
+        let stdout = if request.crd {
+            to_yaml_document(&crd(kind))
+        } else {
+            serde_json::to_string_pretty(&json_schema(kind)).expect("JSON values serialize") + "\n"
+        };
+        Response { stdout, ..Response::default() }
+    })
+}
+
+/// `flink-render diff --against FILE [--format text|json-patch] [--namespace NS] [--defaults FILE] PATH…`,
+/// the committed output given as one stream (the CLI's FILE form).
+pub fn diff(request: &str) -> String {
+    respond(request, |request| {
+        let json_patch = match request.format.as_deref().unwrap_or("text") {
+            "text" => false,
+            "json-patch" => true,
+            other => {
+                return Response::failed(USAGE_OR_IO, format!("diff: unknown format `{other}` (text, json-patch)"));
+            }
+        };
+        let Some(against) = &request.against else {
+            return Response::failed(USAGE_OR_IO, "diff: `against` (the committed output) is required".into());
+        };
+        let committed = match parse_objects(&against.text) {
+            Ok(objects) => objects,
+            Err(message) => return Response::failed(USAGE_OR_IO, format!("{}: {message}", against.name)),
+        };
+        let compiled = match compile_valid(&request) {
+            Ok(compiled) => compiled,
+            Err(response) => return *response,
+        };
+        let rendered = &compiled.objects;
+        let diffs = match diff_objects(&committed, rendered) {
+            Ok(diffs) => diffs,
+            Err(message) => return Response::failed(USAGE_OR_IO, format!("{}: {message}", against.name)),
+        };
+        let stdout = match (json_patch, diffs.is_empty()) {
+            (false, true) => String::new(),
+            (false, false) => diff_report(&diffs, false, rendered.len()),
+            (true, _) => match object_patches(&committed, rendered) {
+                Ok(patches) => json_patch::to_json(&patches),
+                Err(message) => return Response::failed(USAGE_OR_IO, format!("{}: {message}", against.name)),
+            },
+        };
+        Response {
+            exit_code: if diffs.is_empty() { SUCCESS } else { INVALID_INPUT },
+            stdout,
+            changes: Some(diffs.iter().map(object_change).collect()),
+            diagnostics: compiled.diagnostics.into_iter().collect(),
+            ..Response::default()
+        }
+    })
+}
+
+/// Parse the request, run `command`, and serialize its response.
+fn respond(request: &str, command: impl FnOnce(Request) -> Response) -> String {
+    let response = match serde_json::from_str::<Request>(request) {
+        Ok(request) => command(request),
+        Err(error) => Response::failed(USAGE_OR_IO, format!("bad request: {error}")),
+    };
+    serde_json::to_string(&response).expect("responses serialize")
+}
+
+/// Compile as `render`, `memory` and `diff` do: any error stops with exit 1.
+fn compile_valid(request: &Request) -> Result<Compiled, Box<Response>> {
+    let compiled = compile_request(request)?;
+    if compiled.diagnostics.has_errors() {
+        return Err(Box::new(Response::invalid(compiled.diagnostics)));
+    }
+    Ok(compiled)
+}
+
+/// Parse the operator defaults (their problems stop the run, reported against their name)
+/// and compile every input.
+fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
+    if request.inputs.is_empty() {
+        return Err(Box::new(Response::failed(USAGE_OR_IO, "at least one input is required".into())));
+    }
+    let defaults = match &request.defaults {
+        None => None,
+        Some(file) => match OperatorDefaults::parse(&file.text) {
+            Ok(defaults) => Some(defaults),
+            Err(diagnostics) => {
+                let mut named = Diagnostics::default();
+                for mut diagnostic in diagnostics {
+                    diagnostic.source = file.name.clone();
+                    named.push(diagnostic);
+                }
+                return Err(Box::new(Response::invalid(named)));
+            }
+        },
+    };
+    let inputs: Vec<Input<'_>> =
+        request.inputs.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
+    let options = Options { namespace: request.namespace.as_deref(), defaults: defaults.as_ref() };
+    Ok(compile(&inputs, &options))
+}
+
+/// One rendered object for the page: its identity and its YAML document.
+fn object_section(object: &Value) -> Value {
+    let key = ObjectKey::of(object);
+    json!({
+        "kind": key.kind,
+        "namespace": (!key.namespace.is_empty()).then_some(&key.namespace),
+        "name": key.name,
+        "yaml": to_yaml_document(object),
+    })
+}
+
+/// One differing object: its identity, `added`/`removed`/`changed`, and for a changed one
+/// every field change as `{path, change, before?, after?}`.
+fn object_change(diff: &ObjectDiff) -> Value {
+    let (change, fields) = match diff {
+        ObjectDiff::Added { .. } => ("added", Vec::new()),
+        ObjectDiff::Removed { .. } => ("removed", Vec::new()),
+        ObjectDiff::Changed { fields, .. } => ("changed", fields.iter().map(field_change).collect()),
+    };
+    let key = diff.key();
+    json!({
+        "kind": key.kind,
+        "namespace": (!key.namespace.is_empty()).then_some(&key.namespace),
+        "name": key.name,
+        "change": change,
+        "fields": fields,
+    })
+}
+
+fn field_change(field: &FieldChange) -> Value {
+    match field {
+        FieldChange::Added { path, value } => json!({ "path": path, "change": "added", "after": value }),
+        FieldChange::Removed { path, value } => json!({ "path": path, "change": "removed", "before": value }),
+        FieldChange::Modified { path, before, after } => {
+            json!({ "path": path, "change": "modified", "before": before, "after": after })
+        }
+        FieldChange::Reordered { path, before, after } => {
+            json!({ "path": path, "change": "reordered", "before": before, "after": after })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = include_str!("../../fixtures/basic-application.yaml");
+
+    fn call(command: fn(&str) -> String, request: Value) -> Value {
+        serde_json::from_str(&command(&request.to_string())).unwrap()
+    }
+
+    #[test]
+    fn render_prints_the_stream_and_each_object() {
+        let response = call(render, json!({ "inputs": [{ "name": "spec.yaml", "text": SPEC }] }));
+        assert_eq!(response["exitCode"], 0);
+        let objects = response["objects"].as_array().unwrap();
+        assert!(objects.iter().any(|object| object["kind"] == "Deployment" && object["name"] == "basic-application"));
+        let joined: String =
+            objects.iter().map(|object| format!("---\n{}", object["yaml"].as_str().unwrap())).collect();
+        assert_eq!(response["stdout"], joined);
+    }
+
+    #[test]
+    fn errors_exit_1_with_diagnostics_and_no_output() {
+        let spec = SPEC.replace("parallelism: 2", "parallelism: two");
+        let response = call(render, json!({ "inputs": [{ "name": "spec.yaml", "text": spec }] }));
+        assert_eq!(response["exitCode"], 1);
+        assert_eq!(response["stdout"], "");
+        assert_eq!(response["diagnostics"][0]["source"], "spec.yaml");
+        assert!(response["diagnostics"][0]["line"].as_u64().unwrap() > 0);
+    }
+
+    #[test]
+    fn defaults_problems_are_reported_against_the_defaults() {
+        let request = json!({
+            "inputs": [{ "name": "spec.yaml", "text": SPEC }],
+            "defaults": { "name": "defaults.yaml", "text": "podTemplate: 3\n" },
+        });
+        let response = call(validate, request);
+        assert_eq!(response["exitCode"], 1);
+        assert_eq!(response["stdout"], "");
+        assert_eq!(response["diagnostics"][0]["source"], "defaults.yaml");
+    }
+
+    #[test]
+    fn diff_reports_fields_and_patches() {
+        let committed = call(render, json!({ "inputs": [{ "name": "spec.yaml", "text": SPEC }] }));
+        let edited = SPEC.replace("image: flink:2.2", "image: flink:2.2.1");
+        let request = |format: &str| {
+            json!({
+                "inputs": [{ "name": "spec.yaml", "text": edited }],
+                "against": { "name": "committed.yaml", "text": committed["stdout"] },
+                "format": format,
+            })
+        };
+        let text = call(diff, request("text"));
+        assert_eq!(text["exitCode"], 1);
+        assert!(text["stdout"].as_str().unwrap().contains("image: flink:2.2 → flink:2.2.1"));
+        let deployment = text["changes"].as_array().unwrap().iter().find(|c| c["name"] == "basic-application");
+        let field = &deployment.unwrap()["fields"].as_array().unwrap()[0];
+        assert_eq!(field["change"], "modified");
+        let patches = call(diff, request("json-patch"));
+        let printed: Value = serde_json::from_str(patches["stdout"].as_str().unwrap()).unwrap();
+        assert!(printed.as_array().unwrap().iter().all(|entry| entry["change"] == "changed"));
+    }
+
+    #[test]
+    fn bad_requests_exit_2() {
+        assert_eq!(call(render, json!({ "inputs": [], "format": "yaml" }))["exitCode"], 2);
+        assert_eq!(call(render, json!({ "imputs": [] }))["exitCode"], 2);
+        assert_eq!(call(schema, json!({ "kind": "Pod" }))["exitCode"], 2);
+        assert_eq!(call(schema, json!({}))["exitCode"], 0);
+    }
+}
