@@ -5,8 +5,6 @@
 
 use serde_json::Value;
 
-use k8s_openapi::api::core::v1::PodTemplateSpec;
-
 use crate::diagnostics::{Code, Diagnostic};
 use crate::effective::ClusterView;
 use crate::effective::pod_template::{POD_IDENTITY_KEYS, as_template, is_main_container};
@@ -120,50 +118,143 @@ fn native_selectors(node: &Value, path: String, found: &mut Vec<String>) {
     }
 }
 
-/// Ours: a pod-template field Kubernetes does not know (a typo, or a field newer than the
-/// Kubernetes 1.33 API flink-render knows) reaches the Deployment, where the API server's
-/// strict field validation rejects it. Top-level keys other than `metadata` and `spec` are
-/// dropped (a whole Pod's `apiVersion` and `kind` silently, as the operator does).
+/// The fields of a `PodSpec` in Kubernetes 1.37 (the newest release the output is checked
+/// against).
+const POD_SPEC_FIELDS: [&str; 43] = [
+    "activeDeadlineSeconds",
+    "affinity",
+    "automountServiceAccountToken",
+    "containers",
+    "dnsConfig",
+    "dnsPolicy",
+    "enableServiceLinks",
+    "ephemeralContainers",
+    "evictionResponders",
+    "hostAliases",
+    "hostIPC",
+    "hostNetwork",
+    "hostPID",
+    "hostUsers",
+    "hostname",
+    "hostnameOverride",
+    "imagePullSecrets",
+    "initContainers",
+    "nodeName",
+    "nodeSelector",
+    "os",
+    "overhead",
+    "preemptionPolicy",
+    "priority",
+    "priorityClassName",
+    "readinessGates",
+    "resourceClaims",
+    "resources",
+    "restartPolicy",
+    "runtimeClassName",
+    "schedulerName",
+    "schedulingGates",
+    "schedulingGroup",
+    "securityContext",
+    "serviceAccount",
+    "serviceAccountName",
+    "setHostnameAsFQDN",
+    "shareProcessNamespace",
+    "subdomain",
+    "terminationGracePeriodSeconds",
+    "tolerations",
+    "topologySpreadConstraints",
+    "volumes",
+];
+
+/// The fields of a `Container` in Kubernetes 1.37.
+const CONTAINER_FIELDS: [&str; 25] = [
+    "args",
+    "command",
+    "env",
+    "envFrom",
+    "image",
+    "imagePullPolicy",
+    "lifecycle",
+    "livenessProbe",
+    "name",
+    "ports",
+    "readinessProbe",
+    "resizePolicy",
+    "resources",
+    "restartPolicy",
+    "restartPolicyRules",
+    "securityContext",
+    "startupProbe",
+    "stdin",
+    "stdinOnce",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "tty",
+    "volumeDevices",
+    "volumeMounts",
+    "workingDir",
+];
+
+/// The fields of `ObjectMeta`.
+const METADATA_FIELDS: [&str; 15] = [
+    "annotations",
+    "creationTimestamp",
+    "deletionGracePeriodSeconds",
+    "deletionTimestamp",
+    "finalizers",
+    "generateName",
+    "generation",
+    "labels",
+    "managedFields",
+    "name",
+    "namespace",
+    "ownerReferences",
+    "resourceVersion",
+    "selfLink",
+    "uid",
+];
+
+/// Ours: a pod-template field Kubernetes does not know reaches the Deployment, where the API
+/// server's strict field validation rejects it. Checked where typos land: the template's top
+/// level (only `metadata` and `spec` are kept; a whole Pod's `apiVersion` and `kind` are
+/// dropped silently, as the operator does, anything else with this warning), its metadata,
+/// the pod spec, and every container and init container. Deeper fields are not checked.
 pub fn pod_template_fields_known(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
+    let mut unknown = Vec::new();
     for (layer, template) in layers(view.spec) {
-        for key in template.as_object().into_iter().flat_map(|fields| fields.keys()) {
+        let Some(fields) = template.as_object() else { continue };
+        for key in fields.keys() {
             if !matches!(key.as_str(), "metadata" | "spec") && !POD_IDENTITY_KEYS.contains(&key.as_str()) {
-                let message = format!("`{key}` is not part of a pod template: it is left out");
-                found.push(at(view.parsed, Code::UnknownPodTemplateField, &format!("{layer}.{key}"), message));
+                unknown.push((format!("{layer}.{key}"), "is not part of a pod template: it is left out"));
             }
         }
-        let template = as_template(template);
-        let Ok(known) = serde_json::from_value::<PodTemplateSpec>(template.clone()) else { continue };
-        let known = serde_json::to_value(known).unwrap_or_default();
-        let mut unknown = Vec::new();
-        unknown_fields(&template, &known, layer.to_string(), &mut unknown);
-        found.extend(unknown.into_iter().map(|path| {
-            let field = path.rsplit('.').next().unwrap_or_default().to_string();
-            at(view.parsed, Code::UnknownPodTemplateField, &path, format!("Kubernetes does not know the pod-template field `{field}`: the API server rejects it"))
-                .with_hint("check its spelling and indentation against the Kubernetes PodSpec; flink-render knows the Kubernetes 1.33 API")
-        }));
+        unknown.extend(unknown_keys(fields.get("metadata"), &METADATA_FIELDS, &format!("{layer}.metadata")));
+        let spec = fields.get("spec");
+        unknown.extend(unknown_keys(spec, &POD_SPEC_FIELDS, &format!("{layer}.spec")));
+        for list in ["containers", "initContainers"] {
+            let containers = spec.and_then(|spec| spec.get(list)).and_then(Value::as_array);
+            for (index, container) in containers.into_iter().flatten().enumerate() {
+                let path = format!("{layer}.spec.{list}[{index}]");
+                unknown.extend(unknown_keys(Some(container), &CONTAINER_FIELDS, &path));
+            }
+        }
     }
-    found
+    unknown
+        .into_iter()
+        .map(|(path, what)| {
+            let field = path.rsplit('.').next().unwrap_or_default();
+            at(view.parsed, Code::UnknownPodTemplateField, &path, format!("`{field}` {what}"))
+                .with_hint("check its spelling and indentation against the Kubernetes pod template")
+        })
+        .collect()
 }
 
-/// Paths of the fields in `written` that `known` (its round trip through the Kubernetes
-/// types) lost. Nulls count as unset.
-fn unknown_fields(written: &Value, known: &Value, path: String, found: &mut Vec<String>) {
-    match (written, known) {
-        (Value::Object(fields), Value::Object(kept)) => {
-            for (key, value) in fields.iter().filter(|(_, value)| !value.is_null()) {
-                match kept.get(key) {
-                    Some(kept) => unknown_fields(value, kept, format!("{path}.{key}"), found),
-                    None => found.push(format!("{path}.{key}")),
-                }
-            }
-        }
-        (Value::Array(items), Value::Array(kept)) => {
-            for (index, (item, kept)) in items.iter().zip(kept).enumerate() {
-                unknown_fields(item, kept, format!("{path}[{index}]"), found);
-            }
-        }
-        _ => {}
-    }
+/// The keys of `node` (a mapping) that are not among `known`, as paths.
+fn unknown_keys(node: Option<&Value>, known: &[&str], path: &str) -> Vec<(String, &'static str)> {
+    let Some(Value::Object(fields)) = node else { return Vec::new() };
+    fields
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| (format!("{path}.{key}"), "is not a field Kubernetes knows here: the API server rejects it"))
+        .collect()
 }
