@@ -130,7 +130,9 @@ test('the preview page in Chromium', { timeout: 120_000 }, async (t) => {
     const rendered = cli(['render', EXAMPLE]).stdout;
     const objects = rendered.split('\n---\n').length;
     assert.equal(await page.locator('#objects .object').count(), objects);
-    assert.equal(await page.getAttribute('#objects .object >> nth=3', 'data-kind'), 'Deployment');
+    const kinds = rendered.split('\n---\n').map((document) => document.match(/^kind: (\w+)$/m)[1]);
+    const first = kinds.indexOf('Deployment');
+    assert.equal(await page.getAttribute(`#objects .object >> nth=${first}`, 'data-kind'), 'Deployment');
     assert.equal(await page.locator('#diagnostics li.none').count(), 1);
     await page.screenshot({ path: join(shots, 'example.png') });
   });
