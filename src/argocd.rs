@@ -8,7 +8,9 @@
 //!   may point elsewhere in the repository (`../shared/defaults.yaml`) but not outside it, and it
 //!   may not be an absolute path.
 //!
-//! `flink-render argocd` is the shell that reads the environment and the app directory.
+//! `flink-render argocd` is the shell that reads the environment and the app directory; it
+//! refuses any file (a spec, or the defaults file) whose real path, symlinks resolved, lies
+//! outside the repository.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -27,6 +29,9 @@ pub struct Settings {
     pub defaults: Option<PathBuf>,
     /// Problems worth a warning (unknown env entries).
     pub warnings: Vec<String>,
+    /// How many directories the app directory lies below the repository root
+    /// (`ARGOCD_APP_SOURCE_PATH`): what is read must resolve inside that root.
+    pub app_depth: usize,
 }
 
 impl Settings {
@@ -55,7 +60,7 @@ impl Settings {
                 )
             })
             .collect();
-        Ok(Settings { namespace, defaults, warnings })
+        Ok(Settings { namespace, defaults, warnings, app_depth })
     }
 }
 

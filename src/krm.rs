@@ -131,7 +131,7 @@ pub fn transform(text: &str) -> Outcome {
     if outcome.diagnostics.has_errors() {
         return outcome;
     }
-    let (items, rendered_ids) = assemble(slots, &compiled);
+    let (items, rendered_ids) = assemble(slots, &compiled, options.namespace);
     check_collisions(&items, &rendered_ids, &mut outcome.diagnostics);
     if outcome.diagnostics.has_errors() {
         return outcome;
@@ -212,8 +212,23 @@ fn report(compiled: &Compiled, sources: &[(String, Value)], outcome: &mut Outcom
 }
 
 /// The output items: kept ones as they came, rendered ones in their source's place with its
-/// file path and the next free indexes; also the ids of the rendered objects.
-fn assemble(slots: Vec<Slot>, compiled: &Compiled) -> (Vec<Value>, BTreeSet<ObjectKey>) {
+/// file path and the next free indexes; also the ids of the rendered objects. A rendered
+/// ServiceAccount that is among the kept items already (a kept item without a namespace counts
+/// as in the function's) is left out, as `render` leaves it out when an input holds it.
+fn assemble(slots: Vec<Slot>, compiled: &Compiled, namespace: Option<&str>) -> (Vec<Value>, BTreeSet<ObjectKey>) {
+    let kept: BTreeSet<ObjectKey> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Kept(item) => {
+                let mut key = ObjectKey::of(item);
+                if key.namespace.is_empty() {
+                    key.namespace = namespace.unwrap_or_default().to_string();
+                }
+                Some(key)
+            }
+            Slot::Rendered { .. } => None,
+        })
+        .collect();
     let mut items = Vec::new();
     let mut rendered_ids = BTreeSet::new();
     let mut with_inherited_path = Vec::new();
@@ -221,7 +236,10 @@ fn assemble(slots: Vec<Slot>, compiled: &Compiled) -> (Vec<Value>, BTreeSet<Obje
         match slot {
             Slot::Kept(item) => items.push(item),
             Slot::Rendered { input, source } => {
-                let objects = compiled.objects.iter().zip(&compiled.origins).filter(|(_, origin)| **origin == input);
+                let objects = compiled.objects.iter().zip(&compiled.origins).filter(|(object, origin)| {
+                    let key = ObjectKey::of(object);
+                    **origin == input && !(key.kind == "ServiceAccount" && kept.contains(&key))
+                });
                 for (object, _) in objects {
                     let mut object = object.clone();
                     if inherit_paths(&mut object, &source) {

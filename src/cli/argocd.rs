@@ -9,8 +9,9 @@
 //! **Files read.** The directory tree is walked recursively, each directory's entries in
 //! byte order of their names. Only `*.yaml`, `*.yml` and `*.json` files are read. Hidden files
 //! and directories (`.git`, Argo CD's `.argocd-source-<app>.yaml`) are skipped. So is the
-//! defaults file itself. Symlinked files are read, but symlinked directories are not followed,
-//! because they could loop. A `kustomization.yaml` is an error: such a directory belongs to
+//! defaults file itself. Symlinked files are read when they resolve inside the repository
+//! (anything else is refused, unread); symlinked directories are not followed, because they
+//! could loop. A `kustomization.yaml` is an error: such a directory belongs to
 //! Argo CD's kustomize, where `flink-render krm` is the function to use.
 //!
 //! **Settings** are the library's ([`flink_render::argocd::Settings`]).
@@ -51,6 +52,9 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
         Err(message) => return io_error(&message),
     };
     let files: Vec<PathBuf> = files.into_iter().filter(|file| Some(file) != settings.defaults.as_ref()).collect();
+    if let Err(message) = inside_repository(files.iter().chain(&settings.defaults), settings.app_depth) {
+        return invalid(&message);
+    }
     if args.discover {
         return discover(&files);
     }
@@ -88,6 +92,25 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
 fn invalid(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(INVALID_INPUT)
+}
+
+/// Every file must resolve (symlinks followed) inside the repository, `app_depth` directories
+/// above the app directory: a symlink may not make the plugin read the repo-server's own
+/// files. A refused file is never read, so no message shows any of it.
+fn inside_repository<'a>(files: impl Iterator<Item = &'a PathBuf>, app_depth: usize) -> Result<(), String> {
+    let root: PathBuf = std::iter::repeat_n("..", app_depth).collect();
+    let root = fs::canonicalize(if app_depth == 0 { Path::new(".") } else { &root })
+        .map_err(|error| format!("cannot resolve the repository root: {error}"))?;
+    for file in files {
+        let real = fs::canonicalize(file).map_err(|error| format!("cannot resolve {}: {error}", file.display()))?;
+        if !real.starts_with(&root) {
+            return Err(format!(
+                "{} resolves outside the repository (a symlink?); flink-render does not read it",
+                file.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `--discover`: print the files holding Flink resources, one per line.

@@ -103,8 +103,30 @@ def test_failing_app_fails_with_the_diagnostic_and_no_manifests(sidecar_env):
     with pytest.raises(CmpError) as failure:
         run_generate(sidecar_env, Application(name="flink-failing", namespace="streaming", path="failing"))
     message = str(failure.value)
-    assert "`flink-render argocd` failed exit status 1: error[last-state-needs-ha]" in message
+    assert "`flink-render argocd` failed exit status 1:" in message
+    assert "error[missing-checkpoint-dir]" in message
     assert "--> flinkdeployment.yaml:22:5" in message
+
+
+def test_a_symlink_out_of_the_repository_is_refused_unread(sidecar_env, tmp_path):
+    """A spec or defaults file that resolves outside the repository is not read, and nothing of
+    it shows in the error."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("secret-marker: do-not-print\n")
+    repository = tmp_path / "repo"
+    shutil.copytree(REPOSITORY, repository)
+    (repository / "good" / "jobs" / "leak.yaml").symlink_to(outside)
+    with pytest.raises(CmpError) as failure:
+        run_generate(sidecar_env, good_app(), repository)
+    assert "resolves outside the repository" in str(failure.value)
+    assert "do-not-print" not in str(failure.value)
+    (repository / "good" / "jobs" / "leak.yaml").unlink()
+    (repository / "shared" / "operator-defaults.yaml").unlink()
+    (repository / "shared" / "operator-defaults.yaml").symlink_to(outside)
+    with pytest.raises(CmpError) as failure:
+        run_generate(sidecar_env, good_app(), repository)
+    assert "resolves outside the repository" in str(failure.value)
+    assert "do-not-print" not in str(failure.value)
 
 
 def test_app_without_flink_resources_is_an_error_not_an_empty_success(sidecar_env, tmp_path):

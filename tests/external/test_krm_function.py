@@ -92,7 +92,7 @@ def test_generator_renders_the_flinkdeployment_like_render_does(kustomize, funct
     assert_no_orchestrator_annotations(objects)
     # kustomize reorders objects and keys, but every object is the one `render` emits.
     assert by_id(objects) == rendered([str(EXAMPLES / "generator" / "flinkdeployment.yaml")])
-    assert {o["kind"] for o in objects} == {"ConfigMap", "Service", "Deployment"}
+    assert {o["kind"] for o in objects} == {"ServiceAccount", "ConfigMap", "Service", "Deployment"}
 
 
 def test_generator_through_exec_args(kustomize, function_path, tmp_path):
@@ -124,6 +124,8 @@ def test_transformer_replaces_flink_resources_and_keeps_the_rest(kustomize, func
     defaults.write_text(yaml.safe_dump(config["spec"]["defaults"]), encoding="utf-8")
     expected = rendered([str(directory / "flinkdeployment.yaml"), "--namespace", config["spec"]["namespace"],
                          "--defaults", str(defaults)])
+    # `render` of the spec alone renders that ServiceAccount too; the kept one stands instead.
+    expected.pop(("ServiceAccount", "streaming", "flink"))
     assert objects == expected
     config_map = objects[("ConfigMap", "streaming", "flink-config-sessions")]
     assert yaml.safe_load(config_map["data"]["config.yaml"])["taskmanager"]["numberOfTaskSlots"] in (4, "4")
@@ -133,11 +135,12 @@ def test_overlay_namespace_and_common_labels_reach_every_rendered_object(kustomi
     proc = kustomize_build(kustomize, EXAMPLES / "overlay", function_path)
     assert proc.returncode == 0, describe(proc)
     objects = load_output_docs(proc.stdout)
-    assert len(objects) == 5, [o["kind"] for o in objects]
+    assert len(objects) == 6, [o["kind"] for o in objects]
     for obj in objects:
         assert obj["metadata"]["namespace"] == "clickstream-prod"
         assert obj["metadata"]["labels"]["team"] == "data-platform"
-        assert obj["metadata"]["labels"]["app"] == "clickstream"
+        # The ServiceAccount may serve several clusters, so it carries no cluster's `app` label.
+        assert obj["kind"] == "ServiceAccount" or obj["metadata"]["labels"]["app"] == "clickstream"
     for deployment in (o for o in objects if o["kind"] == "Deployment"):
         assert deployment["spec"]["selector"]["matchLabels"]["team"] == "data-platform"
         template = deployment["spec"]["template"]["metadata"]
@@ -206,8 +209,10 @@ def test_kpt_transformer_to_stdout_with_configmap_settings(kpt, flink_render_bin
     assert result["kind"] == "ResourceList"
     items = result["items"]
     assert "FlinkDeployment" not in {i["kind"] for i in items}
-    expected = rendered([str(package / "jobs" / "clickstream.yaml"), str(package / "jobs" / "sessions.yaml"),
-                         "--namespace", "streaming"])
+    # The package's own ServiceAccount stands; the rendered one would be the same account.
+    expected = {key: obj for key, obj in rendered([
+        str(package / "jobs" / "clickstream.yaml"), str(package / "jobs" / "sessions.yaml"), "--namespace", "streaming",
+    ]).items() if key[0] != "ServiceAccount"}
     produced = {}
     seen_positions = set()
     for item in items:
@@ -244,7 +249,7 @@ def test_kpt_generator_from_fn_config(kpt, flink_render_bin, tmp_path):
                     str(EXAMPLES / "generator" / "flinkdeployment.yaml"), "-o", "stdout")
     assert proc.returncode == 0, describe(proc)
     kinds = sorted(i["kind"] for i in yaml.safe_load(proc.stdout)["items"])
-    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service"]
+    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service", "ServiceAccount"]
 
 
 def test_kpt_failing_spec_fails_with_our_diagnostic(kpt, flink_render_bin, tmp_path):
