@@ -18,7 +18,7 @@ Clusters are pipelined: while one case is checked, the next one boots (KUBELET_P
 Also: a read-only-root-filesystem variant of a spec (what Flink writes outside volumes, and proof
 that emptyDirs at those paths are enough), broken copies of rendered streams that must never get
 TaskManagers registered, a batch Job (exit code, termination log, env and volume semantics), a
-rolling update on stand-in images, and unit checks of the harness's Kubernetes semantics.
+rolling update with every probe kind, and unit checks of the harness's Kubernetes semantics.
 
 Every local fixture is classified in RUN_CASES, COVERED_ELSEWHERE or CANNOT_RUN_OFFLINE.
 """
@@ -75,7 +75,7 @@ class Case:
 # several TaskManagers).
 RUN_CASES = [
     Case("basic-application.yaml", "Flink 2.x application, nested config.yaml, 1 TM; root-write census; batch Job"),
-    Case("session-cluster-with-replicas.yaml", "Flink 1.20 session cluster, 3 TM replicas (capped to 2)"),
+    Case("session-cluster-with-replicas.yaml", "Flink 1.20 session cluster, 3 TM replicas (capped to 2); savepoint/restore"),
     Case("basic-application-flink-1-20.yaml", "Flink 1.20 application, flat flink-conf.yaml; root-write census"),
     Case("pod-template-merge-by-name.yaml", "common + JM + TM pod templates, sidecars, extra labels, emptyDir at /opt/flink/log"),
     Case("common-pod-template-sidecar.yaml", "Flink 2.x common pod template, sidecar, extra volumes"),
@@ -95,6 +95,7 @@ RUN_CASES = [
     Case("startup-probe-disabled.yaml", "no startupProbe: default readiness (process alive, REST answers)"),
     Case("taskmanager-replicas-override-parallelism.yaml", "4 slots, parallelism 12 > capped slots (2.x)"),
     Case("operator-defaults-file.yaml", "--defaults file: pod templates with tolerations/nodeSelector, 2 TMs"),
+    Case("session-cluster.yaml", "Flink 2.x session cluster; the test job's state survives a savepoint on 2.x"),
 ]
 
 COVERED_ELSEWHERE = {
@@ -114,7 +115,6 @@ COVERED_ELSEWHERE = {
     "resources-over-resource.yaml": "memory 4096m: one more memory variant",
     "pod-template-positional-merge.yaml": "positional instead of by-name merge; run like pod-template-merge-by-name",
     "restart-nonce.yaml": "a different job id only; like basic-application-flink-1-20",
-    "session-cluster.yaml": "2.x session: session-cluster-with-replicas is 1.20, the 2.x JobManager runs in every 2.x case",
     "suspended-job.yaml": "0 replicas: test_suspended_job_starts_nothing",
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",
 }
@@ -445,6 +445,10 @@ def test_rendered_cluster_runs(case: Case, pipeline: Pipeline):
                 REPORT["root writes"].append(f"{case.fixture} {role}: {summarise_writes(writes)}")
         if case.fixture == "basic-application.yaml":
             check_batch_job(cluster)
+        if case.fixture in ("session-cluster-with-replicas.yaml", "session-cluster.yaml"):
+            t = time.monotonic()
+            check_state_survives_savepoint(cluster, started.deployments[0], pipeline.jars)
+            notes.append(f"savepoint/restore check {time.monotonic() - t:.1f}s")
         for n in cluster.notes:
             REPORT["notes"].append(f"{case.fixture}: {n}")
         REPORT["timings"].append(f"{case.fixture}: {', '.join(notes)}, total {time.monotonic() - started.t0:.1f}s")
@@ -466,22 +470,91 @@ def summarise_writes(paths: list[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+# The test job's state survives a savepoint (session cluster, REST only)
+# ------------------------------------------------------------------------------------------------
+
+
+def counts_in_taskmanagers(cluster: Cluster, d: Deployment, path: str) -> dict[int, int]:
+    """The test job's --state-file content ({key: count}), from whichever TaskManager runs it."""
+    for p in cluster.pods(f"{d.name}-taskmanager"):
+        out = cluster.exec(p, ["cat", f"{path}.0"], check=False).stdout
+        if out.strip():
+            return {int(k): int(v) for k, v in (line.split() for line in out.splitlines())}
+    return {}
+
+
+def check_state_survives_savepoint(cluster: Cluster, d: Deployment, jars: Path) -> None:
+    """Upload the test job, run it fast, watch its keyed counts (metric and state file), stop it
+    with a savepoint, run it again from the savepoint slowly: every key's count continues from
+    the savepoint instead of starting at zero."""
+    rest = f"{d.name}-rest.{d.namespace}"
+    jar = build_job_jar(homes()[d.major], jars)
+    boundary = "kubelet-harness-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\"counting-job.jar\"\r\n"
+            f"Content-Type: application/x-java-archive\r\n\r\n").encode() + jar.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    status, data = cluster.http(rest, 8081, "/jars/upload", "POST", body,
+                                headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 200, data
+    jar_id = os.path.basename(json.loads(data)["filename"])
+    keys = 4
+
+    def run(args: list[str], **extra) -> str:
+        body = {"entryClass": JOB_CLASS, "programArgsList": ["--keys", str(keys), *args], "parallelism": 1, **extra}
+        jid = cluster.rest_json(rest, f"/jars/{jar_id}/run", method="POST", body=body, timeout=60)["jobid"]
+
+        def running():
+            j = cluster.rest_json(rest, f"/jobs/{jid}")
+            return j if all(v["status"] == "RUNNING" for v in j["vertices"]) else None
+
+        cluster.wait_for(running, WAIT_JOB_S, f"all vertices of job {jid} RUNNING")
+        return jid
+
+    jid = run(["--sleep-ms", "2", "--state-file", "/tmp/counts-first"])
+    job = cluster.rest_json(rest, f"/jobs/{jid}")
+    vid = next(v["id"] for v in job["vertices"] if v["name"].startswith("count"))
+    metric = f"/jobs/{jid}/vertices/{vid}/subtasks/metrics?get=count.countSum"
+    cluster.wait_for(lambda: cluster.rest_json(rest, metric)[0]["sum"] >= 200, 60, "count.countSum >= 200 (metric)")
+
+    stop = cluster.rest_json(rest, f"/jobs/{jid}/stop", method="POST",
+                             body={"targetDirectory": "file:///tmp/kubelet-savepoints", "drain": False})
+    op = cluster.wait_for(
+        lambda: (lambda r: r if r["status"]["id"] == "COMPLETED" else None)(
+            cluster.rest_json(rest, f"/jobs/{jid}/savepoints/{stop['request-id']}")),
+        60, "stop-with-savepoint")
+    location = (op.get("operation") or {}).get("location")
+    assert location, f"stop-with-savepoint failed: {op}"
+    cluster.wait_for(lambda: cluster.rest_json(rest, f"/jobs/{jid}")["state"] == "FINISHED", 30, "job FINISHED")
+    saved = counts_in_taskmanagers(cluster, d, "/tmp/counts-first")
+    assert sorted(saved) == list(range(keys)) and min(saved.values()) >= 40, saved
+
+    # 5 events a second: from zero, no key could reach its saved count within the check
+    run(["--sleep-ms", "200", "--state-file", "/tmp/counts-restored"], savepointPath=location)
+    restored = cluster.wait_for(lambda: (lambda c: c if len(c) == keys else None)(
+        counts_in_taskmanagers(cluster, d, "/tmp/counts-restored")), 60, "counts of the restored job")
+    assert all(restored[k] > saved[k] for k in range(keys)), f"state did not continue: saved {saved}, restored {restored}"
+    REPORT["notes"].append(f"{d.name}: keyed state survived stop-with-savepoint: saved {saved}, restored {restored}")
+
+
+# ------------------------------------------------------------------------------------------------
 # A batch Job against a running cluster
 # ------------------------------------------------------------------------------------------------
 
 PROBE_SCRIPT = r"""
 {
-  echo "id=$(id -u):$(id -g)"
+  echo "id=$(id -u):$(id -g) groups=$(id -G | tr ' ' '\n' | sort -n | tr '\n' ' ')"
+  echo "init=$(cat /scratch/init.txt)"
   echo "B=$B C=$C"
   echo "ip=$([ "$POD_IP" = "$(hostname -i)" ] && echo own || echo "$POD_IP/$(hostname -i)")"
   echo "ns=$POD_NS name=$([ "$POD_NAME" = "$(hostname)" ] && echo hostname || echo "$POD_NAME/$(hostname)")"
   echo "cm=$FROM_CM secret=$FROM_SECRET"
   echo "items=$(cat /cfg/sub/alpha.txt) mode=$(stat -L -c %a /cfg/sub/alpha.txt) data=$(test -L /cfg/..data && echo link)"
   echo "subpath=$(cat /single/b.txt)"
-  echo "secret_mode=$(stat -L -c %a /sec/token)"
+  echo "secret=$(stat -L -c %a:%g /sec/token)"
   touch /cfg/x 2>/dev/null && echo "cfg=rw" || echo "cfg=ro"
-  touch /scratch/x && echo "scratch=rw"
+  touch /scratch/x && echo "scratch=rw:$(stat -c %g /scratch/x)"
+  touch /scratch-ro/y 2>/dev/null && echo "scratch_ro=rw" || echo "scratch_ro=ro"
   echo "cwd=$(pwd)"
+  echo "usrlib=$(test -e /opt/flink/usrlib && echo present || echo absent)"
   echo "rest=$(curl -s -o /dev/null -w '%{http_code}' http://basic-application-rest:8081/config)"
   echo "rest_fqdn=$(curl -s -o /dev/null -w '%{http_code}' http://basic-application-rest.default.svc.cluster.local:8081/config)"
 } > /dev/termination-log
@@ -491,14 +564,23 @@ exit 3
 
 
 def check_batch_job(cluster: Cluster) -> None:
+    """A Job on the Flink image through its entrypoint (pass-through of `bash -c`), with an init
+    container, volumes and env of every kind, against the running cluster's REST Service."""
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "probe-cm"}, "data": {"a.txt": "alpha", "b.txt": "beta"}}
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "probe-secret"}, "stringData": {"token": "s3cr3t"}}
+    scratch = {"name": "scratch", "mountPath": "/scratch"}
     job = {
         "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "probe"},
         "spec": {"backoffLimit": 0, "template": {"spec": {
             "restartPolicy": "Never",
+            "securityContext": {"fsGroup": 3000},
+            "initContainers": [{
+                "name": "init", "image": "flink:2.2", "command": ["sh", "-c", "echo $(id -u):$(id -g) > /scratch/init.txt"],
+                "securityContext": {"runAsUser": 4242, "runAsGroup": 4343}, "volumeMounts": [scratch],
+            }],
             "containers": [{
-                "name": "probe", "image": "flink:2.2", "command": ["bash", "-c", PROBE_SCRIPT], "workingDir": "/scratch",
+                "name": "probe", "image": "flink:2.2", "command": ["/docker-entrypoint.sh"], "args": ["bash", "-c", PROBE_SCRIPT],
+                "workingDir": "/scratch",
                 "env": [
                     {"name": "A", "value": "alpha"}, {"name": "B", "value": "$(A)-beta"}, {"name": "C", "value": "$$(A)"},
                     {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
@@ -508,7 +590,8 @@ def check_batch_job(cluster: Cluster) -> None:
                     {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "probe-secret", "key": "token"}}},
                 ],
                 "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"}, {"name": "whole", "mountPath": "/single/b.txt", "subPath": "b.txt"},
-                                 {"name": "sec", "mountPath": "/sec"}, {"name": "scratch", "mountPath": "/scratch"}],
+                                 {"name": "sec", "mountPath": "/sec"}, scratch,
+                                 {"name": "scratch", "mountPath": "/scratch-ro", "readOnly": True}],
             }],
             "volumes": [
                 {"name": "cfg", "configMap": {"name": "probe-cm", "defaultMode": 0o444, "items": [{"key": "a.txt", "path": "sub/alpha.txt"}]}},
@@ -519,22 +602,25 @@ def check_batch_job(cluster: Cluster) -> None:
         }}},
     }
     cluster.apply([cm, secret])
-    r = cluster.run_job(job, timeout=60)
+    r = cluster.run_job(job, timeout=90)
     assert not r.succeeded and r.reason == "BackoffLimitExceeded" and r.exit_code == 3 and r.attempts == 1, r
-    assert "probe job done" in r.log
+    assert "probe job done" in r.log and "Read-only file system" not in r.log, r.log[-3000:]
     got = dict(line.split("=", 1) for line in r.termination_message.splitlines())
     assert got == {
-        "id": "9999:9999",  # the 2.x image's USER flink
+        "id": "9999:9999 groups=3000 9999 ",  # the 2.x image's USER flink, plus the pod's fsGroup
+        "init": "4242:4343",  # container securityContext over the image user
         "B": "alpha-beta C=$(A)",  # $(VAR) expansion, $$ escape
         "ip": "own",  # status.podIP is the pod's own address
         "ns": "default name=hostname",  # metadata.namespace, metadata.name = hostname
         "cm": "alpha secret=s3cr3t",  # configMapKeyRef, secretKeyRef
         "items": "alpha mode=444 data=link",  # items, defaultMode, ..data layout
         "subpath": "beta",
-        "secret_mode": "400",
+        "secret": "400:3000",  # defaultMode, fsGroup ownership
         "cfg": "ro",  # ConfigMap volumes are read-only
-        "scratch": "rw",
+        "scratch": "rw:3000",  # emptyDir with fsGroup (setgid)
+        "scratch_ro": "ro",  # readOnly volumeMount
         "cwd": "/scratch",  # workingDir
+        "usrlib": "absent",  # the image has no /opt/flink/usrlib
         "rest": "200",  # Service name from a Job pod
         "rest_fqdn": "200",
     }, r.termination_message
@@ -657,27 +743,36 @@ def test_suspended_job_starts_nothing(kubelet_store):
         close_and_check(cluster)
 
 
-def test_rolling_update_replaces_pods_once_ready(kubelet_store):
-    """A changed pod template makes a new revision whose pod replaces the old one once ready;
-    the Service follows. Stand-in images (`sleep`) with an exec readiness probe: no JVM."""
+def test_rolling_update_and_probes(kubelet_store):
+    """A changed pod template makes a new revision whose pod replaces the old one once ready, and
+    the Service follows it. The pod: a web server on the Flink image (`command` bypasses the
+    entrypoint) with a tcpSocket startup probe on a named port and an httpGet readiness probe on
+    a numbered one, and a stand-in sidecar with an exec readiness probe. No JVM."""
+    web = {"name": "web", "image": "flink:2.2", "command": ["python3", "-m", "http.server", "8080"], "workingDir": "/tmp",
+           "ports": [{"name": "http", "containerPort": 8080}],
+           "startupProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1},
+           "readinessProbe": {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1}}
+    agent = {"name": "agent", "image": "prom/statsd-exporter:v0.26.0",
+             "readinessProbe": {"exec": {"command": ["test", "-d", "/etc"]}, "periodSeconds": 1}}
     dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                    "template": {"metadata": {"labels": {"app": "web"}},
-                                 "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
-                                                          "readinessProbe": {"exec": {"command": ["test", "-d", "/etc"]},
-                                                                             "periodSeconds": 1}}]}}}}
-    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}}
+                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [web, agent]}}}}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+           "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080}]}}
     with Cluster(flink_homes=homes(), images=kubelet_store) as cluster:
         assert cluster.apply([dep, svc]) == ["service/web created", "deployment/web created"]
         (p1,) = cluster.wait_ready("web", timeout=60)
         assert cluster.endpoints("web") == [p1.ip]
+        assert cluster.http("web", 8080, "/")[0] == 200
+        assert p1.container("web").probes["startupProbe"].detail == "connected"
         rev2 = copy.deepcopy(dep)
         rev2["spec"]["template"]["metadata"]["annotations"] = {"rev": "2"}
-        assert "deployment/web configured" in cluster.apply([rev2])
+        assert cluster.apply([rev2]) == ["deployment/web configured"]
         (p2,) = cluster.wait_ready("web", timeout=60)
         assert p2.name != p1.name and p2.revision != p1.revision and p1.gone
-        assert cluster.endpoints("web") == [p2.ip]
-        assert any("image nginx:1.27 is not emulated" in n for n in cluster.notes)
+        assert cluster.endpoints("web") == [p2.ip] and cluster.http("web.default.svc.cluster.local", 8080, "/")[0] == 200
+        assert uid_of(p2.container("web").pid) == 9999
+        assert any("image prom/statsd-exporter:v0.26.0 is not emulated" in n for n in cluster.notes)
         close_and_check(cluster)
 
 
