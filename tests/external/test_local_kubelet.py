@@ -119,12 +119,17 @@ COVERED_ELSEWHERE = {
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",
 }
 
+# Observed on the harness: the JobManager exits with UnsupportedFileSystemSchemeException for
+# scheme 's3' (HA storage), or the job FAILS with JobInitializationException caused by it
+# (checkpoint storage, savepoint path). The PyPI distribution ships no S3 plugin, and Kubernetes
+# HA would next need a Kubernetes API server for leader election and its ConfigMaps.
 CANNOT_RUN_OFFLINE = {
-    "kubernetes-ha-last-state.yaml": "Kubernetes HA needs a Kubernetes API server (leader election, ConfigMaps), and its "
-                                     "HA storage/checkpoints are s3:// (no S3 filesystem plugin in the PyPI distribution)",
-    "initial-savepoint-path.yaml": "--fromSavepoint s3://...: no S3 filesystem plugin offline, and that savepoint does not exist",
-    "savepoint-upgrade-mode.yaml": "state.checkpoints.dir / state.savepoints.dir are s3:// (no S3 filesystem plugin offline)",
-    "seed-aliases.yaml": "state.checkpoints.dir / state.savepoints.dir are s3:// (no S3 filesystem plugin offline)",
+    "kubernetes-ha-last-state.yaml": "Kubernetes HA needs a Kubernetes API server (leader election, HA ConfigMaps); "
+                                     "before that, the JobManager exits: no filesystem for its s3:// HA storage",
+    "initial-savepoint-path.yaml": "the job FAILS at start: --fromSavepoint s3://... (no S3 filesystem plugin offline; "
+                                   "and that savepoint does not exist)",
+    "savepoint-upgrade-mode.yaml": "the job FAILS at start: s3:// state.checkpoints.dir, no S3 filesystem plugin offline",
+    "seed-aliases.yaml": "s3:// state.checkpoints.dir / state.savepoints.dir, no S3 filesystem plugin offline",
 }
 
 REPORT: dict[str, list[str]] = {"timings": [], "root writes": [], "notes": []}
@@ -749,19 +754,25 @@ def test_rolling_update_and_probes(kubelet_store):
     entrypoint) with a tcpSocket startup probe on a named port and an httpGet readiness probe on
     a numbered one, and a stand-in sidecar with an exec readiness probe. No JVM."""
     web = {"name": "web", "image": "flink:2.2", "command": ["python3", "-m", "http.server", "8080"], "workingDir": "/tmp",
-           "ports": [{"name": "http", "containerPort": 8080}],
+           "ports": [{"name": "http", "containerPort": 8080}], "volumeMounts": [{"name": "site", "mountPath": "/site"}],
            "startupProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1},
            "readinessProbe": {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1}}
     agent = {"name": "agent", "image": "prom/statsd-exporter:v0.26.0",
              "readinessProbe": {"exec": {"command": ["test", "-d", "/etc"]}, "periodSeconds": 1}}
     dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [web, agent]}}}}
+                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
+                        "containers": [web, agent], "volumes": [{"name": "site", "configMap": {"name": "site"}}]}}}}
+    site = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "site"}, "data": {"index.html": "one"}}
     svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
            "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080}]}}
     with Cluster(flink_homes=homes(), images=kubelet_store) as cluster:
-        assert cluster.apply([dep, svc]) == ["service/web created", "deployment/web created"]
+        assert cluster.apply([site, dep, svc]) == ["configmap/site created", "service/web created", "deployment/web created"]
         (p1,) = cluster.wait_ready("web", timeout=60)
+        # a ConfigMap update reaches the running pod's volume (no restart)
+        cluster.apply([{**site, "data": {"index.html": "two"}}])
+        cluster.wait_for(lambda: cluster.exec(p1, ["cat", "/site/index.html"], container="web").stdout == "two", 20,
+                         "the ConfigMap update in the volume")
         assert cluster.endpoints("web") == [p1.ip]
         assert cluster.http("web", 8080, "/")[0] == 200
         assert p1.container("web").probes["startupProbe"].detail == "connected"

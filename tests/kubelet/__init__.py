@@ -26,7 +26,8 @@ What it emulates
     `$(VAR)` expansion; `env` and `envFrom` (values, downward API fieldRef/resourceFieldRef,
     configMapKeyRef/secretKeyRef, optional refs); every volumeMount (configMap, secret, projected,
     downwardAPI volumes laid out like the kubelet with `..data` symlinks, `items`, `defaultMode`,
-    always read-only; emptyDir; persistentVolumeClaim as a directory that outlives pods; subPath,
+    always read-only, and updated in place when the object changes (every 2 s here; a real
+    kubelet takes up to a minute or two); emptyDir; persistentVolumeClaim as a directory that outlives pods; subPath,
     subPathExpr, readOnly); workingDir; /dev/termination-log (terminationMessagePath and
     FallbackToLogsOnError). Each container gets its own mount namespace with an overlay root (image
     layers + a writable layer), so it cannot see or change the host's files beyond the host's /usr

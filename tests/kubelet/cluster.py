@@ -36,6 +36,7 @@ INIT = str(Path(__file__).resolve().parent / "container_init.py")
 CLUSTER_DOMAIN = "cluster.local"
 NODE_NAME = "kubelet-harness"
 SETUP_FAILED = 128
+VOLUME_SYNC_S = 2.0  # how often ConfigMap/Secret volume content is brought up to date
 
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
                   "StorageClass", "PriorityClass"}
@@ -199,6 +200,8 @@ class Pod:
         self.ip: str | None = None
         self.volume_dirs: dict[str, Path] = {}
         self.volume_kinds: dict[str, str] = {}
+        self.volume_content: dict[str, dict] = {}
+        self.next_volume_sync = 0.0
         self.prepared = False
         self.next_try = 0.0
         self.init_containers = [Container(self, c, True) for c in self.spec.get("initContainers") or []]
@@ -422,9 +425,11 @@ class Cluster:
                 time.sleep(0.1)
             for p in pods:
                 self._kill_pod_processes(p)
-            if self.network is not None:
-                self._in_loop(lambda: [self._release_pod(p) for p in pods], timeout=30)
-                self._in_loop(self.network.close, timeout=30)
+            with self._lock:  # the loop only runs queued calls while closing
+                for p in pods:
+                    self._release_pod(p)
+                if self.network is not None:
+                    self.network.close()
             self._sweep()
         finally:
             self._stop = True
@@ -660,6 +665,9 @@ class Cluster:
                 pod.event(e.reason, e.message)
                 pod.next_try = now + 2.0
                 return
+        if now >= pod.next_volume_sync:
+            self._refresh_volumes(pod)
+            pod.next_volume_sync = now + VOLUME_SYNC_S
         for c in pod.init_containers + pod.containers:
             c.poll()
         if not pod.init_done:
@@ -755,7 +763,9 @@ class Cluster:
                     if fs_group is not None:
                         os.chown(d, 0, fs_group)
                 elif kind in ("configMap", "secret", "projected", "downwardAPI"):
-                    model.write_atomic_volume(str(d), self._volume_files(pod, vol, kind), fs_group)
+                    files = self._volume_files(pod, vol, kind)
+                    model.write_atomic_volume(str(d), files, fs_group)
+                    pod.volume_content[name] = files
                 elif kind == "persistentVolumeClaim":
                     claim = vol[kind]["claimName"]
                     pd = self.work_dir / "pvc" / pod.namespace / claim
@@ -768,6 +778,25 @@ class Cluster:
                 raise PodStartError("FailedMount", f"MountVolume.SetUp failed for volume {name!r}: {e.args[0]}") from None
             dirs[name] = d
         return dirs, kinds
+
+    def _refresh_volumes(self, pod: Pod) -> None:
+        """Bring ConfigMap/Secret/projected/downwardAPI volumes up to date, as the kubelet does
+        periodically: the new content is swapped in atomically (a new ..data), so containers see
+        it without a restart (except through subPath mounts, which keep the old file)."""
+        for vol in pod.spec.get("volumes") or []:
+            name = vol["name"]
+            if name not in pod.volume_content:
+                continue
+            kind = pod.volume_kinds[name]
+            try:
+                files = self._volume_files(pod, vol, kind)
+            except (KeyError, PodStartError) as e:
+                pod.event("FailedMount", f"volume {name} not updated: {e}")
+                continue
+            if files != pod.volume_content[name]:
+                model.write_atomic_volume(str(pod.volume_dirs[name]), files, self._fs_group(pod))
+                pod.volume_content[name] = files
+                pod.event("VolumeUpdated", f"{kind} volume {name}")
 
     def _volume_files(self, pod: Pod, vol: dict, kind: str) -> dict:
         src = vol[kind] or {}
