@@ -784,6 +784,15 @@ def test_rolling_update_and_probes(kubelet_store):
         assert cluster.endpoints("web") == [p2.ip] and cluster.http("web.default.svc.cluster.local", 8080, "/")[0] == 200
         assert uid_of(p2.container("web").pid) == 9999
         assert any("image prom/statsd-exporter:v0.26.0 is not emulated" in n for n in cluster.notes)
+        # a bare Pod runs as it is; deleting it stops it
+        bare = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "labels": {"app": "bare"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}}
+        cluster.apply([bare])
+        cluster.wait_for(lambda: cluster.pod("bare").ready, 20, "bare pod ready")
+        with pytest.raises(HarnessError, match="immutable"):
+            cluster.apply([{**bare, "spec": {"containers": [{"name": "c", "image": "busybox:2"}]}}])
+        cluster.delete("Pod", "bare")
+        cluster.wait_for(lambda: not cluster.pods("bare"), 20, "bare pod gone")
         close_and_check(cluster)
 
 

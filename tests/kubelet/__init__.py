@@ -10,7 +10,8 @@ overlayfs, iproute2, util-linux (nsenter) and a JDK under /usr; Python stdlib on
         cluster.rest_json("my-app-rest", "/overview")
 
 What it emulates
-  * Objects: an in-memory store filled by apply() (like `kubectl apply -n <namespace>`), with a
+  * Objects: an in-memory store filled by apply() (like `kubectl apply -n <namespace>`; Job and
+    Pod specs are immutable, as in Kubernetes), bare Pods run as they are, with a
     Deployment → ReplicaSet → Pod controller (pods named <deployment>-<template hash>-<suffix>,
     keyed by revision; a changed template makes a new ReplicaSet whose pods replace the old ones
     once ready, or after them for `strategy: Recreate`), a Job controller (a pod per attempt,

@@ -498,9 +498,10 @@ class Cluster:
                 self.objects[key] = obj
                 verb = "created" if old is None else ("unchanged" if old == obj else "configured")
                 out.append(f"{key[0].lower()}/{key[2]} {verb}")
-                if key[0] == "Job" and (old is None or old != obj):
-                    if old is not None and key in self.jobs and not self.jobs[key].done:
-                        raise HarnessError(f"job {key[2]} is running; a Job's template is immutable")
+                if key[0] in ("Job", "Pod") and old is not None and old != obj:
+                    self.objects[key] = old
+                    raise HarnessError(f"{key[0].lower()} {key[2]}: its spec is immutable; delete it first")
+                if key[0] == "Job" and old is None:
                     self.jobs[key] = JobRun(key[1], key[2], obj)
         self._wake.set()
         return out
@@ -541,6 +542,7 @@ class Cluster:
         now = time.monotonic()
         self._sync_deployments()
         self._sync_jobs(now)
+        self._sync_bare_pods()
         for pod in list(self.all_pods):
             if not pod.gone:
                 self._sync_pod(pod, now)
@@ -599,6 +601,12 @@ class Cluster:
             active.append(pod)
         for pod in sorted(active, key=lambda p: -p.seq)[: max(0, len(active) - rs.replicas)]:
             self._delete_pod(pod)
+
+    def _sync_bare_pods(self) -> None:
+        for (kind, ns, name), obj in self.objects.items():
+            if kind == "Pod" and not any(p.owner_kind == "Pod" and p.namespace == ns and p.name == name for p in self.all_pods):
+                template = {"metadata": obj.get("metadata") or {}, "spec": obj.get("spec") or {}}
+                self._new_pod(ns, template, "Pod", name, "", name, {})
 
     def _sync_jobs(self, now: float) -> None:
         for key, run in self.jobs.items():
