@@ -104,6 +104,26 @@ section "java"
 command -v java >/dev/null 2>&1 || die "java not found on PATH (Flink's BashJavaUtils needs Java 11+)"
 java -version 2>&1 | sed 's/^/  /'
 
+# --- local kubelet (tests/kubelet, tests/external/test_local_kubelet.py) -------------------------
+# The harness runs rendered pods as local processes: it needs root, overlayfs, iproute2 (ip, ss),
+# util-linux (nsenter) and javac (the test job in tests/jobs is compiled at test time). Missing
+# Debian packages are installed with apt-get (after apt-get update).
+section "local kubelet prerequisites"
+KUBELET_PKGS=()
+{ command -v ip && command -v ss; } >/dev/null 2>&1 || KUBELET_PKGS+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || KUBELET_PKGS+=(util-linux)
+command -v javac >/dev/null 2>&1 || KUBELET_PKGS+=("openjdk-$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p;q')-jdk-headless")
+if ((${#KUBELET_PKGS[@]})); then
+  [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 \
+    || die "the local kubelet tests need ${KUBELET_PKGS[*]}: install them (or run as root with apt-get)"
+  echo "installing ${KUBELET_PKGS[*]}"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${KUBELET_PKGS[@]}" >/dev/null
+fi
+grep -qw overlay /proc/filesystems || die "the local kubelet tests need overlayfs (modprobe overlay)"
+echo "  $(ip -V) | $(nsenter --version) | $(javac -version 2>&1)"
+# --- end local kubelet ---------------------------------------------------------------------------
+
 # Kustomize with --enable-exec: no PyPI/npm package ships it and `kubectl kustomize` has no
 # --enable-exec, so take Debian's package (sid; reference ecosystem.md §2.2) and unpack it with
 # dpkg -x into the tools dir. apt runs on private state dirs (nothing on the machine changes).
