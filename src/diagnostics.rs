@@ -117,6 +117,7 @@ codes! {
     NativeLabelSelector = "native-label-selector", Warning, "A pod-template selector names the operator's native-mode label `type: flink-native-kubernetes`, which standalone pods do not carry.";
     UnknownPodTemplateField = "unknown-pod-template-field", Warning, "A pod-template field Kubernetes does not know; the API server rejects it under strict field validation.";
     // Log configuration and ingress (FO §6 rules 8-10).
+    Log4jConfigMissing = "log4j-config-missing", Warning, "Only `logback-console.xml` on the official image, which logs with log4j2: Flink would log nothing.";
     InvalidLogConfigKey = "invalid-log-config-key", Error, "A log configuration file other than log4j-console.properties or logback-console.xml (FO §6 rule 10).";
     InvalidIngressTemplate = "invalid-ingress-template", Error, "The ingress template does not parse as a URL (FO §6 rule 9).";
     IngressNeedsNamespace = "ingress-needs-namespace", Error, "The ingress template uses {{namespace}} but no namespace is known.";

@@ -6,6 +6,7 @@
 //! documents, specs or Kubernetes objects.
 
 pub mod config;
+pub mod image;
 pub mod java;
 pub mod keys;
 pub mod memory_model;

@@ -13,6 +13,8 @@ use crate::effective::cluster::{JarSource, ProcessView};
 use crate::effective::pod_template::is_main_container;
 use crate::flink::options::{CHECKPOINTS_DIRECTORY, FlinkOption, SAVEPOINT_DIRECTORY};
 
+use crate::flink::image::is_official_image;
+
 use super::findings::{at, at_config};
 
 /// `high-availability.storageDir` and its older key.
@@ -30,18 +32,6 @@ fn plugins(scheme: &str) -> &'static [&'static str] {
         "oss" => &["flink-oss-fs-hadoop"],
         _ => &[],
     }
-}
-
-/// Whether the image is the official one (`flink` or `apache/flink`, on any registry path
-/// ending so).
-fn official_image(image: &str) -> bool {
-    let repository = image.split(['@']).next().unwrap_or(image);
-    let repository = match repository.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => name,
-        _ => repository,
-    };
-    let repository = repository.trim_start_matches("docker.io/").trim_start_matches("library/");
-    repository == "flink" || repository == "apache/flink"
 }
 
 /// Whether the process's main container enables one of `names`, or mounts its own plugins.
@@ -92,7 +82,7 @@ fn remote_paths(view: &ClusterView<'_>) -> Vec<(String, bool, String)> {
 
 /// Ours: every remote path's filesystem plugin is enabled on the official image.
 pub fn filesystem_plugins_enabled(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    if !official_image(&view.image) {
+    if !is_official_image(&view.image) {
         return Vec::new();
     }
     remote_paths(view)
@@ -117,21 +107,4 @@ pub fn filesystem_plugins_enabled(view: &ClusterView<'_>) -> Vec<Diagnostic> {
             Some(diagnostic.with_hint(hint))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn official_images_are_recognised() {
-        for image in
-            ["flink:1.20", "flink", "apache/flink:2.0-java17", "docker.io/library/flink:1.19", "flink@sha256:abc"]
-        {
-            assert!(official_image(image), "{image}");
-        }
-        for image in ["ghcr.io/acme/flink-jobs:1.0", "registry:5000/flink-custom:1", "myflink:1.20"] {
-            assert!(!official_image(image), "{image}");
-        }
-    }
 }

@@ -4,6 +4,7 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::effective::ClusterView;
 use crate::effective::ingress::IngressRead;
+use crate::flink::image::is_official_image;
 use crate::flink::keys::LOG_CONFIG_FILES;
 
 use super::findings::at;
@@ -28,6 +29,19 @@ pub fn log_configuration_files(view: &ClusterView<'_>) -> Vec<Diagnostic> {
         ));
     }
     found
+}
+
+/// Ours (seen running the rendered pods): the official image logs with log4j2, which reads
+/// `log4j-console.properties`; with only `logback-console.xml`, Flink logs nothing at all.
+pub fn log4j_configuration_present(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    let (Some(field), true) = (view.log_files_field, is_official_image(&view.image)) else { return Vec::new() };
+    if !view.log_files.contains_key("logback-console.xml") || view.log_files.contains_key("log4j-console.properties") {
+        return Vec::new();
+    }
+    vec![
+        at(view.parsed, Code::Log4jConfigMissing, &format!("{field}.logback-console.xml"), "the official Flink image logs with log4j2, which reads log4j-console.properties: with only logback-console.xml, Flink logs nothing")
+            .with_hint("add log4j-console.properties, or use an image with logback on Flink's classpath"),
+    ]
 }
 
 /// FO §6 rules 8–9: an Ingress needs a template that parses as a URL; ours: a

@@ -79,6 +79,7 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("ours: selectors that name native pods", pod_templates::native_label_selectors),
     rule!("ours: pod-template fields Kubernetes knows", pod_templates::pod_template_fields_known),
     rule!("FO §6 rule 10: log configuration files", logs_and_ingress::log_configuration_files),
+    rule!("ours: a log4j2 configuration on the official image", logs_and_ingress::log4j_configuration_present),
     rule!("ours: an image to run", identity::image_is_set),
     rule!("ours: imagePullPolicy values", identity::image_pull_policy),
     rule!("FO §6 rule 32: serviceAccount is defined", identity::service_account_defined),
