@@ -8,8 +8,8 @@
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
-#   3. java check; kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
-#   4. cargo build --release, cargo test --workspace --release
+#   3. java check; local-kubelet prerequisites (iproute2, util-linux, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
+#   4. shellcheck of the lifecycle scripts and our own; cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
 #   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
 #      (CLI parity for every fixture; the page in Chromium via playwright-core)
@@ -106,16 +106,19 @@ java -version 2>&1 | sed 's/^/  /'
 
 # --- local kubelet (tests/kubelet, tests/external/test_local_kubelet.py) -------------------------
 # The harness runs rendered pods as local processes: it needs root, overlayfs, iproute2 (ip, ss),
-# util-linux (nsenter) and javac (the test job in tests/jobs is compiled at test time). Missing
-# Debian packages are installed with apt-get (after apt-get update).
+# util-linux (nsenter) and javac (the test job in tests/jobs is compiled at test time); the
+# lifecycle scripts the Jobs run are checked with shellcheck. Missing Debian packages are
+# installed with apt-get (after apt-get update).
 section "local kubelet prerequisites"
 KUBELET_PKGS=()
 { command -v ip && command -v ss; } >/dev/null 2>&1 || KUBELET_PKGS+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || KUBELET_PKGS+=(util-linux)
+command -v shellcheck >/dev/null 2>&1 || KUBELET_PKGS+=(shellcheck)
 command -v javac >/dev/null 2>&1 || KUBELET_PKGS+=("openjdk-$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p;q')-jdk-headless")
 if ((${#KUBELET_PKGS[@]})); then
-  [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 \
-    || die "the local kubelet tests need ${KUBELET_PKGS[*]}: install them (or run as root with apt-get)"
+  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    die "the local kubelet tests need ${KUBELET_PKGS[*]}: install them (or run as root with apt-get)"
+  fi
   echo "installing ${KUBELET_PKGS[*]}"
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${KUBELET_PKGS[@]}" >/dev/null
@@ -234,6 +237,18 @@ if [[ ${FLINK_RENDER_SETUP_ONLY:-0} == 1 ]]; then
   section "set-up only: done (source $TOOLS/env.sh to use it)"
   exit 0
 fi
+
+# The lifecycle Jobs run common.sh followed by their step's script as one bash program; check
+# each pair that way, and this repository's own shell scripts.
+section "shellcheck $(shellcheck --version | sed -n 's/^version: //p')"
+LIFECYCLE=src/emit/lifecycle/scripts
+for step in "$LIFECYCLE"/*.sh; do
+  [[ $step == */common.sh ]] && continue
+  cat "$LIFECYCLE/common.sh" "$step" | shellcheck -s bash - || die "shellcheck: $step (after common.sh)"
+  echo "ok: common.sh + ${step##*/}"
+done
+shellcheck scripts/*.sh .ci/run || die "shellcheck: the repository's scripts"
+echo "ok: scripts/*.sh .ci/run"
 
 LOCKED=()
 [[ -f Cargo.lock ]] && LOCKED=(--locked)

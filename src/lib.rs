@@ -133,7 +133,7 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     let mut compiled =
         Compiled { diagnostics: validate_all(&inputs, &items, &session_jobs, &settings), ..Compiled::default() };
     if !compiled.diagnostics.has_errors() {
-        emit_all(&items, &mut compiled);
+        emit_all(&items, session_jobs.iter().map(|(_, view)| view), &mut compiled);
     }
     compiled
 }
@@ -242,9 +242,13 @@ fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKe
     keys
 }
 
-/// Steps 4 and 5: lower every cluster and emit it, with the other objects, in input order.
-/// ServiceAccounts are shared: each is emitted once, and not when an input holds it.
-fn emit_all(items: &[Item<'_>], compiled: &mut Compiled) {
+/// Steps 4 and 5: lower every cluster and session job (`session_jobs`, in the order of their
+/// items) and emit them, with the other objects, in input order. ServiceAccounts are shared: each is emitted once, and not when an input holds it.
+fn emit_all<'a>(
+    items: &[Item<'_>],
+    mut session_jobs: impl Iterator<Item = &'a SessionJobView<'a>>,
+    compiled: &mut Compiled,
+) {
     let mut shared: BTreeSet<ObjectKey> = items
         .iter()
         .filter_map(|item| match item {
@@ -264,11 +268,16 @@ fn emit_all(items: &[Item<'_>], compiled: &mut Compiled) {
                 compiled.objects.extend(objects);
                 compiled.origins.resize(compiled.objects.len(), *input);
             }
+            Item::SessionJob { input, .. } => {
+                let lowered = session_jobs.next().and_then(resolve::lower_session_job);
+                compiled.objects.extend(lowered.iter().flat_map(emit::emit_session_job));
+                compiled.origins.resize(compiled.objects.len(), *input);
+            }
             Item::Other { input, object } => {
                 compiled.objects.push(object.clone());
                 compiled.origins.push(*input);
             }
-            Item::Deployment { .. } | Item::SessionJob { .. } => {}
+            Item::Deployment { .. } => {}
         }
     }
 }

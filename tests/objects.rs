@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use flink_render::diagnostics::Code;
+use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Input, Options, compile, to_json, to_yaml};
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -28,10 +30,20 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
+/// The operator defaults a fixture names on a `# flink-render: --defaults PATH` line.
+fn fixture_defaults(text: &str) -> Option<OperatorDefaults> {
+    let args: Vec<&str> =
+        text.lines().filter_map(|line| line.strip_prefix("# flink-render:")).flat_map(str::split_whitespace).collect();
+    let path = args.windows(2).find(|pair| pair[0] == "--defaults")?[1];
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    Some(OperatorDefaults::parse(&text).unwrap_or_else(|error| panic!("{path}: {error:?}")))
+}
+
 fn render(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
-    let compiled =
-        compile(&[Input { name: "fixture", text: &text }], &Options { namespace: Some("default"), defaults: None });
+    let defaults = fixture_defaults(&text);
+    let options = Options { namespace: Some("default"), defaults: defaults.as_ref() };
+    let compiled = compile(&[Input { name: "fixture", text: &text }], &options);
     assert!(!compiled.diagnostics.has_errors(), "{}: {:#?}", path.display(), compiled.diagnostics);
     compiled.objects
 }
@@ -57,6 +69,7 @@ fn every_object_round_trips_through_its_kubernetes_type() {
                 ("rbac.authorization.k8s.io/v1", "RoleBinding") => round_trip::<RoleBinding>(&object),
                 ("v1", "ServiceAccount") => round_trip::<ServiceAccount>(&object),
                 ("networking.k8s.io/v1", "NetworkPolicy") => round_trip::<NetworkPolicy>(&object),
+                ("batch/v1", "Job") => round_trip::<Job>(&object),
                 (api, kind) => panic!("{}: unexpected {api} {kind}", path.display()),
             };
             assert_eq!(again, object, "{}: a field was lost or changed", path.display());

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::flink::config::{ConfigValue, parse_flat_map};
+use crate::flink::image::in_user_lib;
 use crate::flink::java::java_double_text;
 use crate::flink::memory_model::{self, MemoryError, ProcessMemory};
 use crate::flink::options::{HIGH_AVAILABILITY, parse_bool};
@@ -171,6 +172,13 @@ impl ClusterView<'_> {
     pub fn flag(&self, key: &str, default: bool) -> bool {
         flag(&self.config, key, default)
     }
+
+    /// The ServiceAccount a process runs as: `kubernetes.<process>.service-account`, else
+    /// `spec.serviceAccount`.
+    pub fn service_account(&self, process: Process) -> Option<String> {
+        let key = format!("kubernetes.{}.service-account", process.config_name());
+        self.config.get(&key).or_else(|| self.spec.service_account.clone())
+    }
 }
 
 fn flag(config: &EffectiveConfig, key: &str, default: bool) -> bool {
@@ -237,7 +245,7 @@ pub(super) fn build<'a>(
         ports,
         port_problems,
         ingress,
-        render: render_settings::read(&parsed.raw.metadata),
+        render: render_settings::read(&parsed.raw.metadata, render_settings::Owner::Deployment),
         config,
     }
 }
@@ -493,16 +501,21 @@ impl<'a> Builder<'a> {
     }
 
     /// Where the jar comes from, and its keys: `pipeline.classpaths` for a jar in the image
-    /// (`local://` becomes `file://`); for a remote jar, `user.artifacts.raw-http-enabled`
-    /// when it is plain `http://` (the entrypoint refuses it otherwise).
+    /// (`local://` becomes `file://`) unless it is in the user-lib directory, whose jars the
+    /// entrypoint puts on the classpath itself (listed twice, the entrypoint refuses to start:
+    /// "Multiple JAR archives with entry classes found on classpath"); for a remote jar,
+    /// `user.artifacts.raw-http-enabled` when it is plain `http://` (the entrypoint refuses it
+    /// otherwise).
     fn jar(&mut self, uri: &'a str) -> JarSource<'a> {
         let Some((scheme, rest)) = uri.split_once("://").filter(|(scheme, _)| !scheme.is_empty()) else {
             return JarSource::NoScheme(uri);
         };
         match scheme {
             "local" | "file" => {
-                let classpath = if scheme == "local" { format!("file://{rest}") } else { uri.to_string() };
-                self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
+                if !in_user_lib(rest) {
+                    let classpath = if scheme == "local" { format!("file://{rest}") } else { uri.to_string() };
+                    self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
+                }
                 JarSource::Image(rest.to_string())
             }
             _ => {

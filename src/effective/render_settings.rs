@@ -1,18 +1,36 @@
-//! flink-render's own settings for one FlinkDeployment, as annotations on the resource (the
-//! CRD has no field for them, and annotations travel with the spec through every tool):
+//! flink-render's own settings for one resource, as annotations on it (the CRDs have no field
+//! for them, and annotations travel with the spec through every tool).
+//!
+//! On a FlinkDeployment:
 //!
 //! | annotation | values | default |
 //! |---|---|---|
 //! | `flink-render.dev/service-account` | `create`: render the ServiceAccount the pods use; `existing`: it exists already (the operator's Helm chart creates `flink`) | `create` |
 //! | `flink-render.dev/network-policy` | `enabled`: render a NetworkPolicy that admits only the cluster's own pods, and REST clients named by the next one | `disabled` |
 //! | `flink-render.dev/rest-allowed-from` | `key=value,…`: labels of the pods (same namespace) that may reach the REST port under the NetworkPolicy | none |
+//!
+//! On a FlinkSessionJob:
+//!
+//! | annotation | values | default |
+//! |---|---|---|
+//! | `flink-render.dev/artifact-ca-bundle` | the name of a ConfigMap whose key `ca.crt` holds the CA certificates the submit Job trusts when it downloads the jar (a private artifact server) | the image's CA store |
 
 use std::collections::BTreeMap;
 
+use crate::objects::is_dns1123_subdomain;
 use crate::parse::spec::RawMetadata;
 
 /// The annotation prefix of flink-render's settings.
 pub const PREFIX: &str = "flink-render.dev/";
+
+/// Which resource the annotations are on: each kind has its own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A FlinkDeployment.
+    Deployment,
+    /// A FlinkSessionJob.
+    SessionJob,
+}
 
 /// The settings, and every annotation under [`PREFIX`] that could not be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,46 +41,68 @@ pub struct RenderSettings {
     pub network_policy: bool,
     /// Labels of the pods that may reach the REST port under the NetworkPolicy.
     pub rest_allowed_from: BTreeMap<String, String>,
+    /// The ConfigMap with the CA bundle the submit Job downloads the jar with.
+    pub artifact_ca_bundle: Option<String>,
     /// `(annotation, value, what is allowed)` for every setting that cannot be read.
     pub problems: Vec<(String, String, &'static str)>,
 }
 
-/// Read the settings from the resource's annotations.
-pub fn read(metadata: &RawMetadata) -> RenderSettings {
+/// Read the settings from the annotations of a resource of kind `owner`.
+pub fn read(metadata: &RawMetadata, owner: Owner) -> RenderSettings {
     let mut settings = RenderSettings { create_service_account: true, ..RenderSettings::default() };
     for (key, value) in metadata.annotations.iter().flatten() {
         let Some(name) = key.strip_prefix(PREFIX) else { continue };
-        let problem = match name {
-            "service-account" => match value.as_str() {
-                "create" => None,
-                "existing" => {
-                    settings.create_service_account = false;
-                    None
-                }
-                _ => Some("`create` or `existing`"),
-            },
-            "network-policy" => match value.as_str() {
-                "enabled" => {
-                    settings.network_policy = true;
-                    None
-                }
-                "disabled" => None,
-                _ => Some("`enabled` or `disabled`"),
-            },
-            "rest-allowed-from" => match labels(value) {
-                Some(labels) => {
-                    settings.rest_allowed_from = labels;
-                    None
-                }
-                None => Some("labels as `key=value,key=value`"),
-            },
-            _ => Some("one of the settings `service-account`, `network-policy`, `rest-allowed-from`"),
+        let problem = match owner {
+            Owner::Deployment => deployment_setting(&mut settings, name, value),
+            Owner::SessionJob => session_job_setting(&mut settings, name, value),
         };
         if let Some(allowed) = problem {
             settings.problems.push((key.clone(), value.clone(), allowed));
         }
     }
     settings
+}
+
+/// Read one FlinkDeployment setting; what is allowed when it cannot be read.
+fn deployment_setting(settings: &mut RenderSettings, name: &str, value: &str) -> Option<&'static str> {
+    match name {
+        "service-account" => match value {
+            "create" => None,
+            "existing" => {
+                settings.create_service_account = false;
+                None
+            }
+            _ => Some("`create` or `existing`"),
+        },
+        "network-policy" => match value {
+            "enabled" => {
+                settings.network_policy = true;
+                None
+            }
+            "disabled" => None,
+            _ => Some("`enabled` or `disabled`"),
+        },
+        "rest-allowed-from" => match labels(value) {
+            Some(labels) => {
+                settings.rest_allowed_from = labels;
+                None
+            }
+            None => Some("labels as `key=value,key=value`"),
+        },
+        _ => Some("one of the settings `service-account`, `network-policy`, `rest-allowed-from`"),
+    }
+}
+
+/// Read one FlinkSessionJob setting; what is allowed when it cannot be read.
+fn session_job_setting(settings: &mut RenderSettings, name: &str, value: &str) -> Option<&'static str> {
+    match name {
+        "artifact-ca-bundle" if is_dns1123_subdomain(value) => {
+            settings.artifact_ca_bundle = Some(value.to_string());
+            None
+        }
+        "artifact-ca-bundle" => Some("the name of a ConfigMap (a DNS-1123 subdomain)"),
+        _ => Some("the setting `artifact-ca-bundle`"),
+    }
 }
 
 /// `key=value,key=value` as labels; `None` when an entry is not `key=value`.
@@ -84,7 +124,7 @@ mod tests {
 
     fn settings(pairs: &[(&str, &str)]) -> RenderSettings {
         let annotations = pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect();
-        read(&RawMetadata { annotations: Some(annotations), ..RawMetadata::default() })
+        read(&RawMetadata { annotations: Some(annotations), ..RawMetadata::default() }, Owner::Deployment)
     }
 
     #[test]
@@ -106,5 +146,20 @@ mod tests {
         assert_eq!(read.rest_allowed_from.len(), 2);
         assert_eq!(read.problems.len(), 1);
         assert!(settings(&[("flink-render.dev/rest-allowed-from", "gateway")]).problems.len() == 1);
+    }
+
+    #[test]
+    fn session_jobs_have_their_own_settings() {
+        let read_job = |pairs: &[(&str, &str)]| {
+            let annotations = pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect();
+            read(&RawMetadata { annotations: Some(annotations), ..RawMetadata::default() }, Owner::SessionJob)
+        };
+        assert_eq!(
+            read_job(&[("flink-render.dev/artifact-ca-bundle", "corp-ca")]).artifact_ca_bundle.as_deref(),
+            Some("corp-ca")
+        );
+        assert_eq!(read_job(&[("flink-render.dev/artifact-ca-bundle", "Corp CA")]).problems.len(), 1);
+        assert_eq!(read_job(&[("flink-render.dev/network-policy", "enabled")]).problems.len(), 1);
+        assert_eq!(settings(&[("flink-render.dev/artifact-ca-bundle", "corp-ca")]).problems.len(), 1);
     }
 }

@@ -9,6 +9,7 @@ use crate::parse::spec::{RawJobSpec, RawSessionJobSpec};
 
 use super::cluster::ClusterView;
 use super::job::{UpgradeModeRead, upgrade_mode};
+use super::render_settings::{self, Owner, RenderSettings};
 
 /// A FlinkSessionJob as the rules and the lowering see it.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct SessionJobView<'a> {
     pub cluster: Option<&'a ClusterView<'a>>,
     /// The cluster's configuration with the job's keys on top, when the cluster is known.
     pub config: Option<FlinkConfig>,
+    /// flink-render's settings for the job, from its annotations.
+    pub render: RenderSettings,
 }
 
 /// Build the view of a session job; `clusters` are the FlinkDeployments of the compile.
@@ -58,5 +61,6 @@ pub(super) fn build<'a>(
         job: spec.and_then(|spec| spec.job.as_ref()).map(|job| (job, upgrade_mode(job))),
         cluster,
         config,
+        render: render_settings::read(metadata, Owner::SessionJob),
     }
 }

@@ -13,10 +13,8 @@ use serde_json::{Value, json};
 use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
+use crate::flink::image::{USER_LIB_DIR, in_user_lib};
 use crate::resolve::model::{Cluster, Jar};
-
-/// Where user jars live in the Flink image.
-pub const USER_LIB_DIR: &str = "/opt/flink/usrlib";
 
 /// JobManager labels: the selector, then `kubernetes.jobmanager.labels` (user labels win).
 pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
@@ -63,12 +61,6 @@ pub fn args(cluster: &Cluster) -> Vec<String> {
     args
 }
 
-/// A jar in `/opt/flink/usrlib` comes with the image: an `emptyDir` there would hide it (the
-/// operator's standalone mode mounts one anyway; its default native mode does not).
-fn in_user_lib(path: &str) -> bool {
-    path.strip_prefix(USER_LIB_DIR).is_some_and(|rest| rest.starts_with('/'))
-}
-
 fn user_lib_already_mounted(cluster: &Cluster) -> bool {
     cluster.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
         containers.iter().filter(|container| is_main_container(container)).any(|container| {
@@ -86,6 +78,8 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let labels = labels(cluster);
     let mut volumes = Vec::new();
     match cluster.application.as_ref().and_then(|application| application.jar.as_ref()) {
+        // a jar in the user-lib directory comes with the image: an `emptyDir` there would hide
+        // it (the operator's standalone mode mounts one anyway; its default native mode does not)
         Some(Jar::Image(path)) if !in_user_lib(path) && !user_lib_already_mounted(cluster) => {
             volumes.push(("user-lib-dir".to_string(), json!({ "emptyDir": {} }), USER_LIB_DIR.to_string()));
         }

@@ -8,6 +8,7 @@ pub mod config_map;
 pub mod hardening;
 pub mod ingress;
 pub mod jobmanager;
+pub mod lifecycle;
 pub mod network_policy;
 pub mod pod;
 pub mod rbac;
@@ -18,7 +19,7 @@ pub mod yaml;
 
 use serde_json::Value;
 
-use crate::resolve::model::Cluster;
+use crate::resolve::model::{Cluster, SessionJob};
 
 /// One emitter: the objects of one kind for a cluster (possibly none).
 pub type Emitter = fn(&Cluster) -> Vec<Value>;
@@ -35,6 +36,11 @@ pub const ORDER: [(&str, Emitter); 9] = [
     ("Ingress", ingress::emit),
     ("NetworkPolicy", network_policy::emit),
 ];
+
+/// The objects of a session job: its submit Job.
+pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
+    lifecycle::submit::emit(job)
+}
 
 /// All objects for one cluster, in [`ORDER`].
 pub fn emit(cluster: &Cluster) -> Vec<Value> {

@@ -34,11 +34,7 @@ pub fn component(view: &ClusterView<'_>, process: &ProcessView, pod_template: Va
         memory_limit_mib: (memory_mib as f64 * process.memory_limit_factor).floor() as u64,
         cpu: process.cpu,
         cpu_limit: process.cpu * process.cpu_limit_factor,
-        service_account: view
-            .config
-            .get(&format!("kubernetes.{name}.service-account"))
-            .or_else(|| view.spec.service_account.clone())
-            .unwrap_or_default(),
+        service_account: view.service_account(process.process).unwrap_or_default(),
         labels: map(format!("kubernetes.{name}.labels")),
         annotations: process.annotations.clone(),
         node_selector: map(format!("kubernetes.{name}.node-selector")),

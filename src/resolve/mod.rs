@@ -80,10 +80,7 @@ fn service_accounts(view: &ClusterView<'_>) -> Vec<String> {
     }
     let mut names: Vec<String> = [Process::JobManager, Process::TaskManager]
         .iter()
-        .filter_map(|process| {
-            let key = format!("kubernetes.{}.service-account", process.config_name());
-            view.config.get(&key).or_else(|| view.spec.service_account.clone())
-        })
+        .filter_map(|process| view.service_account(*process))
         .filter(|name| !name.is_empty())
         .collect();
     names.sort();
@@ -152,9 +149,11 @@ fn nonces(restart: Option<i64>, job: &RawJobSpec) -> Nonces {
     }
 }
 
-/// Lower a FlinkSessionJob that passed validation; `None` when it has no job to submit.
+/// Lower a FlinkSessionJob that passed validation; `None` when it has no job to submit or its
+/// session cluster is not among the inputs (both reported by `validate`).
 pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
     let spec = view.spec?;
+    let cluster = view.cluster?;
     let (job, upgrade_mode) = view.job.as_ref()?;
     let deployment_name = spec.deployment_name.clone().unwrap_or_default();
     let spec_json = view.parsed.document.get("spec").map(|spec| spec.to_json()).unwrap_or_default();
@@ -164,12 +163,14 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
     Some(SessionJob {
         name: view.name.to_string(),
         namespace: view.namespace.map(str::to_string),
-        cluster: view.cluster.map(|cluster| SessionCluster {
+        cluster: SessionCluster {
             image: cluster.image.clone(),
+            image_pull_policy: cluster.image_pull_policy.map(str::to_string),
+            service_account: cluster.service_account(Process::JobManager).filter(|name| !name.is_empty()),
             flink_version: cluster.version,
             rest_service: rest_service_name(&deployment_name),
             rest_port: cluster.ports.rest,
-        }),
+        },
         job_id: job_id(view.namespace, view.name, &spec_json, &user, mode == model::UpgradeMode::LastState),
         deployment_name,
         jar_uri: job.jar_uri.clone(),
@@ -181,5 +182,29 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
         upgrade_mode: mode,
         state: desired_state(&job_state(job)),
         nonces: nonces(spec.restart_nonce, job),
+        configuration: session_job_configuration(view, mode),
+        artifact_ca_bundle: view.render.artifact_ca_bundle.clone(),
     })
+}
+
+/// The configuration a session job is submitted with (`FlinkConfigManager#getSessionJobConfig`,
+/// FO §7.2): its own keys (the operator's left out), then the job defaults the operator adds:
+/// the pipeline name, externalized checkpoints kept on cancel, a 5 minute checkpoint interval
+/// for last-state. The session cluster's own configuration is the cluster's already.
+fn session_job_configuration(view: &SessionJobView<'_>, mode: model::UpgradeMode) -> BTreeMap<String, String> {
+    let mut configuration: BTreeMap<String, String> = view
+        .parsed
+        .user_keys
+        .iter()
+        .filter(|user| !stays_with_the_operator(&user.key))
+        .map(|user| (user.key.clone(), user.value.clone()))
+        .collect();
+    configuration.entry("pipeline.name".into()).or_insert_with(|| view.name.to_string());
+    configuration
+        .entry("execution.checkpointing.externalized-checkpoint-retention".into())
+        .or_insert_with(|| "RETAIN_ON_CANCELLATION".into());
+    if mode == model::UpgradeMode::LastState {
+        configuration.entry("execution.checkpointing.interval".into()).or_insert_with(|| "5 min".into());
+    }
+    configuration
 }

@@ -131,8 +131,8 @@ pub struct SessionJob {
     pub namespace: Option<String>,
     /// `spec.deploymentName`: the session cluster's name.
     pub deployment_name: String,
-    /// The session cluster, when it is among the inputs.
-    pub cluster: Option<SessionCluster>,
+    /// The session cluster (among the inputs: validation makes sure).
+    pub cluster: SessionCluster,
     /// The deterministic job id the job is submitted with.
     pub job_id: String,
     /// `jarURI`.
@@ -153,6 +153,12 @@ pub struct SessionJob {
     pub state: DesiredState,
     /// The lifecycle triggers the spec carries.
     pub nonces: Nonces,
+    /// The job's own configuration, submitted with it (FO §7.2): its `flinkConfiguration`
+    /// without the operator's keys, and the operator's job defaults.
+    pub configuration: BTreeMap<String, String>,
+    /// The ConfigMap with the CA bundle the jar is downloaded with
+    /// (`flink-render.dev/artifact-ca-bundle`).
+    pub artifact_ca_bundle: Option<String>,
 }
 
 /// What a session job needs to know of its session cluster.
@@ -160,6 +166,10 @@ pub struct SessionJob {
 pub struct SessionCluster {
     /// The cluster's image (the submitter runs on it).
     pub image: String,
+    /// The cluster's `imagePullPolicy`, when set.
+    pub image_pull_policy: Option<String>,
+    /// The ServiceAccount the JobManager runs as, when one is named.
+    pub service_account: Option<String>,
     /// The cluster's Flink version.
     pub flink_version: FlinkVersion,
     /// The REST Service, `<deploymentName>-rest`.

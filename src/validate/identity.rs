@@ -5,9 +5,10 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::effective::ClusterView;
+use crate::effective::render_settings::RenderSettings;
 use crate::flink::config::{UserKey, parse_flat_list, parse_flat_map};
 use crate::flink::version::FlinkVersion;
-use crate::parse::ParsedDeployment;
+use crate::parse::{Parsed, ParsedDeployment};
 
 use super::findings::{at, config_path};
 use super::names::{LABEL_RULE, SUBDOMAIN_RULE, is_cluster_id, is_dns1123_label, is_dns1123_subdomain};
@@ -297,7 +298,12 @@ fn configured_names(user: &UserKey) -> Vec<Diagnostic> {
 /// Ours: the `flink-render.dev/` annotations are settings flink-render reads
 /// ([`crate::effective::render_settings`]); an unknown one or an unreadable value is an error.
 pub fn render_settings_readable(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    view.render
+    setting_problems(view.parsed, &view.render)
+}
+
+/// An `invalid-render-setting` error for every setting of `render` that could not be read.
+pub fn setting_problems<T>(parsed: &Parsed<T>, render: &RenderSettings) -> Vec<Diagnostic> {
+    render
         .problems
         .iter()
         .map(|(key, value, allowed)| {
@@ -306,13 +312,13 @@ pub fn render_settings_readable(view: &ClusterView<'_>) -> Vec<Diagnostic> {
                 format!("metadata.annotations.{key}"),
                 format!("`{key}: {value}` is not a flink-render setting it can read: expected {allowed}"),
             )
-            .at(annotation_span(view.parsed, key))
+            .at(annotation_span(parsed, key))
         })
         .collect()
 }
 
 /// Where annotation `key` is written (annotation keys hold dots, so no dotted path finds it).
-fn annotation_span(parsed: &ParsedDeployment, key: &str) -> crate::diagnostics::Span {
+fn annotation_span<T>(parsed: &Parsed<T>, key: &str) -> crate::diagnostics::Span {
     let annotations = parsed.document.get("metadata").and_then(|metadata| metadata.get("annotations"));
     annotations
         .and_then(|annotations| annotations.entry(key))

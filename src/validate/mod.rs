@@ -128,11 +128,12 @@ pub const CANARY_RULES: &[Rule<CanaryRule>] = &[
 
 /// Every FlinkSessionJob rule, in the operator's order (FO §6 session-job table).
 pub const SESSION_JOB_RULES: &[Rule<SessionJobRule>] = &[
-    rule!("ours: session jobs render nothing yet", session_job::not_rendered_yet),
     rule!("FO §6 session jobs: a spec", session_job::spec_is_set),
+    rule!("ours: flink-render settings a session job's annotations give", session_job::render_settings_readable),
     rule!("FO §6 session jobs: deploymentName", session_job::deployment_name),
     rule!("FO §6 session jobs: a job", session_job::job_is_set),
     rule!("FO §6 session jobs: the jarURI policy", session_job::jar_uri_policy),
+    rule!("ours: the session cluster is rendered too", session_job::session_cluster_among_inputs),
     rule!("FO §6 session jobs: not an application cluster", session_job::not_an_application_cluster),
     rule!("FO §6 rules 11-15 over the session cluster", session_job::state_directories),
     rule!("FO §6 rule 33 over the session cluster", session_job::autoscaler),

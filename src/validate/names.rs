@@ -10,6 +10,8 @@ pub const LABEL_RULE: &str = "a lowercase RFC 1123 label must consist of lower c
 /// Why a DNS-1123 subdomain is invalid, in Kubernetes' words.
 pub const SUBDOMAIN_RULE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', start and end with an alphanumeric character, and be at most 253 characters";
 
+pub use crate::objects::{is_dns1123_label, is_dns1123_subdomain};
+
 /// A Flink cluster id (FO §6 rule 1): lower-case alphanumerics and `-`, starting with a
 /// letter, ending with a letter or digit, at most 45 characters.
 pub fn is_cluster_id(name: &str) -> bool {
@@ -19,22 +21,6 @@ pub fn is_cluster_id(name: &str) -> bool {
         && bytes[0].is_ascii_lowercase()
         && bytes.last().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns1123_label(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let alphanumeric = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes.first().is_some_and(alphanumeric)
-        && bytes.last().is_some_and(alphanumeric)
-        && bytes.iter().all(|b| alphanumeric(b) || *b == b'-')
-}
-
-/// Dot-separated DNS-1123 labels, at most 253 characters.
-pub fn is_dns1123_subdomain(name: &str) -> bool {
-    name.len() <= 253 && name.split('.').all(is_dns1123_label)
 }
 
 #[cfg(test)]

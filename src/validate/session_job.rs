@@ -12,25 +12,10 @@ use crate::parse::spec::RawJobSpec;
 use super::autoscaler;
 use super::context::{ConfigContext, JobContext};
 use super::findings::at;
-use super::identity::invalid_cluster_id;
+use super::identity::{invalid_cluster_id, setting_problems};
 use super::jar_uri::check_jar_uri;
 use super::job::job_spec_rules;
 use super::names::is_cluster_id;
-
-/// Ours: a session job is checked, but its submit Job is not rendered yet.
-pub fn not_rendered_yet(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnostic> {
-    vec![
-        Diagnostic::new(
-            Code::SessionJobNotRendered,
-            "kind",
-            format!(
-                "FlinkSessionJob {} is parsed but not rendered yet: its submit Job comes with the lifecycle Jobs",
-                view.parsed.raw.metadata.display_name()
-            ),
-        )
-        .at(view.parsed.document.span),
-    ]
-}
 
 /// FO §6 session jobs: a session job needs a spec.
 pub fn spec_is_set(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnostic> {
@@ -41,6 +26,12 @@ pub fn spec_is_set(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnosti
         Diagnostic::new(Code::MissingField, "spec", "a FlinkSessionJob needs a spec with deploymentName and job")
             .at(view.parsed.document.span),
     ]
+}
+
+/// Ours: the `flink-render.dev/` annotations of a session job are settings flink-render reads
+/// ([`crate::effective::render_settings`]).
+pub fn render_settings_readable(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnostic> {
+    setting_problems(view.parsed, &view.render)
 }
 
 /// FO §6 session jobs: `deploymentName` names the session cluster and follows rule 1.
@@ -92,6 +83,25 @@ pub fn jar_uri_policy(view: &SessionJobView<'_>, settings: &Settings<'_>) -> Vec
 fn session_cluster<'a>(view: &SessionJobView<'a>) -> Option<(&'a ClusterView<'a>, &'a RawJobSpec)> {
     let name = view.spec?.deployment_name.as_deref()?;
     Some((view.cluster.filter(|_| is_cluster_id(name))?, view.job.as_ref()?.0))
+}
+
+/// Ours: the submit Job runs on the session cluster's image against its REST Service, so the
+/// cluster must be rendered in the same run (any input, any document).
+pub fn session_cluster_among_inputs(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnostic> {
+    let Some(name) = view.spec.and_then(|spec| spec.deployment_name.as_deref()) else { return Vec::new() };
+    if view.cluster.is_some() || !is_cluster_id(name) || view.job.is_none() {
+        return Vec::new();
+    }
+    let namespace = view.namespace.map(|namespace| format!(" in namespace `{namespace}`")).unwrap_or_default();
+    vec![
+        at(
+            view.parsed,
+            Code::SessionClusterMissing,
+            "spec.deploymentName",
+            format!("the session cluster `{name}`{namespace} is not among the inputs: the submit Job runs on its image, against its REST Service"),
+        )
+        .with_hint("render the session cluster's FlinkDeployment in the same run (another file, or another item of the kustomization)"),
+    ]
 }
 
 /// FO §6 session jobs: "Can not submit session job to application cluster".

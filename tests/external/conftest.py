@@ -149,11 +149,21 @@ def describe(proc) -> str:
     )
 
 
+def fixture_args(path: Path) -> list[str]:
+    """The arguments a fixture asks for on `# flink-render: ARGS` lines (as tests/golden.rs reads
+    them), e.g. `--defaults fixtures/defaults/team-defaults.yaml`; `krm` means "run as the KRM
+    function" and is the caller's to honour."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    return [arg for line in text.splitlines() if line.startswith("# flink-render:")
+            for arg in line.removeprefix("# flink-render:").split()]
+
+
 def default_render_args(path: Path) -> list[str]:
     args = ["render", str(path)]
     if is_upstream(path):
         args += ["--namespace", UPSTREAM_NAMESPACE]
-    return args
+    own = fixture_args(path)
+    return args + ([] if own[:1] == ["krm"] else own)
 
 
 @dataclass

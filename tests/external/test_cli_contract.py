@@ -19,6 +19,7 @@ import pytest
 from conftest import (
     default_render_args,
     describe,
+    fixture_args,
     fixture_id,
     fixture_params,
     invalid_fixture_paths,
@@ -99,8 +100,7 @@ def test_invalid_input_exits_1(fixture, tmp_path):
     # A fixture may ask for arguments on a `# flink-render: ARGS` line (as tests/golden.rs reads
     # them); `krm` runs the KRM function with the fixture on stdin.
     text = path.read_text(encoding="utf-8", errors="replace")
-    args = [arg for line in text.splitlines() if line.startswith("# flink-render:")
-            for arg in line.removeprefix("# flink-render:").split()]
+    args = fixture_args(path)
     if args[:1] == ["krm"]:
         proc = run_flink_render(["krm"], stdin=text)
     else:

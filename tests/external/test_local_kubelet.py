@@ -15,8 +15,9 @@ For each fixture in RUN_CASES:
 Clusters are pipelined: while one case is checked, the next one boots (KUBELET_PARALLEL, default
 2 clusters at a time).
 
-Also: a read-only-root-filesystem variant of a spec (what Flink writes outside volumes, and proof
-that emptyDirs at those paths are enough), broken copies of rendered streams that must never get
+Also: the read-only root file system the render asks for (the emptyDirs it adds are what Flink
+needs, and without them the JobManager fails), session jobs submitted by their rendered Jobs
+(from an http and an https artifact server), a jar fetched over http, broken copies of rendered streams that must never get
 TaskManagers registered, a batch Job (exit code, termination log, env and volume semantics), a
 rolling update with every probe kind, and unit checks of the harness's Kubernetes semantics.
 
@@ -42,6 +43,7 @@ from conftest import (
     FIXTURES,
     REPO,
     describe,
+    fixture_args,
     flatten_nested,
     flink_home_for_conf_file,
     legacy_flink_conf_parse,
@@ -96,7 +98,11 @@ RUN_CASES = [
     Case("taskmanager-replicas-override-parallelism.yaml", "4 slots, parallelism 12 > capped slots (2.x)"),
     Case("operator-defaults-file.yaml", "--defaults file: pod templates with tolerations/nodeSelector, 2 TMs"),
     Case("session-cluster.yaml", "Flink 2.x session cluster; the test job's state survives a savepoint on 2.x"),
+    Case("jar-in-image-user-lib.yaml", "a jar in /opt/flink/usrlib of the image, found by the classpath scan (1.20)"),
+    Case("pod-template-as-whole-pod.yaml", "pod templates written as whole Pods, TM env from the template (1.20)"),
 ]
+
+SESSION_JOBS = "session-jobs-from-artifact-server.yaml"
 
 COVERED_ELSEWHERE = {
     "cpu-millicores.yaml": "cpu only reaches Flink config and resources (no cgroups here); like basic-application",
@@ -117,6 +123,18 @@ COVERED_ELSEWHERE = {
     "restart-nonce.yaml": "a different job id only; like basic-application-flink-1-20",
     "suspended-job.yaml": "0 replicas: test_suspended_job_starts_nothing",
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",
+    "jar-remote-https.yaml": "test_remote_jar_is_fetched: the same spec with its jar on the test's http server",
+    "last-state-without-ha.yaml": "an upgrade mode and a warning; the pods are like basic-application",
+    "network-policy-and-existing-service-account.yaml": "a NetworkPolicy (not enforced here) and no ServiceAccount object; "
+                                                        "the pods are like basic-application",
+    "pod-template-defaults-as-whole-pod.yaml": "whole-Pod templates from --defaults; run like pod-template-as-whole-pod",
+    "secrets-and-exposed-rest.yaml": "a config value and a Service type (no kube-proxy here); like basic-application",
+    "warning-deprecated-flink-version.yaml": "warnings only; the objects are like basic-application-flink-1-20",
+    "warning-image-omitted.yaml": "warnings only; the derived image runs like basic-application",
+    "warning-new-directory-keys-on-flink-1-19.yaml": "warnings only; like deprecated-resource-field (1.19 spec)",
+    "warning-operator-managed-keys.yaml": "warnings only; keys left out of the ConfigMap like operator-keys-stripped",
+    "warning-taskmanager-cpu-omitted.yaml": "warnings only; cpu is not enforced here",
+    SESSION_JOBS: "test_session_jobs_submitted: the cluster and its submit Jobs, with an artifact server",
 }
 
 # Observed on the harness: the JobManager exits with UnsupportedFileSystemSchemeException for
@@ -130,6 +148,8 @@ CANNOT_RUN_OFFLINE = {
                                    "and that savepoint does not exist)",
     "savepoint-upgrade-mode.yaml": "the job FAILS at start: s3:// state.checkpoints.dir, no S3 filesystem plugin offline",
     "seed-aliases.yaml": "s3:// state.checkpoints.dir / state.savepoints.dir, no S3 filesystem plugin offline",
+    "jar-remote-s3-with-plugin.yaml": "an s3:// jar: the PyPI distribution has no S3 filesystem plugin and no S3 offline",
+    "kubernetes-ha-namespace-from-pod.yaml": "Kubernetes HA needs a Kubernetes API server (leader election, HA ConfigMaps)",
 }
 
 REPORT: dict[str, list[str]] = {"timings": [], "root writes": [], "notes": []}
@@ -144,14 +164,6 @@ def _root():
 # ------------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------------
-
-
-def fixture_args(path: Path) -> list[str]:
-    args: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# flink-render:"):
-            args += line[len("# flink-render:"):].split()
-    return args
 
 
 def flink_conf(cm: dict) -> tuple[str, dict[str, str]]:
@@ -300,7 +312,7 @@ class Pipeline:
         try:
             path = FIXTURES / case.fixture
             extra = tuple(fixture_args(path))
-            rendered = render_fixture(path, extra)
+            rendered = render_fixture(path)
             assert rendered.proc.returncode == 0, describe(rendered.proc)
             objects = rendered.objects
             mem = run_flink_render(["memory", str(path), *extra])
@@ -635,24 +647,7 @@ def check_batch_job(cluster: Cluster) -> None:
 # readOnlyRootFilesystem
 # ------------------------------------------------------------------------------------------------
 
-HARDENED_CONTAINER = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
-HARDENED_POD = {"runAsUser": 9999, "runAsGroup": 9999, "fsGroup": 9999, "runAsNonRoot": True}
-WRITABLE = {"/tmp": "tmp", "/opt/flink/log": "flink-log"}  # what Flink writes outside volumes (root-write census)
-
-
-def hardened_spec(fixture: str, tmp_path: Path, writable: dict[str, str]) -> Path:
-    docs = load_input_docs(FIXTURES / fixture)
-    for d in docs:
-        if d.get("kind") == "FlinkDeployment":
-            d["spec"]["podTemplate"] = {"spec": {
-                "securityContext": HARDENED_POD,
-                "containers": [{"name": "flink-main-container", "securityContext": HARDENED_CONTAINER,
-                                "volumeMounts": [{"name": n, "mountPath": p} for p, n in writable.items()]}],
-                "volumes": [{"name": n, "emptyDir": {}} for n in writable.values()],
-            }}
-    out = tmp_path / f"hardened-{len(writable)}-{fixture}"
-    out.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
-    return out
+WRITABLE = {"/tmp": "flink-tmp", "/opt/flink/log": "flink-log"}  # the emptyDirs the render adds (root-write census)
 
 
 def render_objects(path: Path) -> list[dict]:
@@ -661,18 +656,37 @@ def render_objects(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(r.stdout) if d]
 
 
-def test_read_only_root_filesystem(tmp_path, kubelet_store, jars_dir):
-    """A hardened copy of basic-application (readOnlyRootFilesystem, non-root, no privilege
-    escalation) runs when emptyDirs cover what Flink writes outside volumes (WRITABLE, the
-    root-write census of the basic cases); without them the JobManager fails."""
+def without_writable_volumes(objects: list[dict]) -> list[dict]:
+    """A copy of the stream whose pods lose the emptyDirs at the WRITABLE paths."""
+    out = copy.deepcopy(objects)
+    for o in out:
+        if o["kind"] != "Deployment":
+            continue
+        spec = o["spec"]["template"]["spec"]
+        spec["volumes"] = [v for v in spec.get("volumes") or [] if v["name"] not in WRITABLE.values()]
+        for c in spec["containers"]:
+            c["volumeMounts"] = [m for m in c.get("volumeMounts") or [] if m["name"] not in WRITABLE.values()]
+    return out
+
+
+def test_read_only_root_filesystem(kubelet_store, jars_dir):
+    """basic-application as rendered, hardened by default (read-only root, uid 9999, no privilege
+    escalation, no capabilities, seccomp RuntimeDefault): the cluster runs and writes only to the
+    emptyDirs the render adds at WRITABLE (the root-write census of the basic cases). The same
+    stream without those emptyDirs: the JobManager fails on its read-only root."""
     jar = build_job_jar(homes()["2"], jars_dir)
     files = {"/opt/flink/examples/streaming/StateMachineExample.jar": jar}
-    spec = hardened_spec("basic-application.yaml", tmp_path, WRITABLE)
-    objects = render_objects(spec)
-    jm = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "basic-application")
-    main = next(c for c in jm["spec"]["template"]["spec"]["containers"] if c["name"] == "flink-main-container")
-    assert main.get("securityContext", {}).get("readOnlyRootFilesystem") is True, "the podTemplate did not reach the pod"
-    mem = json.loads(run_flink_render(["memory", str(spec)]).stdout)
+    path = FIXTURES / "basic-application.yaml"
+    objects = render_objects(path)
+    for dep in (o for o in objects if o["kind"] == "Deployment"):
+        pod = dep["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 9999, pod
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, pod
+        main = next(c for c in pod["containers"] if c["name"] == "flink-main-container")
+        assert main["securityContext"] == {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
+                                           "capabilities": {"drop": ["ALL"]}}, main["securityContext"]
+        assert {m["mountPath"]: m["name"] for m in main["volumeMounts"] if m["name"] in WRITABLE.values()} == WRITABLE
+    mem = json.loads(run_flink_render(["memory", str(path)]).stdout)
     (d,) = analyse(objects, mem)
     with Cluster(flink_homes=homes(), image_files=files, images=kubelet_store, replica_cap=REPLICA_CAP) as cluster:
         cluster.apply(objects)
@@ -683,11 +697,10 @@ def test_read_only_root_filesystem(tmp_path, kubelet_store, jars_dir):
             assert "Read-only file system" in r.stdout and "tmp-ok" in r.stdout, r.stdout
             assert c.root_writes() == [], f"{p.name} wrote to its read-only root: {c.root_writes()}"
         close_and_check(cluster)
-    REPORT["notes"].append(f"read-only root: runs with emptyDirs at {', '.join(WRITABLE)} (uid 9999, no privilege escalation)")
+    REPORT["notes"].append(f"read-only root: runs with the rendered emptyDirs at {', '.join(WRITABLE)} (uid 9999)")
 
-    bare = render_objects(hardened_spec("basic-application.yaml", tmp_path, {}))
     with Cluster(flink_homes=homes(), image_files=files, images=kubelet_store, replica_cap=REPLICA_CAP) as cluster:
-        cluster.apply(bare)
+        cluster.apply(without_writable_volumes(objects))
         with pytest.raises(HarnessError, match="exited with"):
             cluster.wait_ready("basic-application", timeout=WAIT_READY_S)
         log = cluster.pods("basic-application")[0].container().log()
@@ -821,3 +834,166 @@ def test_k8s_semantics_units(tmp_path):
     assert os.readlink(v / "..data") != first and not (v / first).exists() and not (v / "d").exists()
     with pytest.raises(KeyError, match="non-existent config key: z"):
         model.select_items({"a": b"1"}, [{"key": "z", "path": "z"}], 0o644, False, "configmap c")
+
+
+# ------------------------------------------------------------------------------------------------
+# FlinkSessionJob: the rendered submit Jobs against a running session cluster
+# ------------------------------------------------------------------------------------------------
+
+ARTIFACT_SERVER = r"""
+import functools, http.server, ssl, sys, threading
+root = "/opt/artifacts"
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+plain = http.server.ThreadingHTTPServer(("0.0.0.0", 8000), handler)
+tls = http.server.ThreadingHTTPServer(("0.0.0.0", 8443), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(root + "/tls/server.crt", root + "/tls/server.key")
+tls.socket = context.wrap_socket(tls.socket, server_side=True)
+threading.Thread(target=tls.serve_forever, daemon=True).start()
+print("serving", root, "on 8000 (http) and 8443 (https)", flush=True)
+plain.serve_forever()
+"""
+
+
+def artifact_tls(work: Path) -> dict[str, Path]:
+    """A CA and a server certificate for the name `artifacts`, made with openssl."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=work, check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=flink-render test CA",
+            "-keyout", "ca.key", "-out", "ca.crt")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=artifacts", "-keyout", "server.key", "-out", "server.csr")
+    (work / "san.ext").write_text("subjectAltName=DNS:artifacts,DNS:artifacts.default.svc.cluster.local\n", encoding="utf-8")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "san.ext", "-out", "server.crt")
+    os.chmod(work / "server.key", 0o644)  # read by the server's uid inside the pod
+    return {name: work / name for name in ("ca.crt", "server.crt", "server.key")}
+
+
+def artifact_server(ca_crt: Path) -> list[dict]:
+    """What a team's private artifact server would be: a Deployment, its Service, and the CA
+    ConfigMap the `mirror` session job names (python's http.server on the Flink image here)."""
+    labels = {"app": "artifacts"}
+    container = {"name": "server", "image": "flink:2.2", "command": ["python3", "-c", ARTIFACT_SERVER],
+                 "ports": [{"containerPort": 8000}, {"containerPort": 8443}],
+                 "readinessProbe": {"tcpSocket": {"port": 8443}, "periodSeconds": 1}}
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "artifact-ca"},
+         "data": {"ca.crt": ca_crt.read_text(encoding="utf-8")}},
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "artifacts"},
+         "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "artifacts"},
+         "spec": {"selector": labels, "ports": [{"name": "http", "port": 8000}, {"name": "https", "port": 8443}]}},
+    ]
+
+
+def job_env(job: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def variant(job: dict, name: str, **env: str) -> dict:
+    """A copy of a rendered submit Job under another name, with some settings changed."""
+    out = copy.deepcopy(job)
+    out["metadata"]["name"] = name
+    for e in out["spec"]["template"]["spec"]["containers"][0]["env"]:
+        e["value"] = env.get(e["name"], e["value"])
+    return out
+
+
+def test_session_jobs_submitted(tmp_path, kubelet_store, jars_dir):
+    """The session cluster and its two FlinkSessionJobs as rendered, applied at once with an
+    artifact server (http, and https under a private CA): both submit Jobs wait for the REST API,
+    fetch their jars and run them with the rendered job ids, names and parallelism, and delete the
+    uploads. Running a submit Job again submits nothing. A cluster that never answers exits 2
+    after its deadline, a jar that is not there exits 3, each after backoffLimit retries."""
+    path = FIXTURES / SESSION_JOBS
+    rendered = render_fixture(path)
+    assert rendered.proc.returncode == 0, describe(rendered.proc)
+    objects = rendered.objects
+    jobs = {o["metadata"]["name"].split("-submit-")[0]: o for o in objects if o["kind"] == "Job"}
+    assert sorted(jobs) == ["counter", "mirror"], sorted(jobs)
+    env = {name: job_env(job) for name, job in jobs.items()}
+    jar = build_job_jar(homes()["2"], jars_dir)
+    tls = artifact_tls(tmp_path)
+    files = {"/opt/artifacts/counting-job.jar": jar, "/opt/artifacts/tls/server.crt": tls["server.crt"],
+             "/opt/artifacts/tls/server.key": tls["server.key"]}
+    with Cluster(flink_homes=homes(), image_files=files, images=kubelet_store, replica_cap=REPLICA_CAP) as cluster:
+        t0 = time.monotonic()
+        cluster.apply(objects + artifact_server(tls["ca.crt"]))
+        results = {name: cluster.wait_job(job["metadata"]["name"], timeout=300) for name, job in jobs.items()}
+        took = time.monotonic() - t0
+        for name, r in results.items():
+            assert r.succeeded and r.exit_code == 0 and r.attempts == 1, (name, r.log[-3000:])
+            assert yaml.safe_load(r.termination_message) == {"jobId": env[name]["JOB_ID"], "state": "RUNNING"}, r
+        rest = "jobs-session-rest"
+        listed = cluster.rest_json(rest, "/jobs")["jobs"]
+        assert sorted(j["id"] for j in listed) == sorted(e["JOB_ID"] for e in env.values()), listed
+        for name, title, parallelism in (("counter", "counter", 1), ("mirror", "mirror-of-counter", 2)):
+            job = cluster.rest_json(rest, f"/jobs/{env[name]['JOB_ID']}")
+            assert job["state"] == "RUNNING" and job["name"] == title, job
+            assert {v["parallelism"] for v in job["vertices"]} == {parallelism}, job["vertices"]
+        assert cluster.rest_json(rest, "/jars")["files"] == [], "an uploaded jar was left on the cluster"
+        counter = cluster.rest_json(rest, f"/jobs/{env['counter']['JOB_ID']}")
+        vid = next(v["id"] for v in counter["vertices"] if v["name"].startswith("count"))
+        metric = f"/jobs/{env['counter']['JOB_ID']}/vertices/{vid}/subtasks/metrics?get=count.countSum"
+        cluster.wait_for(lambda: cluster.rest_json(rest, metric)[0]["sum"] > 0, 60, "the counter job counts")
+
+        # the same Job again (e.g. re-created after ttlSecondsAfterFinished): nothing to do
+        cluster.delete("Job", jobs["counter"]["metadata"]["name"])
+        again = cluster.run_job(copy.deepcopy(jobs["counter"]), timeout=120)
+        assert again.succeeded and again.exit_code == 0 and "nothing to do" in again.log, again.log[-3000:]
+        assert yaml.safe_load(again.termination_message)["state"] == "RUNNING"
+        assert len(cluster.rest_json(rest, "/jobs")["jobs"]) == 2
+
+        # nothing listens where the REST API should be: exit 2 once READY_TIMEOUT_SECONDS pass
+        t = time.monotonic()
+        never = cluster.run_job(variant(jobs["counter"], "never-ready", REST_URL="http://artifacts:9999",
+                                        READY_TIMEOUT_SECONDS="4"), timeout=120)
+        assert not never.succeeded and never.exit_code == 2 and never.attempts == 3, never
+        assert yaml.safe_load(never.termination_message)["state"] == "NEVER_READY", never.termination_message
+        assert time.monotonic() - t < 60
+
+        # the jar is not on the server (404): exit 3, step download, nothing submitted
+        missing_id = "0" * 31 + "1"
+        missing = cluster.run_job(variant(jobs["counter"], "jar-not-found", JAR_URI="http://artifacts:8000/missing.jar",
+                                          JOB_ID=missing_id,
+                                          RUN_REQUEST=env["counter"]["RUN_REQUEST"].replace(env["counter"]["JOB_ID"], missing_id)),
+                                  timeout=120)
+        assert not missing.succeeded and missing.exit_code == 3 and missing.attempts == 3, missing
+        result = yaml.safe_load(missing.termination_message)
+        assert result["step"] == "download" and result["state"] == "FAILED" and result["jobId"] == missing_id, result
+        assert len(cluster.rest_json(rest, "/jobs")["jobs"]) == 2
+        close_and_check(cluster)
+    REPORT["timings"].append(f"{SESSION_JOBS}: both session jobs RUNNING {took:.1f}s after apply")
+
+
+def test_remote_jar_is_fetched(tmp_path, kubelet_store, jars_dir):
+    """jar-remote-https with its jarURI on the test's artifact server over http: the JobManager
+    fetches the jar (`--jars`, with raw http enabled by the render) into its artifacts emptyDir and
+    runs the job under the rendered job id; nothing is baked into the image."""
+    docs = load_input_docs(FIXTURES / "jar-remote-https.yaml")
+    (spec,) = [d for d in docs if d.get("kind") == "FlinkDeployment"]
+    entry = spec["spec"]["job"]["entryClass"]
+    spec["spec"]["job"]["jarURI"] = "http://artifacts:8000/clickstream.jar"
+    path = tmp_path / "jar-remote-http.yaml"
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+    objects = render_objects(path)
+    (conf_map,) = [o for o in objects if o["kind"] == "ConfigMap"]
+    _, conf = flink_conf(conf_map)
+    assert conf.get("user.artifacts.raw-http-enabled") == "true", conf
+    mem = json.loads(run_flink_render(["memory", str(path)]).stdout)
+    (d,) = analyse(objects, mem)
+    jar = build_job_jar(homes()["2"], jars_dir, entry)
+    tls = artifact_tls(tmp_path)
+    files = {"/opt/artifacts/clickstream.jar": jar, "/opt/artifacts/tls/server.crt": tls["server.crt"],
+             "/opt/artifacts/tls/server.key": tls["server.key"]}
+    with Cluster(flink_homes=homes(), image_files=files, images=kubelet_store, replica_cap=REPLICA_CAP) as cluster:
+        cluster.apply(objects + artifact_server(tls["ca.crt"]))
+        check_deployment(cluster, d)
+        (jm,) = cluster.pods(d.name)
+        fetched = cluster.exec(jm, ["sh", "-c", "find / -xdev -name clickstream.jar 2>/dev/null; ls -R /opt/flink/artifacts 2>/dev/null"],
+                               check=False).stdout
+        assert "clickstream.jar" in fetched, fetched
+        close_and_check(cluster)
+    REPORT["notes"].append(f"remote jar: fetched over http by the JobManager ({fetched.split()[0]})")

@@ -13,7 +13,7 @@ fn check(text: &str) -> Vec<Diagnostic> {
     compiled
         .diagnostics
         .into_iter()
-        .filter(|d| d.code != Code::SessionJobNotRendered && (d.line < first_deployment || d.line == 0))
+        .filter(|d| d.code != Code::SessionClusterMissing && (d.line < first_deployment || d.line == 0))
         .collect()
 }
 
@@ -137,4 +137,13 @@ fn session_job_rule33_autoscaler_options() {
             "The AutoScalerOption job.autoscaler.utilization.target is invalid, it should be a value within the range [0.0, 1.0]"
         ]
     );
+}
+
+#[test]
+fn session_cluster_must_be_among_the_inputs() {
+    let text =
+        job("  deploymentName: elsewhere\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n");
+    let compiled = compile(&[Input { name: "test.yaml", text: &text }], &Options::default());
+    let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::SessionClusterMissing]);
 }

@@ -1,0 +1,97 @@
+//! The submit Job of a FlinkSessionJob (DESIGN §5, FO §7.2): on the session cluster's image,
+//! against `<deploymentName>-rest`, it waits for the REST API, does nothing when the job id is
+//! known already, else downloads the jar (`jarURI`), uploads it, runs it with the job id, entry
+//! class, args, parallelism, `savepointPath`, `allowNonRestoredState`, `NO_CLAIM` (with
+//! `CLAIM`, Flink may delete the savepoint) and the job's configuration, then deletes the upload.
+//!
+//! The Job is named after the session job and a hash of what it submits, so applying the same
+//! manifests again never submits twice, and a changed spec is a new Job. Argo CD and Helm run it
+//! as a hook after the cluster objects are ready ([`super::after_sync_hook`]); everywhere else
+//! it waits for the REST API itself. A suspended session job has no submit Job.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::{LifecycleJob, after_sync_hook, job_object};
+use crate::digest::digest_hex;
+use crate::flink::version::FlinkVersion;
+use crate::resolve::model::{DesiredState, SessionJob};
+
+pub(super) const SUBMIT_SCRIPT: &str = include_str!("scripts/submit.sh");
+
+/// Where the CA bundle of `flink-render.dev/artifact-ca-bundle` is mounted.
+const CA_DIRECTORY: &str = "/opt/flink-render/artifact-ca";
+
+/// The Job's name: the session job's (cut to fit), `-submit-`, and 10 hex digits of what it
+/// submits; at most 63 characters, as the `job-name` label a Job gets must be.
+pub fn name(job: &SessionJob, request: &str) -> String {
+    let hash =
+        &digest_hex(&["flink-render/submit/v1", request, job.jar_uri.as_deref().unwrap_or(""), &job.cluster.image])
+            [..10];
+    let prefix: String = job.name.chars().take(63 - "-submit-".len() - hash.len()).collect();
+    format!("{}-submit-{hash}", prefix.trim_end_matches(['-', '.']))
+}
+
+/// The body of `POST /jars/<id>/run` (`JarRunRequestBody`).
+pub fn run_request(job: &SessionJob) -> String {
+    let mut body = Map::new();
+    if let Some(entry_class) = &job.entry_class {
+        body.insert("entryClass".into(), json!(entry_class));
+    }
+    body.insert("programArgsList".into(), json!(job.args));
+    if job.parallelism > 0 {
+        body.insert("parallelism".into(), json!(job.parallelism));
+    }
+    body.insert("jobId".into(), json!(job.job_id));
+    body.insert("allowNonRestoredState".into(), json!(job.allow_non_restored_state));
+    if let Some(path) = &job.savepoint_path {
+        body.insert("savepointPath".into(), json!(path));
+    }
+    let claim = if job.cluster.flink_version >= FlinkVersion::new(1, 20) { "claimMode" } else { "restoreMode" };
+    body.insert(claim.into(), json!("NO_CLAIM"));
+    body.insert("flinkConfiguration".into(), json!(job.configuration));
+    serde_json::to_string(&Value::Object(body)).expect("JSON values serialize")
+}
+
+/// The submit Job of a session job; none when the job is suspended.
+pub fn emit(job: &SessionJob) -> Vec<Value> {
+    if job.state == DesiredState::Suspended {
+        return Vec::new();
+    }
+    let request = run_request(job);
+    let labels = BTreeMap::from([
+        ("app".to_string(), job.deployment_name.clone()),
+        ("component".to_string(), "lifecycle".to_string()),
+        ("type".to_string(), "flink-standalone-kubernetes".to_string()),
+    ]);
+    let mut env = vec![
+        ("JOB_ID", job.job_id.clone()),
+        ("JAR_URI", job.jar_uri.clone().unwrap_or_default()),
+        ("RUN_REQUEST", request.clone()),
+        ("DOWNLOAD_TIMEOUT_SECONDS", "300".to_string()),
+        ("RUNNING_TIMEOUT_SECONDS", "120".to_string()),
+    ];
+    let mut volumes = Vec::new();
+    if let Some(config_map) = &job.artifact_ca_bundle {
+        env.push(("ARTIFACT_CA_BUNDLE", format!("{CA_DIRECTORY}/ca.crt")));
+        let items = [json!({ "key": "ca.crt", "path": "ca.crt" })];
+        volumes.push((
+            json!({ "name": "artifact-ca", "configMap": { "name": config_map, "items": items } }),
+            CA_DIRECTORY,
+        ));
+    }
+    vec![job_object(LifecycleJob {
+        name: name(job, &request),
+        namespace: job.namespace.as_deref(),
+        labels,
+        image: &job.cluster.image,
+        image_pull_policy: job.cluster.image_pull_policy.as_deref(),
+        script: SUBMIT_SCRIPT,
+        env,
+        rest_url: format!("http://{}:{}", job.cluster.rest_service, job.cluster.rest_port),
+        annotations: after_sync_hook(),
+        service_account: job.cluster.service_account.as_deref(),
+        volumes,
+    })]
+}
