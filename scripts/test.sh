@@ -4,7 +4,8 @@
 #   scripts/test.sh [PYTEST ARGS...]
 #
 # Idempotent; does all of its own set-up:
-#   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest / check-jsonschema
+#   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest / check-jsonschema;
+#      checkov in a venv of its own
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
@@ -32,6 +33,7 @@ PYTHON=${PYTHON:-python3}
 TOOL_PINS=(kubernetes-validate==1.37.0 pyyaml==6.0.3 yamllint==1.38.0 pytest==9.2.0 check-jsonschema==0.39.0)
 FLINK2_PINS=(apache-flink==2.3.0 apache-flink-libraries==2.3.0)
 FLINK1_PINS=(apache-flink==1.20.5 apache-flink-libraries==1.20.5)
+CHECKOV_PINS=(checkov==3.3.30)   # the security scan (tests/external/test_security_scan.py), in its own venv
 
 section() { printf '\n==> %s\n' "$*"; }
 die() { printf 'test.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -89,6 +91,11 @@ section "tools venv ($TOOLS/venv)"
 ensure_venv "$TOOLS/venv" "${TOOL_PINS[@]}"
 "$TOOLS/venv/bin/python" -c 'import kubernetes_validate, yaml, pytest; print("kubernetes-validate", kubernetes_validate.__version__, "| PyYAML", yaml.__version__, "| pytest", pytest.__version__)'
 "$TOOLS/venv/bin/yamllint" --version
+
+section "checkov ($TOOLS/checkov)"
+ensure_venv "$TOOLS/checkov" "${CHECKOV_PINS[@]}"
+CHECKOV_BIN=$TOOLS/checkov/bin/checkov
+"$CHECKOV_BIN" --version
 
 section "Flink 2.3.0 distribution"
 ensure_venv "$TOOLS/flink-2.3.0" --no-deps "${FLINK2_PINS[@]}"
@@ -221,12 +228,13 @@ section "kpt"
 command -v kpt >/dev/null 2>&1 || die "kpt not found on PATH (the machine image's google-cloud-cli-kpt provides /usr/bin/kpt)"
 echo "kpt $(kpt version)"
 
-export FLINK_HOME_1 FLINK_HOME_2
+export FLINK_HOME_1 FLINK_HOME_2 CHECKOV_BIN
 export PATH="$TOOLS/venv/bin:$TOOLS/kustomize/bin:$PATH"
 cat >"$TOOLS/env.sh" <<ENV
 # source this to run pytest tests/external by hand (written by scripts/test.sh)
 export FLINK_HOME_1='$FLINK_HOME_1'
 export FLINK_HOME_2='$FLINK_HOME_2'
+export CHECKOV_BIN='$CHECKOV_BIN'
 export PATH='$TOOLS/venv/bin':'$TOOLS/kustomize/bin':"\$PATH"
 export FLINK_RENDER_BIN='${CARGO_TARGET_DIR:-$REPO/target}/release/flink-render'
 ENV

@@ -4,20 +4,27 @@
 //!
 //! A fixture may ask for extra arguments on a comment line `# flink-render: ARGS`
 //! (for example `--defaults fixtures/defaults/team-defaults.yaml`); `# flink-render: krm`
-//! runs the KRM function with the fixture on stdin instead. Upstream examples
-//! without a namespace render into `default`, as `kubectl apply` would put them.
+//! runs the KRM function with the fixture on stdin instead. Upstream examples and real-world
+//! specs without a namespace render into `default`, as `kubectl apply` would put them.
+//! Real-world specs (`fixtures/real-world`, written by other people) may be valid or not:
+//! the snapshot records which, with every diagnostic.
 
 use std::path::Path;
 use std::process::Command;
 
 fn render(path: &Path, extra: &[String]) -> String {
-    let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path);
+    render_all(&[path], extra)
+}
+
+/// Render several inputs in one run (the first decides `krm`).
+fn render_all(paths: &[&Path], extra: &[String]) -> String {
+    let relative = |path: &Path| path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).to_path_buf();
     let mut command = Command::new(env!("CARGO_BIN_EXE_flink-render"));
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
     if extra.first().is_some_and(|first| first == "krm") {
-        command.arg("krm").stdin(std::fs::File::open(path).expect("the fixture opens"));
+        command.arg("krm").stdin(std::fs::File::open(paths[0]).expect("the fixture opens"));
     } else {
-        command.arg("render").arg(relative).args(extra);
+        command.arg("render").args(paths.iter().map(|path| relative(path))).args(extra);
     }
     let output = command.output().expect("the binary runs");
     let code = output.status.code().expect("exit code");
@@ -56,9 +63,34 @@ fn fixtures() {
 fn upstream_examples() {
     settings().bind(|| {
         insta::glob!("../fixtures/upstream", "*.yaml", |path| {
-            insta::assert_snapshot!(render(path, &["--namespace".to_string(), "default".to_string()]));
+            insta::assert_snapshot!(render(path, &in_default_namespace()));
         });
     });
+}
+
+fn in_default_namespace() -> Vec<String> {
+    vec!["--namespace".to_string(), "default".to_string()]
+}
+
+#[test]
+fn real_world() {
+    settings().bind(|| {
+        insta::glob!("../fixtures/real-world", "*.yaml", |path| {
+            insta::assert_snapshot!(render(path, &in_default_namespace()));
+        });
+    });
+}
+
+/// A session cluster and its session job, from one repository's two files, rendered together
+/// (as an Argo CD application over their directory would).
+#[test]
+fn real_world_session_cluster_with_its_job() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real-world");
+    let cluster = dir.join("jbcodeforce__flink-studies__deployment_k8s_flink-oss_session-oss-cluster.yaml");
+    let job = dir.join("jbcodeforce__flink-studies__deployment_k8s_flink-oss_session-job-top-speed.yaml");
+    let rendered = render_all(&[&cluster, &job], &in_default_namespace());
+    assert!(rendered.starts_with("exit: 0\n") && rendered.contains("kind: Job"), "{rendered}");
+    settings().bind(|| insta::assert_snapshot!("real_world_session_cluster_with_its_job", rendered));
 }
 
 #[test]

@@ -25,7 +25,7 @@ use crate::flink::options::parse_bool;
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
 use model::{Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob};
-use pod_template::{add_startup_probe, inject_claims, inject_resources};
+use pod_template::{RestProbe, add_health_probes, add_startup_probe, inject_claims, inject_resources};
 
 /// Lower a FlinkDeployment that passed validation to the cluster model.
 pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
@@ -94,8 +94,8 @@ fn map_setting(view: &ClusterView<'_>, key: &str) -> BTreeMap<String, String> {
 }
 
 /// The JobManager and TaskManager pod templates: the merged templates of the view (FO §3.1)
-/// with the main container's extra resources and claims (FO §3.3), and the JobManager's
-/// startup probe (FO §3.4).
+/// with the main container's extra resources and claims (FO §3.3), the JobManager's startup
+/// probe (FO §3.4), and readiness and liveness probes (ours).
 fn pod_templates(view: &ClusterView<'_>) -> [Value; 2] {
     let mut templates = [view.jobmanager.pod_template.clone(), view.taskmanager.pod_template.clone()];
     for (template, process) in templates.iter_mut().zip([&view.jobmanager, &view.taskmanager]) {
@@ -109,8 +109,20 @@ fn pod_templates(view: &ClusterView<'_>) -> [Value; 2] {
         {
             add_startup_probe(template);
         }
+        add_health_probes(template, process.process, rest_probe(view));
     }
     templates
+}
+
+/// How the REST port can be probed: over https when REST SSL is on, by a TCP connect when it
+/// also asks for client certificates.
+fn rest_probe(view: &ClusterView<'_>) -> RestProbe {
+    match (view.flag("security.ssl.rest.enabled", false), view.flag("security.ssl.rest.authentication-enabled", false))
+    {
+        (false, _) => RestProbe::Http,
+        (true, false) => RestProbe::Https,
+        (true, true) => RestProbe::Tcp,
+    }
 }
 
 /// The job of an application cluster.

@@ -5,10 +5,12 @@
 //!   when the template has none.
 //! * The JobManager gets a startup probe on `/config` unless it has one or the
 //!   `kubernetes.operator.jm-deployment.startup.probe.enabled` switch is off (FO §3.4).
+//! * Ours: both processes get readiness and liveness probes unless they have their own.
 
 use serde_json::{Map, Value, json};
 
 use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
+use crate::effective::resources::Process;
 
 /// The main container of `template`, created (appended) when missing.
 pub fn main_container_mut(template: &mut Value) -> &mut Map<String, Value> {
@@ -89,9 +91,71 @@ pub fn add_startup_probe(template: &mut Value) {
     });
 }
 
+/// How the JobManager's REST port can be probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestProbe {
+    /// `GET /config` over http.
+    Http,
+    /// `GET /config` over https (`security.ssl.rest.enabled`).
+    Https,
+    /// A TCP connect: the REST API asks for client certificates
+    /// (`security.ssl.rest.authentication-enabled`), which the kubelet has not.
+    Tcp,
+}
+
+/// Readiness and liveness probes for the main container, unless it has its own (ours:
+/// Kubernetes sends Service traffic only to ready pods, and a security review asks for both).
+/// Readiness: the JobManager's REST API answers (what `<name>-rest` serves), a TaskManager's RPC
+/// port accepts connections. Liveness: the RPC port accepts connections, judged leniently (a
+/// minute of failures, after 30 s) so that a long garbage collection does not restart a process.
+pub fn add_health_probes(template: &mut Value, process: Process, rest: RestProbe) {
+    let container = main_container_mut(template);
+    let (readiness, rpc_port) = match process {
+        Process::JobManager => {
+            let check = match rest {
+                RestProbe::Http => json!({ "httpGet": { "path": "/config", "port": "rest" } }),
+                RestProbe::Https => json!({ "httpGet": { "path": "/config", "port": "rest", "scheme": "HTTPS" } }),
+                RestProbe::Tcp => json!({ "tcpSocket": { "port": "rest" } }),
+            };
+            (check, "jobmanager-rpc")
+        }
+        Process::TaskManager => (json!({ "tcpSocket": { "port": "taskmanager-rpc" } }), "taskmanager-rpc"),
+    };
+    container.entry("readinessProbe").or_insert_with(|| {
+        let mut probe = readiness;
+        probe["periodSeconds"] = json!(5);
+        probe["failureThreshold"] = json!(3);
+        probe
+    });
+    container.entry("livenessProbe").or_insert_with(|| {
+        json!({
+            "tcpSocket": { "port": rpc_port },
+            "initialDelaySeconds": 30,
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+            "failureThreshold": 6
+        })
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_probes_are_added_unless_the_user_has_them() {
+        let mut template = json!({"spec": {"containers": [{"name": MAIN_CONTAINER, "readinessProbe": {"exec": {"command": ["true"]}}}]}});
+        add_health_probes(&mut template, Process::JobManager, RestProbe::Https);
+        let main = &template["spec"]["containers"][0];
+        assert_eq!(main["readinessProbe"], json!({"exec": {"command": ["true"]}}));
+        assert_eq!(main["livenessProbe"]["tcpSocket"]["port"], "jobmanager-rpc");
+        let mut template = json!({"spec": {}});
+        add_health_probes(&mut template, Process::JobManager, RestProbe::Https);
+        assert_eq!(template["spec"]["containers"][0]["readinessProbe"]["httpGet"]["scheme"], "HTTPS");
+        let mut template = json!({"spec": {}});
+        add_health_probes(&mut template, Process::TaskManager, RestProbe::Http);
+        assert_eq!(template["spec"]["containers"][0]["readinessProbe"]["tcpSocket"]["port"], "taskmanager-rpc");
+    }
 
     /// FO §9 fact 28: the probe is added once, a user probe is kept, and a nameless
     /// container list gets the main container appended as the second entry.

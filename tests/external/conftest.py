@@ -28,6 +28,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
 UPSTREAM = FIXTURES / "upstream"
+REAL_WORLD = FIXTURES / "real-world"
 
 RENDER_TIMEOUT_S = 120
 JAVA_TIMEOUT_S = 120
@@ -67,6 +68,12 @@ def valid_fixture_paths() -> list[Path]:
     return local + upstream
 
 
+def real_world_paths() -> list[Path]:
+    """fixtures/real-world/*.yaml (sorted): specs other people wrote; valid or not (their golden
+    snapshots record which)."""
+    return sorted(p for p in REAL_WORLD.glob("*.yaml") if p.is_file())
+
+
 def invalid_fixture_paths() -> list[Path]:
     d = FIXTURES / "invalid"
     return sorted(p for ext in ("yaml", "yml", "json") for p in d.glob(f"*.{ext}") if p.is_file())
@@ -78,6 +85,10 @@ def fixture_id(path: Path) -> str:
 
 def is_upstream(path: Path) -> bool:
     return UPSTREAM in path.parents
+
+
+def is_real_world(path: Path) -> bool:
+    return REAL_WORLD in path.parents
 
 
 def fixture_params(paths: list[Path]) -> list:
@@ -160,7 +171,7 @@ def fixture_args(path: Path) -> list[str]:
 
 def default_render_args(path: Path) -> list[str]:
     args = ["render", str(path)]
-    if is_upstream(path):
+    if is_upstream(path) or is_real_world(path):
         args += ["--namespace", UPSTREAM_NAMESPACE]
     own = fixture_args(path)
     return args + ([] if own[:1] == ["krm"] else own)
@@ -183,6 +194,8 @@ class Rendered:
 
 # Rejections of upstream fixtures seen in this session: fixture id -> first stderr line.
 UPSTREAM_REJECTIONS: dict[str, str] = {}
+# Real-world specs that are invalid by upstream's rules: fixture id -> first error.
+REAL_WORLD_REJECTIONS: dict[str, str] = {}
 # Fixtures with no FlinkDeployment/FlinkSessionJob spec (the operator's canary) that rendered to
 # an empty stream: fixture id -> first stderr line.
 EMPTY_RENDERS: dict[str, str] = {}
@@ -229,6 +242,12 @@ def render_fixture(path: Path, extra: tuple[str, ...] = ()) -> Rendered:
         assert proc.stdout == "", f"exit 1 must print nothing on stdout\n{describe(proc)}"
         result.rejected_by_design = True
         UPSTREAM_REJECTIONS[fixture_id(path)] = first_line(proc.stderr)
+    elif is_real_world(path) and proc.returncode == 1:
+        # invalid by upstream's rules (tests/golden.rs records every diagnostic)
+        assert proc.stderr.strip() and proc.stdout == "", f"exit 1 must explain on stderr only\n{describe(proc)}"
+        result.rejected_by_design = True
+        REAL_WORLD_REJECTIONS[fixture_id(path)] = next(
+            (ln for ln in proc.stderr.splitlines() if ln.startswith("error")), first_line(proc.stderr))
     else:
         pytest.fail(f"render of {fixture_id(path)} failed\n{describe(proc)}")
     _RENDER_CACHE[key] = result
@@ -505,4 +524,8 @@ def pytest_terminal_summary(terminalreporter):
     if UPSTREAM_REJECTIONS:
         terminalreporter.section("upstream fixtures rejected by design (exit 1, accepted)")
         for fid, msg in sorted(UPSTREAM_REJECTIONS.items()):
+            terminalreporter.write_line(f"{fid}: {msg}")
+    if REAL_WORLD_REJECTIONS:
+        terminalreporter.section("real-world specs invalid by upstream's rules (exit 1, in their goldens)")
+        for fid, msg in sorted(REAL_WORLD_REJECTIONS.items()):
             terminalreporter.write_line(f"{fid}: {msg}")

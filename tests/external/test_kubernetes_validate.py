@@ -1,4 +1,4 @@
-"""Every valid fixture renders to objects that the Kubernetes API schemas accept (strict: unknown
+"""Every valid fixture, and every real-world spec that renders, renders to objects that the Kubernetes API schemas accept (strict: unknown
 fields are errors), for every Kubernetes minor version we support (1.30 through 1.37), and to YAML
 without duplicate keys.
 
@@ -27,6 +27,7 @@ from conftest import (
     expects_objects,
     fixture_id,
     fixture_params,
+    real_world_paths,
     render_fixture,
     require_fixture,
     valid_fixture_paths,
@@ -70,7 +71,7 @@ def object_id(obj: dict) -> str:
     return f"{obj.get('apiVersion')} {obj.get('kind')} {ns + '/' if ns else ''}{md.get('name')}"
 
 
-@pytest.mark.parametrize("fixture", fixture_params(valid_fixture_paths()))
+@pytest.mark.parametrize("fixture", fixture_params(valid_fixture_paths() + real_world_paths()))
 def test_builtin_objects_validate_strict(fixture):
     rendered = render_fixture(require_fixture(fixture))
     if rendered.rejected_by_design:
@@ -107,7 +108,7 @@ def test_builtin_objects_validate_strict(fixture):
     assert not errors, "strict validation fails:\n" + "\n".join(errors)
 
 
-@pytest.mark.parametrize("fixture", fixture_params(valid_fixture_paths()))
+@pytest.mark.parametrize("fixture", fixture_params(valid_fixture_paths() + real_world_paths()))
 def test_yamllint_no_duplicate_keys(fixture):
     rendered = render_fixture(require_fixture(fixture))
     if rendered.rejected_by_design:
