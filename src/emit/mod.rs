@@ -25,7 +25,7 @@ use crate::resolve::model::{Cluster, SessionJob};
 pub type Emitter = fn(&Cluster) -> Vec<Value>;
 
 /// Every emitter, in output order.
-pub const ORDER: [(&str, Emitter); 9] = [
+pub const ORDER: [(&str, Emitter); 10] = [
     ("ServiceAccount", service_account::emit),
     ("ConfigMap", config_map::emit),
     ("Role/RoleBinding", rbac::emit),
@@ -35,11 +35,12 @@ pub const ORDER: [(&str, Emitter); 9] = [
     ("Deployment (TaskManager)", taskmanager::emit),
     ("Ingress", ingress::emit),
     ("NetworkPolicy", network_policy::emit),
+    ("Job (lifecycle)", lifecycle::emit),
 ];
 
-/// The objects of a session job: its submit Job.
+/// The objects of a session job: its lifecycle Jobs.
 pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
-    lifecycle::submit::emit(job)
+    lifecycle::emit_session_job(job)
 }
 
 /// All objects for one cluster, in [`ORDER`].

@@ -19,12 +19,14 @@ use crate::effective::job::{JobState, job_state};
 use crate::effective::job_id::job_id;
 use crate::effective::resources::Process;
 use crate::effective::{ClusterView, SessionJobView};
-use crate::flink::config::{parse_flat_list, parse_flat_map};
+use crate::flink::config::{FlinkConfig, parse_flat_list, parse_flat_map};
 use crate::flink::keys::stays_with_the_operator;
-use crate::flink::options::parse_bool;
+use crate::flink::options::{SAVEPOINT_DIRECTORY, parse_bool};
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
-use model::{Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob};
+use model::{
+    Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob, Snapshots,
+};
 use pod_template::{RestProbe, add_health_probes, add_startup_probe, inject_claims, inject_resources};
 
 /// Lower a FlinkDeployment that passed validation to the cluster model.
@@ -142,6 +144,16 @@ fn application(view: &ClusterView<'_>, job: &JobView<'_>) -> Application {
         upgrade_mode: job.upgrade_mode.effective(),
         state: desired_state(&job.state),
         nonces: nonces(view.spec.restart_nonce, job.spec),
+        snapshots: snapshots(view.config.values()),
+    }
+}
+
+/// Where and how savepoints are taken, from a job's configuration (FO §7.0).
+fn snapshots(config: &FlinkConfig) -> Snapshots {
+    let format = config.get("kubernetes.operator.savepoint.format.type").map(|format| format.trim().to_uppercase());
+    Snapshots {
+        savepoint_dir: SAVEPOINT_DIRECTORY.lookup(config).map(|(_, dir)| dir).filter(|dir| !dir.trim().is_empty()),
+        format: format.filter(|format| format == "NATIVE").unwrap_or_else(|| "CANONICAL".to_string()),
     }
 }
 
@@ -196,6 +208,7 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
         nonces: nonces(spec.restart_nonce, job),
         configuration: session_job_configuration(view, mode),
         artifact_ca_bundle: view.render.artifact_ca_bundle.clone(),
+        snapshots: view.config.as_ref().map(snapshots).unwrap_or_else(|| snapshots(&FlinkConfig::default())),
     })
 }
 

@@ -89,6 +89,18 @@ pub struct Application {
     pub state: DesiredState,
     /// The lifecycle triggers the spec carries (FO §1.3).
     pub nonces: Nonces,
+    /// Where and how savepoints are taken.
+    pub snapshots: Snapshots,
+}
+
+/// Where and how the lifecycle steps take savepoints (FO §7.0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshots {
+    /// The savepoint directory (`execution.checkpointing.savepoint-dir`, or the older
+    /// `state.savepoints.dir`), when set.
+    pub savepoint_dir: Option<String>,
+    /// `kubernetes.operator.savepoint.format.type`: `CANONICAL` (the default) or `NATIVE`.
+    pub format: String,
 }
 
 /// Where an application's jar comes from.
@@ -159,6 +171,8 @@ pub struct SessionJob {
     /// The ConfigMap with the CA bundle the jar is downloaded with
     /// (`flink-render.dev/artifact-ca-bundle`).
     pub artifact_ca_bundle: Option<String>,
+    /// Where and how savepoints are taken.
+    pub snapshots: Snapshots,
 }
 
 /// What a session job needs to know of its session cluster.

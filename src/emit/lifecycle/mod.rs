@@ -8,13 +8,18 @@
 //! escalation, no capabilities, a read-only root with an `emptyDir` at `/tmp`, no
 //! service-account token (they call only Flink's REST API), and small resources.
 
+pub mod savepoint;
 pub mod submit;
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::common::common_labels;
 use super::hardening::{secure_container, secure_pod};
+use crate::objects::rest_service_name;
+use crate::resolve::model::{Cluster, DesiredState, SessionJob};
+use savepoint::SavepointTarget;
 
 /// Shared by every lifecycle script.
 const COMMON_SCRIPT: &str = include_str!("scripts/common.sh");
@@ -27,6 +32,60 @@ pub const READY_TIMEOUT_SECONDS: i64 = 600;
 pub const BACKOFF_LIMIT: i64 = 2;
 /// How long a finished Job is kept (`ttlSecondsAfterFinished`).
 pub const TTL_SECONDS: i64 = 86_400;
+
+/// The nonce that asks for a savepoint: set and not 0. The operator compares a nonce with the
+/// last one it acted on, which starts unset, so a first deploy with 0 triggers nothing.
+fn savepoint_nonce(nonce: Option<i64>) -> Option<i64> {
+    nonce.filter(|nonce| *nonce != 0)
+}
+
+/// The lifecycle Jobs of an application cluster: its savepoint Job, for a
+/// `savepointTriggerNonce` while the job runs.
+pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    let Some(application) = &cluster.application else { return Vec::new() };
+    let running = application.state == DesiredState::Running;
+    let Some(nonce) = savepoint_nonce(application.nonces.savepoint_trigger).filter(|_| running) else {
+        return Vec::new();
+    };
+    let mut labels = common_labels(cluster);
+    labels.insert("component".into(), "lifecycle".into());
+    savepoint::emit(SavepointTarget {
+        owner: &cluster.name,
+        namespace: cluster.namespace.as_deref(),
+        labels,
+        image: &cluster.image,
+        image_pull_policy: cluster.image_pull_policy.as_deref(),
+        service_account: Some(cluster.jobmanager.service_account.as_str()).filter(|name| !name.is_empty()),
+        rest_url: format!("http://{}:{}", rest_service_name(&cluster.name), cluster.ports.rest),
+        job_id: &application.job_id,
+        nonce,
+        snapshots: &application.snapshots,
+    })
+}
+
+/// The Jobs of a session job: its submit Job and, for a `savepointTriggerNonce`, its savepoint
+/// Job; none while it is suspended.
+pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
+    if job.state == DesiredState::Suspended {
+        return Vec::new();
+    }
+    let mut objects = submit::emit(job);
+    if let Some(nonce) = savepoint_nonce(job.nonces.savepoint_trigger) {
+        objects.extend(savepoint::emit(SavepointTarget {
+            owner: &job.name,
+            namespace: job.namespace.as_deref(),
+            labels: submit::labels(job),
+            image: &job.cluster.image,
+            image_pull_policy: job.cluster.image_pull_policy.as_deref(),
+            service_account: job.cluster.service_account.as_deref(),
+            rest_url: submit::rest_url(job),
+            job_id: &job.job_id,
+            nonce,
+            snapshots: &job.snapshots,
+        }));
+    }
+    objects
+}
 
 /// The program a Job runs: [`COMMON_SCRIPT`] then the step's script, without their comment
 /// lines and blank lines (the commented files are in the repository; the scripts hold no

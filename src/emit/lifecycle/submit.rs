@@ -7,7 +7,7 @@
 //! The Job is named after the session job and a hash of what it submits, so applying the same
 //! manifests again never submits twice, and a changed spec is a new Job. Argo CD and Helm run it
 //! as a hook after the cluster objects are ready ([`super::after_sync_hook`]); everywhere else
-//! it waits for the REST API itself. A suspended session job has no submit Job.
+//! it waits for the REST API itself.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::{LifecycleJob, after_sync_hook, job_object};
 use crate::digest::digest_hex;
 use crate::flink::version::FlinkVersion;
-use crate::resolve::model::{DesiredState, SessionJob};
+use crate::resolve::model::SessionJob;
 
 pub(super) const SUBMIT_SCRIPT: &str = include_str!("scripts/submit.sh");
 
@@ -54,17 +54,24 @@ pub fn run_request(job: &SessionJob) -> String {
     serde_json::to_string(&Value::Object(body)).expect("JSON values serialize")
 }
 
-/// The submit Job of a session job; none when the job is suspended.
-pub fn emit(job: &SessionJob) -> Vec<Value> {
-    if job.state == DesiredState::Suspended {
-        return Vec::new();
-    }
-    let request = run_request(job);
-    let labels = BTreeMap::from([
+/// The labels of a session job's Jobs: its session cluster's, as a lifecycle component.
+pub fn labels(job: &SessionJob) -> BTreeMap<String, String> {
+    BTreeMap::from([
         ("app".to_string(), job.deployment_name.clone()),
         ("component".to_string(), "lifecycle".to_string()),
         ("type".to_string(), "flink-standalone-kubernetes".to_string()),
-    ]);
+    ])
+}
+
+/// The session cluster's REST endpoint.
+pub fn rest_url(job: &SessionJob) -> String {
+    format!("http://{}:{}", job.cluster.rest_service, job.cluster.rest_port)
+}
+
+/// The submit Job of a session job.
+pub fn emit(job: &SessionJob) -> Vec<Value> {
+    let request = run_request(job);
+    let labels = labels(job);
     let mut env = vec![
         ("JOB_ID", job.job_id.clone()),
         ("JAR_URI", job.jar_uri.clone().unwrap_or_default()),
@@ -89,7 +96,7 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         image_pull_policy: job.cluster.image_pull_policy.as_deref(),
         script: SUBMIT_SCRIPT,
         env,
-        rest_url: format!("http://{}:{}", job.cluster.rest_service, job.cluster.rest_port),
+        rest_url: rest_url(job),
         annotations: after_sync_hook(),
         service_account: job.cluster.service_account.as_deref(),
         volumes,

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2317
+# (SC2317: a library; each step uses some of these functions, so shellcheck sees the rest as unreachable)
 # Shared by flink-render's lifecycle Jobs (embedded at build time; runs with the deployment's
 # own Flink image, which has bash, coreutils and curl but no jq).
 #
@@ -71,4 +72,56 @@ wait_for_rest() {
     fi
   done
   log "the REST API at $REST_URL is ready"
+}
+
+# active STATE: whether a job in STATE has not reached a terminal state.
+active() {
+  case $1 in
+    FINISHED | CANCELED | FAILED | SUSPENDED | "") return 1 ;;
+    *) return 0 ;;
+  esac
+}
+
+# wait_until_terminal JOB SECONDS: wait for JOB to reach a terminal state; fail after SECONDS.
+wait_until_terminal() {
+  local deadline=$((SECONDS + $2)) state
+  while :; do
+    [[ $(request GET "/jobs/$1") == 200 ]] || return 0
+    state=$(json_string state <"$RESPONSE")
+    active "$state" || return 0
+    ((SECONDS < deadline)) || fail wait "job $1 is still $state after ${2}s"
+    sleep 1
+  done
+}
+
+# savepoint_status JOB TRIGGER SECONDS: poll an asynchronous savepoint (or stop) until it
+# completes; prints its location, fails on a failure cause or after SECONDS.
+savepoint_status() {
+  local deadline=$((SECONDS + $3)) location
+  while :; do
+    if [[ $(request GET "/jobs/$1/savepoints/$2") == 200 ]] && [[ $(json_string id <"$RESPONSE") == COMPLETED ]]; then
+      location=$(json_string location <"$RESPONSE")
+      [[ -n $location ]] || fail savepoint "the savepoint of job $1 failed: $(head -c 800 "$RESPONSE")"
+      printf '%s' "$location"
+      return 0
+    fi
+    ((SECONDS < deadline)) || fail savepoint "the savepoint of job $1 did not complete within ${3}s"
+    sleep 1
+  done
+}
+
+# all_running JOB: whether JOB and every one of its vertices run (a savepoint needs every task).
+all_running() {
+  [[ $(request GET "/jobs/$1") == 200 ]] || return 1
+  [[ $(json_string state <"$RESPONSE") == RUNNING ]] || return 1
+  ! grep -o '"status":"[A-Z_]*"' "$RESPONSE" | grep -qv '"RUNNING"'
+}
+
+# latest_retained JOB: the newest retained checkpoint or savepoint of JOB (`latest.completed`
+# or `latest.savepoint`, whichever is newer and not discarded), or nothing.
+latest_retained() {
+  [[ $(request GET "/jobs/$1/checkpoints") == 200 ]] || return 0
+  sed 's/"tasks":{}//g' "$RESPONSE" | grep -o '"\(completed\|savepoint\)":{[^{}]*}' |
+    grep '"discarded":false' | grep -o '"id":[0-9]*,.*"external_path":"[^"]*"' |
+    sed 's/^"id":\([0-9]*\),.*"external_path":"\([^"]*\)"$/\1 \2/' | sort -n | tail -n 1 | cut -d' ' -f2-
 }

@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# The JobManager's init container (DESIGN §5): before this revision's JobManager starts, hand the
+# state over from the one that runs now, which the `<name>-rest` Service still reaches (a new
+# pod is not ready while its init container runs). By upgrade mode (FO §7.1):
+#   savepoint   stop the running job with a savepoint and start from it; a failed stop leaves
+#               the old job running and this pod never ready, so the rollout stops visibly;
+#   last-state  with HA and the same job id, nothing: HA recovers the job; else cancel it and
+#               start from its latest retained checkpoint;
+#   stateless   cancel it and start empty.
+# A JobManager parked by a suspend (session mode, no job) hands over the savepoint it keeps in
+# its configuration (`flink-render.handoff.savepoint`). With no JobManager running, this is the
+# first start: `initialSavepointPath`, if any. The result goes to $HANDOFF/restore for the main
+# container, and as YAML to /dev/termination-log.
+#
+# Settings, from the environment (besides common.sh's): JOB_ID (empty when suspending),
+# UPGRADE_MODE, HIGH_AVAILABILITY (true or false), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
+# HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS.
+
+set -u
+
+readonly PARKED_KEY=flink-render.handoff.savepoint
+
+# handed_over PATH REASON: record where the new JobManager restores from (PATH may be empty).
+handed_over() {
+  printf '%s' "$1" >"$HANDOFF/restore"
+  log "restore from: ${1:-nothing} ($2)"
+  result jobId "$JOB_ID" restore "$1" reason "$2"
+  exit 0
+}
+
+present=false
+for ((attempt = 1; attempt <= PROBE_ATTEMPTS; attempt++)); do
+  if [[ $(request GET /overview) == 200 ]]; then
+    present=true
+    break
+  fi
+  sleep 2
+done
+if [[ $present == false ]]; then
+  handed_over "$INITIAL_SAVEPOINT" "no JobManager answers: first start"
+fi
+
+# a JobManager parked by a suspend keeps the savepoint in its configuration
+if [[ $(request GET /jobmanager/config) == 200 ]] && grep -q "\"key\":\"$PARKED_KEY\"" "$RESPONSE"; then
+  parked=$(grep -o "\"key\":\"$PARKED_KEY\",\"value\":\"[^\"]*\"" "$RESPONSE" | sed 's/.*"value":"\(.*\)"$/\1/')
+  [[ $parked == none ]] && parked=""
+  [[ $UPGRADE_MODE == stateless && -n $JOB_ID ]] && handed_over "" "resumed stateless"
+  handed_over "$parked" "the suspended cluster's savepoint"
+fi
+
+[[ $(request GET /jobs/overview) == 200 ]] || fail lookup "GET /jobs/overview failed"
+jobs=$(grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
+  sed 's/^"jid":"\([0-9a-f]*\)".*"state":"\([A-Z_]*\)"$/\1 \2/')
+old="" old_state=""
+while read -r jid state; do
+  [[ -z $jid ]] && continue
+  if active "$state"; then
+    old=$jid old_state=$state
+    break
+  fi
+  [[ -z $old ]] && old=$jid old_state=$state
+done <<<"$jobs"
+[[ -n $old ]] || handed_over "" "the running JobManager has no job"
+
+if [[ $old == "$JOB_ID" && $HIGH_AVAILABILITY == true ]] && active "$old_state"; then
+  handed_over "" "job $old keeps its id: high availability recovers it"
+fi
+log "the running JobManager has job $old ($old_state); upgrade mode $UPGRADE_MODE"
+
+if ! active "$old_state"; then
+  [[ $UPGRADE_MODE == stateless ]] && handed_over "" "job $old is $old_state; stateless"
+  handed_over "$(latest_retained "$old")" "job $old is $old_state: its latest retained checkpoint"
+fi
+
+case $UPGRADE_MODE in
+  savepoint)
+    deadline=$((SECONDS + STOP_TIMEOUT_SECONDS))
+    until all_running "$old"; do
+      ((SECONDS < deadline)) || fail stop "job $old did not run with every task within ${STOP_TIMEOUT_SECONDS}s"
+      sleep 1
+    done
+    trigger=$(printf '%s/%s' "$old" "$JOB_ID" | sha256sum | cut -c1-32)
+    body="{\"targetDirectory\":\"$SAVEPOINT_DIR\",\"drain\":false,\"formatType\":\"$FORMAT_TYPE\",\"triggerId\":\"$trigger\"}"
+    status=$(request POST "/jobs/$old/stop" -H 'Content-Type: application/json' --data "$body")
+    [[ $status == 202 || $status == 200 ]] || fail stop "POST /jobs/$old/stop answered $status: $(head -c 500 "$RESPONSE")"
+    log "stopping job $old with a savepoint into $SAVEPOINT_DIR"
+    location=$(savepoint_status "$old" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS")
+    wait_until_terminal "$old" 60
+    handed_over "$location" "job $old stopped with a savepoint"
+    ;;
+  *)
+    status=$(request PATCH "/jobs/$old?mode=cancel")
+    [[ $status == 202 || $status == 200 || $status == 404 || $status == 409 ]] || fail cancel "PATCH /jobs/$old answered $status"
+    wait_until_terminal "$old" "$STOP_TIMEOUT_SECONDS"
+    [[ $UPGRADE_MODE == stateless ]] && handed_over "" "job $old cancelled; stateless"
+    handed_over "$(latest_retained "$old")" "job $old cancelled: its latest retained checkpoint"
+    ;;
+esac

@@ -1,0 +1,21 @@
+# shellcheck shell=bash
+# The JobManager's main container starts through this (DESIGN §5): it adds what the init
+# container handed over ($HANDOFF/restore) to the entrypoint's arguments, then runs it. An
+# application (`standalone-job`) restores with --fromSavepoint; a JobManager parked by a suspend
+# (`jobmanager`, no job) keeps the location in its configuration, where the JobManager that
+# resumes the job reads it.
+#
+# Arguments: the entrypoint, its mode, then the rest of its arguments. Settings: HANDOFF.
+
+set -u
+
+restore=""
+[[ -f $HANDOFF/restore ]] && restore=$(cat "$HANDOFF/restore")
+entrypoint=$1 mode=$2
+shift 2
+if [[ $mode == standalone-job ]]; then
+  [[ -n $restore ]] && set -- --fromSavepoint "$restore" "$@"
+else
+  set -- "-Dflink-render.handoff.savepoint=${restore:-none}" "$@"
+fi
+exec "$entrypoint" "$mode" "$@"
