@@ -1,11 +1,9 @@
-//! What every output kind shares (FO §4.2): the cluster's labels and selectors, object
-//! metadata in the cluster's namespace, and typed objects as JSON.
+//! What every output kind shares (FO §4.2): the cluster's labels and selectors, and object
+//! metadata in the cluster's namespace as JSON.
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::resolve::model::Cluster;
 
@@ -31,17 +29,28 @@ pub fn taskmanager_selector(cluster: &Cluster) -> BTreeMap<String, String> {
     labels
 }
 
-/// Object metadata with the cluster's namespace.
-pub fn metadata(cluster: &Cluster, name: String, labels: BTreeMap<String, String>) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name),
-        namespace: cluster.namespace.clone(),
-        labels: Some(labels).filter(|labels| !labels.is_empty()),
-        ..ObjectMeta::default()
-    }
+/// Object metadata with the cluster's namespace; no `labels` when there are none.
+pub fn metadata(cluster: &Cluster, name: String, labels: &BTreeMap<String, String>) -> Value {
+    annotated_metadata(cluster, name, labels, &BTreeMap::new())
 }
 
-/// A typed object as JSON.
-pub fn to_value<T: Serialize>(object: &T) -> Value {
-    serde_json::to_value(object).expect("k8s-openapi objects serialize")
+/// [`metadata`] with annotations; no `annotations` when there are none.
+pub fn annotated_metadata(
+    cluster: &Cluster,
+    name: String,
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+) -> Value {
+    let mut meta = Map::new();
+    meta.insert("name".into(), Value::String(name));
+    if let Some(namespace) = &cluster.namespace {
+        meta.insert("namespace".into(), Value::String(namespace.clone()));
+    }
+    if !labels.is_empty() {
+        meta.insert("labels".into(), json!(labels));
+    }
+    if !annotations.is_empty() {
+        meta.insert("annotations".into(), json!(annotations));
+    }
+    Value::Object(meta)
 }

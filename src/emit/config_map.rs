@@ -5,11 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::ConfigMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::digest::digest_hex;
-use crate::emit::common::{common_labels, metadata, to_value};
+use crate::emit::common::{common_labels, metadata};
 use crate::emit::config_file;
 use crate::objects::config_map_name;
 use crate::resolve::model::Cluster;
@@ -41,10 +40,10 @@ pub fn content_hash(cluster: &Cluster) -> String {
 
 /// The ConfigMap object.
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
-    let config_map = ConfigMap {
-        metadata: metadata(cluster, name(cluster), common_labels(cluster)),
-        data: Some(data(cluster)),
-        ..ConfigMap::default()
-    };
-    vec![to_value(&config_map)]
+    vec![json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(cluster, name(cluster), &common_labels(cluster)),
+        "data": data(cluster),
+    })]
 }

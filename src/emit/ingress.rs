@@ -2,13 +2,9 @@
 //! from the template, backend `<name>-rest` on the REST port, `pathType:
 //! ImplementationSpecific` so regex paths work with controllers that support them.
 
-use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
-    IngressTLS, ServiceBackendPort,
-};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::emit::common::{metadata, to_value};
+use crate::emit::common::annotated_metadata;
 use crate::emit::services::rest_name;
 use crate::resolve::model::Cluster;
 
@@ -19,36 +15,36 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     };
     let mut labels = ingress.labels.clone();
     labels.insert("component".into(), "ingress".into());
-    let mut meta = metadata(cluster, cluster.name.clone(), labels);
-    meta.annotations = Some(ingress.annotations.clone()).filter(|annotations| !annotations.is_empty());
-    let tls: Vec<IngressTLS> = ingress.tls.iter().filter_map(|tls| serde_json::from_value(tls.clone()).ok()).collect();
-    let object = Ingress {
-        metadata: meta,
-        spec: Some(IngressSpec {
-            ingress_class_name: ingress.class_name.clone(),
-            rules: Some(vec![IngressRule {
-                host: ingress.host.clone(),
-                http: Some(HTTPIngressRuleValue {
-                    paths: vec![HTTPIngressPath {
-                        path: ingress.path.clone(),
-                        path_type: "ImplementationSpecific".into(),
-                        backend: IngressBackend {
-                            service: Some(IngressServiceBackend {
-                                name: rest_name(cluster),
-                                port: Some(ServiceBackendPort {
-                                    number: Some(cluster.ports.rest),
-                                    ..ServiceBackendPort::default()
-                                }),
-                            }),
-                            ..IngressBackend::default()
-                        },
-                    }],
-                }),
-            }]),
-            tls: Some(tls).filter(|tls| !tls.is_empty()),
-            ..IngressSpec::default()
-        }),
-        ..Ingress::default()
-    };
-    vec![to_value(&object)]
+    let mut path = json!({
+        "pathType": "ImplementationSpecific",
+        "backend": { "service": { "name": rest_name(cluster), "port": { "number": cluster.ports.rest } } },
+    });
+    if let Some(value) = &ingress.path {
+        path["path"] = json!(value);
+    }
+    let mut rule = json!({ "http": { "paths": [path] } });
+    if let Some(host) = &ingress.host {
+        rule["host"] = json!(host);
+    }
+    let mut spec = json!({ "rules": [rule] });
+    if let Some(class_name) = &ingress.class_name {
+        spec["ingressClassName"] = json!(class_name);
+    }
+    if !ingress.tls.is_empty() {
+        spec["tls"] = ingress.tls.iter().map(without_nulls).collect();
+    }
+    vec![json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": annotated_metadata(cluster, cluster.name.clone(), &labels, &ingress.annotations),
+        "spec": spec,
+    })]
+}
+
+/// A `tls` entry without the fields it leaves unset (`null`).
+fn without_nulls(tls: &Value) -> Value {
+    let fields = tls.as_object().into_iter().flatten();
+    Value::Object(
+        fields.filter(|(_, value)| !value.is_null()).map(|(key, value)| (key.clone(), value.clone())).collect(),
+    )
 }

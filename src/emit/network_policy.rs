@@ -4,44 +4,26 @@
 //! REST port, from the pods named by `flink-render.dev/rest-allowed-from`. Outgoing traffic is
 //! not restricted (checkpoint stores and sources are the job's business).
 
-use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::emit::common::{common_labels, metadata, to_value};
+use crate::emit::common::{common_labels, metadata};
 use crate::resolve::model::Cluster;
 
 /// The NetworkPolicy, when the spec opts in.
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let Some(policy) = &cluster.network_policy else { return Vec::new() };
-    let own_pods = LabelSelector { match_labels: Some(common_labels(cluster)), ..LabelSelector::default() };
-    let mut ingress = vec![NetworkPolicyIngressRule {
-        from: Some(vec![NetworkPolicyPeer { pod_selector: Some(own_pods.clone()), ..NetworkPolicyPeer::default() }]),
-        ..NetworkPolicyIngressRule::default()
-    }];
+    let own_pods = json!({ "matchLabels": common_labels(cluster) });
+    let mut ingress = vec![json!({ "from": [{ "podSelector": own_pods }] })];
     if !policy.rest_allowed_from.is_empty() {
-        let clients =
-            LabelSelector { match_labels: Some(policy.rest_allowed_from.clone()), ..LabelSelector::default() };
-        ingress.push(NetworkPolicyIngressRule {
-            from: Some(vec![NetworkPolicyPeer { pod_selector: Some(clients), ..NetworkPolicyPeer::default() }]),
-            ports: Some(vec![NetworkPolicyPort {
-                port: Some(IntOrString::Int(cluster.ports.rest_bind)),
-                protocol: Some("TCP".into()),
-                ..NetworkPolicyPort::default()
-            }]),
-        });
+        ingress.push(json!({
+            "from": [{ "podSelector": { "matchLabels": policy.rest_allowed_from } }],
+            "ports": [{ "port": cluster.ports.rest_bind, "protocol": "TCP" }],
+        }));
     }
-    let object = NetworkPolicy {
-        metadata: metadata(cluster, cluster.name.clone(), common_labels(cluster)),
-        spec: Some(NetworkPolicySpec {
-            pod_selector: Some(own_pods),
-            policy_types: Some(vec!["Ingress".into()]),
-            ingress: Some(ingress),
-            ..NetworkPolicySpec::default()
-        }),
-    };
-    vec![to_value(&object)]
+    vec![json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(cluster, cluster.name.clone(), &common_labels(cluster)),
+        "spec": { "podSelector": own_pods, "policyTypes": ["Ingress"], "ingress": ingress },
+    })]
 }

@@ -9,11 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-
 use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
-use crate::emit::common::{metadata, to_value};
+use crate::emit::common::annotated_metadata;
 use crate::emit::config_file;
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
 use crate::emit::hardening::{enables_plugins, secure_container, secure_pod, writable_volumes};
@@ -131,20 +128,16 @@ pub fn deployment_object(
     main: MainContainer,
 ) -> Value {
     let template = pod_template(cluster, component, &labels, main);
-    let mut meta = metadata(cluster, name, labels);
-    meta.annotations = Some(component.annotations.clone()).filter(|annotations| !annotations.is_empty());
-    let object = Deployment {
-        metadata: meta,
-        spec: Some(DeploymentSpec {
-            replicas: Some(if cluster.suspended { 0 } else { component.replicas }),
-            selector: LabelSelector { match_labels: Some(selector), ..LabelSelector::default() },
-            ..DeploymentSpec::default()
-        }),
-        ..Deployment::default()
-    };
-    let mut value = to_value(&object);
-    value["spec"]["template"] = template;
-    value
+    json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": annotated_metadata(cluster, name, &labels, &component.annotations),
+        "spec": {
+            "replicas": if cluster.suspended { 0 } else { component.replicas },
+            "selector": { "matchLabels": selector },
+            "template": template,
+        },
+    })
 }
 
 fn main_container(

@@ -4,10 +4,9 @@
 //! not at all when its input already holds one of that name. Tokens are mounted by the pods
 //! that call the Kubernetes API (Kubernetes HA) only, which the pods say themselves.
 
-use k8s_openapi::api::core::v1::ServiceAccount;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::emit::common::{metadata, to_value};
+use crate::emit::common::metadata;
 use crate::resolve::model::Cluster;
 
 /// The ServiceAccounts of the cluster's pods.
@@ -16,9 +15,10 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         .service_accounts
         .iter()
         .map(|name| {
-            to_value(&ServiceAccount {
-                metadata: metadata(cluster, name.clone(), Default::default()),
-                ..ServiceAccount::default()
+            json!({
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": metadata(cluster, name.clone(), &Default::default()),
             })
         })
         .collect()
