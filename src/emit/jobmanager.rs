@@ -1,7 +1,10 @@
 //! `Deployment <name>`: the JobManager (FO §4.3, §4.4). Session clusters run `jobmanager`;
 //! application clusters run `standalone-job` with `--job-classname`, the fixed `--job-id`,
-//! `--allowNonRestoredState`, `--fromSavepoint`, the HA rpc-address override, then the job
-//! args verbatim. Application mode mounts an emptyDir at `/opt/flink/usrlib` when the jar is in
+//! `--allowNonRestoredState`, the HA rpc-address override, then the job args verbatim, started
+//! through the hand-over ([`handoff`]): its init container stops the running revision's job by
+//! upgrade mode, and `--fromSavepoint` comes from it (`initialSavepointPath` on a first start).
+//! While the job is suspended the JobManager stays, parked: `jobmanager` with no job, keeping
+//! the savepoint the job resumes from. Application mode mounts an emptyDir at `/opt/flink/usrlib` when the jar is in
 //! the image and nothing is mounted there yet (UserLibMountDecorator), unless the jar itself
 //! is in `/opt/flink/usrlib`; a remote jar is fetched with `--jars` into an emptyDir at
 //! `user.artifacts.base-dir`.
@@ -14,7 +17,8 @@ use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
 use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
 use crate::flink::image::{USER_LIB_DIR, in_user_lib};
-use crate::resolve::model::{Cluster, Jar};
+use crate::emit::lifecycle::handoff;
+use crate::resolve::model::{Cluster, DesiredState, Jar};
 
 /// JobManager labels: the selector, then `kubernetes.jobmanager.labels` (user labels win).
 pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
@@ -37,7 +41,8 @@ fn dynamic_properties(cluster: &Cluster) -> Vec<String> {
 /// The container args (FO §9 fact 33). A remote jar is fetched with `--jars`, which takes
 /// every following token that is not an option, so an option always follows it.
 pub fn args(cluster: &Cluster) -> Vec<String> {
-    let Some(application) = &cluster.application else {
+    let parked = cluster.application.as_ref().is_some_and(|application| application.state == DesiredState::Suspended);
+    let Some(application) = cluster.application.as_ref().filter(|_| !parked) else {
         let mut args = vec!["jobmanager".to_string()];
         args.extend(dynamic_properties(cluster));
         return args;
@@ -52,9 +57,6 @@ pub fn args(cluster: &Cluster) -> Vec<String> {
     args.extend(["--job-id".to_string(), application.job_id.clone()]);
     if application.allow_non_restored_state {
         args.push("--allowNonRestoredState".into());
-    }
-    if let Some(path) = &application.savepoint_path {
-        args.extend(["--fromSavepoint".to_string(), path.clone()]);
     }
     args.extend(dynamic_properties(cluster));
     args.extend(application.args.iter().cloned());
@@ -88,22 +90,27 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         }
         _ => {}
     }
-    let main = MainContainer {
-        args: args(cluster),
-        ports: vec![
-            ("rest", cluster.ports.rest_bind),
-            ("jobmanager-rpc", cluster.ports.jobmanager_rpc),
-            ("blobserver", cluster.ports.blob_server),
-        ],
-        env: [
-            json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),
-        ]
-        .into_iter()
-        .chain(pod_namespace_env(cluster))
-        .collect(),
-        volumes,
-        image_from_template: true,
-    };
+    let handoff = handoff::jobmanager(cluster);
+    if let Some(handoff) = &handoff {
+        volumes.push(handoff.volume.clone());
+    }
+    let env = [
+        json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),
+    ]
+    .into_iter()
+    .chain(pod_namespace_env(cluster))
+    .collect();
+    let ports = vec![
+        ("rest", cluster.ports.rest_bind),
+        ("jobmanager-rpc", cluster.ports.jobmanager_rpc),
+        ("blobserver", cluster.ports.blob_server),
+    ];
+    let mut main = MainContainer::new(args(cluster), ports, env, volumes);
+    main.image_from_template = true;
+    if let Some(handoff) = handoff {
+        main.command = Some(handoff.command);
+        main.init_containers.push(handoff.init_container);
+    }
     vec![deployment_object(
         cluster,
         &cluster.jobmanager,
@@ -111,5 +118,6 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         labels,
         jobmanager_selector(cluster),
         main,
+        cluster.jobmanager.replicas,
     )]
 }

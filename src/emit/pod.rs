@@ -34,6 +34,34 @@ pub struct MainContainer {
     /// Whether the template's image and pull policy may stand when the spec sets none
     /// (JobManager only, FO §4.4).
     pub image_from_template: bool,
+    /// The command, when not the entrypoint alone.
+    pub command: Option<Vec<String>>,
+    /// Init containers after the template's.
+    pub init_containers: Vec<Value>,
+    /// A preStop hook, unless the template's main container has one, and the termination
+    /// grace period it needs, unless the template sets one.
+    pub pre_stop: Option<(Value, i64)>,
+}
+
+impl MainContainer {
+    /// A main container with `args`, `ports`, `env` and `volumes` and nothing else.
+    pub fn new(
+        args: Vec<String>,
+        ports: Vec<(&'static str, i32)>,
+        env: Vec<Value>,
+        volumes: Vec<(String, Value, String)>,
+    ) -> MainContainer {
+        MainContainer {
+            args,
+            ports,
+            env,
+            volumes,
+            image_from_template: false,
+            command: None,
+            init_containers: Vec::new(),
+            pre_stop: None,
+        }
+    }
 }
 
 /// Kubernetes HA with no namespace to write into the configuration: the pod's own, from the
@@ -62,7 +90,7 @@ fn pod_template(
     cluster: &Cluster,
     component: &Component,
     labels: &BTreeMap<String, String>,
-    main: MainContainer,
+    mut main: MainContainer,
 ) -> Value {
     let mut template = match &component.pod_template {
         Value::Object(fields) => Value::Object(fields.clone()),
@@ -104,6 +132,10 @@ fn pod_template(
         mounts.push(json!({ "mountPath": path, "name": name }));
     }
 
+    if let Some((_, grace)) = &main.pre_stop {
+        spec.entry("terminationGracePeriodSeconds").or_insert(json!(grace));
+    }
+    append_items(spec, "initContainers", std::mem::take(&mut main.init_containers).into_iter());
     let containers = spec.entry("containers").or_insert_with(|| json!([]));
     if !containers.is_array() {
         *containers = json!([]);
@@ -118,7 +150,7 @@ fn pod_template(
 }
 
 /// A Deployment of one component: `labels` on the object and the pods, `selector` to
-/// match them, the decorated pod template, and zero replicas when the job is suspended.
+/// match them, the decorated pod template, and `replicas`.
 pub fn deployment_object(
     cluster: &Cluster,
     component: &Component,
@@ -126,6 +158,7 @@ pub fn deployment_object(
     labels: BTreeMap<String, String>,
     selector: BTreeMap<String, String>,
     main: MainContainer,
+    replicas: i32,
 ) -> Value {
     let template = pod_template(cluster, component, &labels, main);
     json!({
@@ -133,7 +166,7 @@ pub fn deployment_object(
         "kind": "Deployment",
         "metadata": annotated_metadata(cluster, name, &labels, &component.annotations),
         "spec": {
-            "replicas": if cluster.suspended { 0 } else { component.replicas },
+            "replicas": replicas,
             "selector": { "matchLabels": selector },
             "template": template,
         },
@@ -159,8 +192,13 @@ fn main_container(
         _ => Value::String("IfNotPresent".into()),
     };
     container.insert("imagePullPolicy".into(), policy);
-    container.insert("command".into(), json!([cluster.entry_path]));
+    let command = main.command.unwrap_or_else(|| vec![cluster.entry_path.clone()]);
+    container.insert("command".into(), json!(command));
     container.insert("args".into(), json!(main.args));
+    if let Some((hook, _)) = main.pre_stop {
+        let lifecycle = object_field(&mut container, "lifecycle");
+        lifecycle.entry("preStop").or_insert(hook);
+    }
 
     let resources = object_field(&mut container, "resources");
     let requests = object_field(resources, "requests");

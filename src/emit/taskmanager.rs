@@ -1,5 +1,7 @@
 //! `Deployment <name>-taskmanager`: the TaskManagers (FO §4.3, §4.5), running `taskmanager`
-//! with the `taskmanager-rpc` port. Labels are `kubernetes.taskmanager.labels` with the
+//! with the `taskmanager-rpc` port; in an application cluster with the preStop hook that keeps
+//! a TaskManager while its job is stopped with a savepoint ([`handoff`]), and none while the
+//! job is suspended. Labels are `kubernetes.taskmanager.labels` with the
 //! selector on top (the selector wins: upstream's asymmetry with the JobManager).
 
 use std::collections::BTreeMap;
@@ -7,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::emit::common::taskmanager_selector;
+use crate::emit::lifecycle::handoff;
 use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
 use crate::objects::taskmanager_name;
 use crate::resolve::model::Cluster;
@@ -26,12 +29,22 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
 /// The TaskManager Deployment.
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let labels = labels(cluster);
-    let main = MainContainer {
-        args: std::iter::once("taskmanager".to_string()).chain(pod_namespace_args(cluster)).collect(),
-        ports: vec![("taskmanager-rpc", cluster.ports.taskmanager_rpc)],
-        env: pod_namespace_env(cluster).into_iter().collect(),
-        volumes: Vec::new(),
-        image_from_template: false,
-    };
-    vec![deployment_object(cluster, &cluster.taskmanager, name(cluster), labels, taskmanager_selector(cluster), main)]
+    let mut main = MainContainer::new(
+        std::iter::once("taskmanager".to_string()).chain(pod_namespace_args(cluster)).collect(),
+        vec![("taskmanager-rpc", cluster.ports.taskmanager_rpc)],
+        pod_namespace_env(cluster).into_iter().collect(),
+        Vec::new(),
+    );
+    main.pre_stop = handoff::taskmanager(cluster);
+    // a suspended job has no TaskManagers (its JobManager stays, parked: see jobmanager.rs)
+    let replicas = if cluster.suspended { 0 } else { cluster.taskmanager.replicas };
+    vec![deployment_object(
+        cluster,
+        &cluster.taskmanager,
+        name(cluster),
+        labels,
+        taskmanager_selector(cluster),
+        main,
+        replicas,
+    )]
 }

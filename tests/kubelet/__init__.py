@@ -45,6 +45,8 @@ What it emulates
     (config-parser-utils rewrite of the conf dir, FLINK_PROPERTIES, ENABLE_BUILT_IN_PLUGINS,
     jobmanager / standalone-job / taskmanager / history-server dispatch, pass-through of any other
     command). Containers whose image is not a Flink image run `sleep infinity` as a stand-in.
+  * Deletion: preStop exec hooks run in the container, then SIGTERM; terminationGracePeriodSeconds
+    (capped by grace_cap_s) bounds both, then SIGKILL.
   * Readiness: startupProbe and readinessProbe (httpGet on a named or numbered port, tcpSocket,
     exec) with initialDelaySeconds, periodSeconds, timeoutSeconds, success/failureThreshold;
     without probes, "process alive and, for a JobManager, GET /config on its REST port answers".

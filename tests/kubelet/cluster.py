@@ -93,6 +93,7 @@ class Container:
         self.spec = spec
         self.name = spec["name"]
         self.init = init
+        self.pre_stop_output: str | None = None
         self.attempt = 0
         self.dir: Path | None = None
         self.image: Image | None = None
@@ -645,9 +646,31 @@ class Cluster:
             pod.deleting_since = time.monotonic()
             pod.ready = False
             pod.event("Killing", "pod deleted")
+            grace = min(float(pod.spec.get("terminationGracePeriodSeconds", 30)), self.grace_cap_s)
             for c in pod.init_containers + pod.containers:
-                if c.pid:
+                if not c.pid:
+                    continue
+                hook = ((c.spec.get("lifecycle") or {}).get("preStop") or {}).get("exec")
+                if hook and not c.init and c.proc is not None and c.proc.poll() is None:
+                    threading.Thread(target=self._pre_stop, args=(pod, c, hook.get("command") or [], grace),
+                                     daemon=True).start()
+                else:
                     sysutil.kill_quietly(c.pid, signal.SIGTERM)
+
+    def _pre_stop(self, pod: Pod, c: Container, command: list[str], grace: float) -> None:
+        """A container's preStop exec hook, then SIGTERM; the grace period bounds both (the pod is
+        released when it ends, hook or not), as in Kubernetes."""
+        pod.event("PreStop", f"{c.name}: running the preStop hook")
+        try:
+            r = self.exec(pod, command, container=c.name, timeout=max(1.0, grace), check=False)
+            c.pre_stop_output = r.stdout + r.stderr
+            pod.event("PreStop", f"{c.name}: the hook exited with {r.returncode}")
+        except subprocess.TimeoutExpired:
+            pod.event("PreStop", f"{c.name}: the hook ran out of the grace period")
+        except HarnessError:
+            pass
+        if c.pid:
+            sysutil.kill_quietly(c.pid, signal.SIGTERM)
 
     def _release_pod(self, pod: Pod) -> None:
         self._kill_pod_processes(pod)

@@ -8,6 +8,7 @@
 //! escalation, no capabilities, a read-only root with an `emptyDir` at `/tmp`, no
 //! service-account token (they call only Flink's REST API), and small resources.
 
+pub mod handoff;
 pub mod savepoint;
 pub mod submit;
 
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::common::common_labels;
 use super::hardening::{secure_container, secure_pod};
+use crate::digest::digest_hex;
 use crate::objects::rest_service_name;
 use crate::resolve::model::{Cluster, DesiredState, SessionJob};
 use savepoint::SavepointTarget;
@@ -57,7 +59,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         image_pull_policy: cluster.image_pull_policy.as_deref(),
         service_account: Some(cluster.jobmanager.service_account.as_str()).filter(|name| !name.is_empty()),
         rest_url: format!("http://{}:{}", rest_service_name(&cluster.name), cluster.ports.rest),
-        job_id: &application.job_id,
+        job_name: None,
         nonce,
         snapshots: &application.snapshots,
     })
@@ -79,7 +81,7 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
             image_pull_policy: job.cluster.image_pull_policy.as_deref(),
             service_account: job.cluster.service_account.as_deref(),
             rest_url: submit::rest_url(job),
-            job_id: &job.job_id,
+            job_name: job.configuration.get("pipeline.name").map(String::as_str),
             nonce,
             snapshots: &job.snapshots,
         }));
@@ -92,14 +94,22 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
 /// here-documents or multi-line strings a dropped line could belong to).
 fn program(script: &str) -> String {
     let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
-    for line in COMMON_SCRIPT.lines().chain(script.lines()) {
-        let code = line.trim_start();
-        if !code.is_empty() && !code.starts_with('#') {
-            program.push_str(line);
-            program.push('\n');
+    program.push_str(&compact(COMMON_SCRIPT));
+    program.push_str(&compact(script));
+    program
+}
+
+/// A script without its comment lines and blank lines.
+fn compact(script: &str) -> String {
+    let mut code = String::new();
+    for line in script.lines() {
+        let trimmed = line.trim_start();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            code.push_str(line);
+            code.push('\n');
         }
     }
-    program
+    code
 }
 
 /// The annotations that run a Job after the cluster objects are applied and ready: an Argo CD
@@ -121,8 +131,9 @@ pub fn after_sync_hook() -> BTreeMap<String, String> {
 
 /// What differs between lifecycle Jobs.
 pub struct LifecycleJob<'a> {
-    /// The Job's name.
-    pub name: String,
+    /// The start of the Job's name (`<resource>-submit`, `<resource>-savepoint-<nonce>`); a
+    /// hash of the Job's spec follows it.
+    pub prefix: String,
     /// Its namespace, when known.
     pub namespace: Option<&'a str>,
     /// Labels of the Job and its pod.
@@ -145,21 +156,26 @@ pub struct LifecycleJob<'a> {
     pub volumes: Vec<(Value, &'static str)>,
 }
 
-/// The Job object.
-pub fn job_object(job: LifecycleJob<'_>) -> Value {
-    let mut env = vec![
-        ("REST_URL", job.rest_url.clone()),
+/// The settings every script reads (common.sh).
+pub fn common_env(rest_url: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("REST_URL", rest_url),
         ("READY_TIMEOUT_SECONDS", READY_TIMEOUT_SECONDS.to_string()),
         ("READY_SUCCESSES", "3".to_string()),
         ("CONNECT_TIMEOUT_SECONDS", "3".to_string()),
         ("REQUEST_TIMEOUT_SECONDS", "30".to_string()),
-    ];
+    ]
+}
+
+/// The Job object.
+pub fn job_object(job: LifecycleJob<'_>) -> Value {
+    let mut env = common_env(job.rest_url.clone());
     env.extend(job.env);
     let mut container = json!({
         "name": "lifecycle",
         "image": job.image,
         "imagePullPolicy": job.image_pull_policy.unwrap_or("IfNotPresent"),
-        "command": ["/bin/bash", "-c", program(job.script), job.name],
+        "command": ["/bin/bash", "-c", program(job.script), job.prefix],
         "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
         "resources": {
             "requests": { "cpu": "100m", "memory": "64Mi" },
@@ -185,29 +201,44 @@ pub fn job_object(job: LifecycleJob<'_>) -> Value {
         pod["serviceAccountName"] = json!(account);
     }
     secure_pod(pod.as_object_mut().expect("an object"), false);
-    let mut metadata = json!({ "name": job.name, "labels": job.labels });
+    let spec = json!({
+        "backoffLimit": BACKOFF_LIMIT,
+        "activeDeadlineSeconds": DEADLINE_SECONDS,
+        "ttlSecondsAfterFinished": TTL_SECONDS,
+        "template": { "metadata": { "labels": job.labels }, "spec": pod },
+    });
+    let mut metadata = json!({ "name": job_name(&job.prefix, &spec), "labels": job.labels });
     if let Some(namespace) = job.namespace {
         metadata["namespace"] = json!(namespace);
     }
     if !job.annotations.is_empty() {
         metadata["annotations"] = json!(job.annotations);
     }
-    json!({
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": metadata,
-        "spec": {
-            "backoffLimit": BACKOFF_LIMIT,
-            "activeDeadlineSeconds": DEADLINE_SECONDS,
-            "ttlSecondsAfterFinished": TTL_SECONDS,
-            "template": { "metadata": { "labels": job.labels }, "spec": pod },
-        },
-    })
+    json!({ "apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec })
+}
+
+/// `<prefix>-<10 hex of the spec>`, at most 63 characters (the `job-name` label its pods get).
+/// A Job's spec cannot change once applied, so whatever changes it (a new image, another
+/// savepoint directory) makes a new Job, and the same manifests applied again make none.
+fn job_name(prefix: &str, spec: &Value) -> String {
+    let text = serde_json::to_string(spec).expect("JSON values serialize");
+    let hash = &digest_hex(&["flink-render/job/v1", &text])[..10];
+    let kept: String = prefix.chars().take(63 - 1 - hash.len()).collect();
+    format!("{}-{hash}", kept.trim_end_matches(['-', '.']))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_names_carry_a_hash_of_the_spec_within_63_characters() {
+        let a = job_name("app-savepoint-7", &json!({"x": 1}));
+        assert!(a.starts_with("app-savepoint-7-") && a.len() == "app-savepoint-7-".len() + 10, "{a}");
+        assert_ne!(a, job_name("app-savepoint-7", &json!({"x": 2})));
+        let long = job_name(&"a".repeat(80), &json!({}));
+        assert_eq!(long.len(), 63);
+    }
 
     #[test]
     fn programs_keep_every_command_and_drop_comments() {

@@ -1,10 +1,11 @@
 //! The savepoint Job of a `savepointTriggerNonce` (FO §7.1 "Manual savepoint"), for an
-//! application cluster's job or a session job: it waits until every vertex runs, then triggers
-//! a savepoint into `<savepoint dir>/nonce-<nonce>` with a trigger id derived from the job id
-//! and the nonce, and waits for it. It is named after the job's resource and the nonce, so a new
-//! nonce is a new Job; a savepoint already in the nonce's directory means nothing to do, so a
-//! Job run again (a re-created Job, the next sync's hook) takes no second one. A suspended job
-//! gets no savepoint Job.
+//! application cluster's job or a session job: it waits until every vertex of the running job
+//! runs, then triggers a savepoint into `<savepoint dir>/nonce-<nonce>` with a trigger id
+//! derived from the resource and the nonce, and waits for it. It is named after the resource,
+//! the nonce and its spec, which names no job id (a new revision of the job keeps the nonce): a
+//! new nonce is a new Job. A savepoint of the job already in the
+//! nonce's directory means nothing to do, so a Job run again (a re-created Job, the next sync's
+//! hook) takes no second one of that job. A suspended job gets no savepoint Job.
 
 use std::collections::BTreeMap;
 
@@ -37,8 +38,9 @@ pub struct SavepointTarget<'a> {
     pub service_account: Option<&'a str>,
     /// The cluster's REST endpoint.
     pub rest_url: String,
-    /// The job to take the savepoint of.
-    pub job_id: &'a str,
+    /// The name of the job to take the savepoint of, on a session cluster; `None` for the job of
+    /// an application cluster.
+    pub job_name: Option<&'a str>,
     /// The nonce.
     pub nonce: i64,
     /// Where and how.
@@ -49,10 +51,10 @@ pub struct SavepointTarget<'a> {
 pub fn emit(target: SavepointTarget<'_>) -> Vec<Value> {
     let Some(dir) = target.snapshots.savepoint_dir.clone() else { return Vec::new() };
     let nonce = target.nonce.to_string();
-    let trigger = digest_hex(&["flink-render/savepoint/v1", target.job_id, &nonce])[..32].to_string();
-    let name = format!("{}-savepoint-{}", target.owner, nonce.replace('-', "m"));
+    let trigger = digest_hex(&["flink-render/savepoint/v1", target.owner, &nonce])[..32].to_string();
+    let prefix = format!("{}-savepoint-{}", target.owner, nonce.replace('-', "m"));
     let env = vec![
-        ("JOB_ID", target.job_id.to_string()),
+        ("JOB_NAME", target.job_name.unwrap_or_default().to_string()),
         ("NONCE", nonce),
         ("TRIGGER_ID", trigger),
         ("SAVEPOINT_DIR", dir),
@@ -61,7 +63,7 @@ pub fn emit(target: SavepointTarget<'_>) -> Vec<Value> {
         ("SAVEPOINT_TIMEOUT_SECONDS", SAVEPOINT_TIMEOUT_SECONDS.to_string()),
     ];
     vec![job_object(LifecycleJob {
-        name: cut_name(&name),
+        prefix,
         namespace: target.namespace,
         labels: target.labels,
         image: target.image,
@@ -73,27 +75,4 @@ pub fn emit(target: SavepointTarget<'_>) -> Vec<Value> {
         service_account: target.service_account,
         volumes: Vec::new(),
     })]
-}
-
-/// At most 63 characters (the `job-name` label a Job's pods get), keeping the nonce.
-fn cut_name(name: &str) -> String {
-    if name.len() <= 63 {
-        return name.to_string();
-    }
-    let (owner, rest) = name.split_once("-savepoint-").expect("the name has the marker");
-    let keep = 63 - "-savepoint-".len() - rest.len();
-    format!("{}-savepoint-{rest}", owner[..keep].trim_end_matches(['-', '.']))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_keep_the_nonce_within_63_characters() {
-        assert_eq!(cut_name("app-savepoint-7"), "app-savepoint-7");
-        let long = format!("{}-savepoint-123456", "a".repeat(60));
-        let cut = cut_name(&long);
-        assert!(cut.len() <= 63 && cut.ends_with("-savepoint-123456"), "{cut}");
-    }
 }

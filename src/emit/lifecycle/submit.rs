@@ -4,8 +4,8 @@
 //! class, args, parallelism, `savepointPath`, `allowNonRestoredState`, `NO_CLAIM` (with
 //! `CLAIM`, Flink may delete the savepoint) and the job's configuration, then deletes the upload.
 //!
-//! The Job is named after the session job and a hash of what it submits, so applying the same
-//! manifests again never submits twice, and a changed spec is a new Job. Argo CD and Helm run it
+//! The Job is named after the session job and a hash of its spec, which holds what it submits,
+//! so applying the same manifests again never submits twice, and a changed spec is a new Job. Argo CD and Helm run it
 //! as a hook after the cluster objects are ready ([`super::after_sync_hook`]); everywhere else
 //! it waits for the REST API itself.
 
@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::{LifecycleJob, after_sync_hook, job_object};
-use crate::digest::digest_hex;
 use crate::flink::version::FlinkVersion;
 use crate::resolve::model::SessionJob;
 
@@ -22,16 +21,6 @@ pub(super) const SUBMIT_SCRIPT: &str = include_str!("scripts/submit.sh");
 
 /// Where the CA bundle of `flink-render.dev/artifact-ca-bundle` is mounted.
 const CA_DIRECTORY: &str = "/opt/flink-render/artifact-ca";
-
-/// The Job's name: the session job's (cut to fit), `-submit-`, and 10 hex digits of what it
-/// submits; at most 63 characters, as the `job-name` label a Job gets must be.
-pub fn name(job: &SessionJob, request: &str) -> String {
-    let hash =
-        &digest_hex(&["flink-render/submit/v1", request, job.jar_uri.as_deref().unwrap_or(""), &job.cluster.image])
-            [..10];
-    let prefix: String = job.name.chars().take(63 - "-submit-".len() - hash.len()).collect();
-    format!("{}-submit-{hash}", prefix.trim_end_matches(['-', '.']))
-}
 
 /// The body of `POST /jars/<id>/run` (`JarRunRequestBody`).
 pub fn run_request(job: &SessionJob) -> String {
@@ -75,7 +64,7 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
     let mut env = vec![
         ("JOB_ID", job.job_id.clone()),
         ("JAR_URI", job.jar_uri.clone().unwrap_or_default()),
-        ("RUN_REQUEST", request.clone()),
+        ("RUN_REQUEST", request),
         ("DOWNLOAD_TIMEOUT_SECONDS", "300".to_string()),
         ("RUNNING_TIMEOUT_SECONDS", "120".to_string()),
     ];
@@ -89,7 +78,7 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         ));
     }
     vec![job_object(LifecycleJob {
-        name: name(job, &request),
+        prefix: format!("{}-submit", job.name),
         namespace: job.namespace.as_deref(),
         labels,
         image: &job.cluster.image,

@@ -14,7 +14,7 @@
 
 readonly EXIT_NEVER_READY=2
 readonly EXIT_STEP_FAILED=3
-readonly RESPONSE=/tmp/flink-render-response.json
+readonly RESPONSE=${FLINK_RENDER_RESPONSE:-/tmp/flink-render-response.json}
 
 log() {
   printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
@@ -23,9 +23,12 @@ log() {
 # result KEY VALUE [KEY VALUE]...: the outcome as YAML in /dev/termination-log, where
 # `kubectl get pod -o yaml` shows it (.status.containerStatuses[].state.terminated.message).
 result() {
-  local text=""
+  local text="" value
   while (($# >= 2)); do
-    text+="$1: \"$2\""$'\n'
+    value=${2//\\/\\\\}
+    value=${value//\"/\\\"}
+    value=${value//$'\n'/\\n}
+    text+="$1: \"$value\""$'\n'
     shift 2
   done
   printf '%s' "$text" >/dev/termination-log 2>/dev/null || true
@@ -35,7 +38,8 @@ result() {
 # fail STEP REASON: record a failed step and stop.
 fail() {
   log "$1 failed: $2"
-  result jobId "${JOB_ID:-}" step "$1" state FAILED reason "$2"
+  # the kubelet keeps 4096 bytes of the termination log
+  result jobId "${JOB_ID:-}" step "$1" state FAILED reason "${2:0:1500}"
   exit "$EXIT_STEP_FAILED"
 }
 
@@ -95,7 +99,8 @@ wait_until_terminal() {
 }
 
 # savepoint_status JOB TRIGGER SECONDS: poll an asynchronous savepoint (or stop) until it
-# completes; prints its location, fails on a failure cause or after SECONDS.
+# completes; prints its location, fails on a failure cause or after SECONDS. Called in a command
+# substitution, whose subshell `fail` ends: follow the call with `|| exit $?`.
 savepoint_status() {
   local deadline=$((SECONDS + $3)) location
   while :; do

@@ -84,7 +84,8 @@ case $UPGRADE_MODE in
     status=$(request POST "/jobs/$old/stop" -H 'Content-Type: application/json' --data "$body")
     [[ $status == 202 || $status == 200 ]] || fail stop "POST /jobs/$old/stop answered $status: $(head -c 500 "$RESPONSE")"
     log "stopping job $old with a savepoint into $SAVEPOINT_DIR"
-    location=$(savepoint_status "$old" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS")
+    # `fail` in the command substitution ends only its subshell: pass its exit code on
+    location=$(savepoint_status "$old" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS") || exit $?
     wait_until_terminal "$old" 60
     handed_over "$location" "job $old stopped with a savepoint"
     ;;

@@ -16,6 +16,7 @@ shift 2
 if [[ $mode == standalone-job ]]; then
   [[ -n $restore ]] && set -- --fromSavepoint "$restore" "$@"
 else
-  set -- "-Dflink-render.handoff.savepoint=${restore:-none}" "$@"
+  # two tokens: jobmanager.sh reads a first argument other than `-D` as a host name
+  set -- -D "flink-render.handoff.savepoint=${restore:-none}" "$@"
 fi
 exec "$entrypoint" "$mode" "$@"

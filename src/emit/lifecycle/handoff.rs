@@ -1,0 +1,116 @@
+//! The hand-over between revisions of an application cluster (DESIGN §5), in the pods
+//! themselves, so it works with every tool that applies manifests (Argo CD, Helm, `kubectl
+//! apply`, Flux) and needs no Kubernetes API rights:
+//!
+//! - the JobManager pod gets an init container (`flink-render-handoff`, [`HANDOFF_SCRIPT`]) that
+//!   finds the JobManager running now through `<name>-rest` (a pod whose init container runs is
+//!   not ready, so the Service reaches only the old one, and the Deployment's rolling update
+//!   keeps the old pod until the new one is ready), stops or cancels its job by upgrade mode and
+//!   writes what to restore from into an `emptyDir`;
+//! - the main container starts through [`START_SCRIPT`], which adds `--fromSavepoint` (or, for a
+//!   JobManager parked by a suspend, a configuration key holding the savepoint) to the
+//!   entrypoint's arguments;
+//! - each TaskManager gets a preStop hook ([`RELEASE_SCRIPT`]) that keeps it while its job is
+//!   being stopped (an upgrade replaces TaskManagers at the same time; a suspend scales them
+//!   away), and a termination grace period long enough for a savepoint.
+
+use serde_json::{Value, json};
+
+use super::{common_env, compact, program};
+use crate::emit::hardening::secure_container;
+use crate::objects::rest_service_name;
+use crate::resolve::model::{Application, Cluster, DesiredState, UpgradeMode};
+
+const HANDOFF_SCRIPT: &str = include_str!("scripts/handoff.sh");
+const START_SCRIPT: &str = include_str!("scripts/start.sh");
+const RELEASE_SCRIPT: &str = include_str!("scripts/release.sh");
+
+/// The `emptyDir` the init container writes and the main container reads.
+pub const HANDOFF_VOLUME: &str = "flink-render-handoff";
+/// Where it is mounted.
+pub const HANDOFF_DIR: &str = "/flink-render/handoff";
+/// How long stopping the old job with a savepoint, or cancelling it, may take
+/// (`execution.checkpointing.timeout` defaults to 10 minutes).
+pub const STOP_TIMEOUT_SECONDS: i64 = 600;
+/// A TaskManager's termination grace period: long enough for that stop.
+pub const TASKMANAGER_GRACE_SECONDS: i64 = STOP_TIMEOUT_SECONDS + 60;
+/// How long a deleted TaskManager waits for a stop to begin before it leaves.
+const WAIT_FOR_STOP_SECONDS: i64 = 90;
+
+/// What the hand-over adds to the JobManager pod.
+pub struct JobManagerHandoff {
+    /// The init container.
+    pub init_container: Value,
+    /// The main container's command: the start wrapper, then the entrypoint.
+    pub command: Vec<String>,
+    /// The shared `emptyDir` (name, volume, mount path).
+    pub volume: (String, Value, String),
+}
+
+/// The cluster's REST endpoint, as the pods in its namespace reach it.
+fn rest_url(cluster: &Cluster) -> String {
+    format!("http://{}:{}", rest_service_name(&cluster.name), cluster.ports.rest)
+}
+
+fn upgrade_mode(application: &Application) -> &'static str {
+    match application.upgrade_mode {
+        UpgradeMode::Stateless => "stateless",
+        UpgradeMode::Savepoint => "savepoint",
+        UpgradeMode::LastState => "last-state",
+    }
+}
+
+/// The hand-over of an application cluster's JobManager; none for a session cluster.
+pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
+    let application = cluster.application.as_ref()?;
+    let suspended = application.state == DesiredState::Suspended;
+    let mut env = common_env(rest_url(cluster));
+    env.extend([
+        ("JOB_ID", if suspended { String::new() } else { application.job_id.clone() }),
+        ("UPGRADE_MODE", upgrade_mode(application).to_string()),
+        ("HIGH_AVAILABILITY", cluster.high_availability.is_some().to_string()),
+        ("SAVEPOINT_DIR", application.snapshots.savepoint_dir.clone().unwrap_or_default()),
+        ("FORMAT_TYPE", application.snapshots.format.clone()),
+        ("INITIAL_SAVEPOINT", application.savepoint_path.clone().unwrap_or_default()),
+        ("HANDOFF", HANDOFF_DIR.to_string()),
+        ("FLINK_RENDER_RESPONSE", format!("{HANDOFF_DIR}/.response.json")),
+        ("PROBE_ATTEMPTS", "3".to_string()),
+        ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
+    ]);
+    let mut init = json!({
+        "name": "flink-render-handoff",
+        "image": cluster.image,
+        "imagePullPolicy": cluster.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
+        "command": ["/bin/bash", "-c", program(HANDOFF_SCRIPT), "flink-render-handoff"],
+        "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
+        "resources": {
+            "requests": { "cpu": "100m", "memory": "64Mi" },
+            "limits": { "cpu": "500m", "memory": "256Mi" },
+        },
+        "volumeMounts": [{ "name": HANDOFF_VOLUME, "mountPath": HANDOFF_DIR }],
+    });
+    secure_container(init.as_object_mut().expect("an object"), false);
+    Some(JobManagerHandoff {
+        init_container: init,
+        command: vec![
+            "/bin/bash".to_string(),
+            "-c".to_string(),
+            format!("HANDOFF={HANDOFF_DIR}\n{}", compact(START_SCRIPT)),
+            "flink-render-start".to_string(),
+            cluster.entry_path.clone(),
+        ],
+        volume: (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
+    })
+}
+
+/// The TaskManagers' preStop hook and grace period, for an application cluster.
+pub fn taskmanager(cluster: &Cluster) -> Option<(Value, i64)> {
+    let application = cluster.application.as_ref()?;
+    let settings = format!(
+        "REST_URL='{}'\nJOB_ID='{}'\nWAIT_FOR_STOP_SECONDS={WAIT_FOR_STOP_SECONDS}\nCONNECT_TIMEOUT_SECONDS=3\nREQUEST_TIMEOUT_SECONDS=10\n",
+        rest_url(cluster),
+        application.job_id
+    );
+    let hook = json!({ "exec": { "command": ["/bin/bash", "-c", format!("{settings}{}", program(RELEASE_SCRIPT))] } });
+    Some((hook, TASKMANAGER_GRACE_SECONDS))
+}

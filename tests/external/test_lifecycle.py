@@ -1,0 +1,291 @@
+"""The job lifecycle without an operator (DESIGN §5), proven with real upgrades on the local
+kubelet (tests/kubelet) and a real Flink (2.3.0 for `config.yaml`, 1.20.5 for `flink-conf.yaml`).
+
+A stateful application (the test job counts events per key in keyed state; its `count.countSum`
+metric is the sum of the latest count of every key, so "restored" is a number that continues
+instead of starting at zero) goes through a sequence of revisions, each rendered by flink-render
+from a spec and applied the way `kubectl apply` would (no hooks: the hand-over lives in the pods):
+
+  1. savepoint mode, first start: the job runs under the rendered id;
+  2. `savepointTriggerNonce`: the savepoint Job takes a savepoint into the nonce's directory, and
+     running it again takes none;
+  3. a new parallelism: the JobManager's init container stops the old job with a savepoint, the
+     new job runs under its new id with the new parallelism and its counts continue; applying
+     the same revision again changes nothing;
+  4. suspend: the job stops with a savepoint, the TaskManagers go (their preStop hook keeps them
+     until the stop is done), the JobManager stays parked with the savepoint; resume: the counts
+     continue;
+  5. a stop that fails (the savepoint directory cannot be written): the old job keeps running and
+     the new JobManager never becomes ready;
+  6. stateless: the old job is cancelled and the new one starts from zero; `restartNonce` restarts;
+  7. last-state without HA: the old job is cancelled and the new one restores its latest
+     retained checkpoint, also when the job id stays.
+
+Every pod and checkpoint lives in the harness; checkpoints and savepoints go to a volume all pods
+share (a PersistentVolumeClaim, which the harness keeps across pods).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sys
+
+from conftest import REPO, describe, flink_home_for_conf_file, run_flink_render
+
+sys.path.insert(0, str(REPO / "tests"))
+
+from kubelet import Cluster, JOB_CLASS, build_job_jar  # noqa: E402
+
+NAME = "stateful"
+REST = f"{NAME}-rest"
+JAR = "/opt/flink/examples/counting.jar"
+DATA = "/flink-data"
+KEYS = 4
+STEP_TIMEOUT_S = 180
+# events counted between the last checkpoint (every 2 s) and a cancel: 100 a second at most
+CHECKPOINT_LAG = 500
+VERSIONS = {"2": ("flink:2.2", "v2_2", "2.3.0"), "1": ("flink:1.20", "v1_20", "1.20.5")}
+
+
+def homes() -> dict[str, Path]:
+    return {"1": flink_home_for_conf_file("flink-conf.yaml"), "2": flink_home_for_conf_file("config.yaml")}
+
+
+def spec(major: str, *, parallelism: int = 2, mode: str = "savepoint", state: str = "running",
+         savepoint_dir: str = f"file://{DATA}/savepoints", **job_fields) -> dict:
+    image, flink_version, _ = VERSIONS[major]
+    data = {"name": "flink-data", "mountPath": DATA}
+    return {
+        "apiVersion": "flink.apache.org/v1beta1",
+        "kind": "FlinkDeployment",
+        "metadata": {"name": NAME},
+        "spec": {
+            "image": image,
+            "flinkVersion": flink_version,
+            "mode": "standalone",
+            "serviceAccount": "flink",
+            "flinkConfiguration": {
+                "taskmanager.numberOfTaskSlots": "2",
+                "execution.checkpointing.interval": "2 s",
+                "execution.checkpointing.dir": f"file://{DATA}/checkpoints",
+                "execution.checkpointing.savepoint-dir": savepoint_dir,
+            },
+            "podTemplate": {"spec": {
+                "containers": [{"name": "flink-main-container", "volumeMounts": [data]}],
+                "volumes": [{"name": "flink-data", "persistentVolumeClaim": {"claimName": "flink-data"}}],
+            }},
+            "jobManager": {"resources": {"requests": {"memory": "1024m", "cpu": "0.5"}}},
+            "taskManager": {"resources": {"requests": {"memory": "1728m", "cpu": "1"}}},
+            "job": {"jarURI": f"local://{JAR}", "entryClass": JOB_CLASS, "parallelism": parallelism,
+                    "args": ["--keys", str(KEYS), "--sleep-ms", "20"], "upgradeMode": mode, "state": state,
+                    **job_fields},
+        },
+    }
+
+
+def render(tmp_path: Path, doc: dict) -> list[dict]:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    r = run_flink_render(["render", str(path)])
+    assert r.returncode == 0, describe(r)
+    return [d for d in yaml.safe_load_all(r.stdout) if d]
+
+
+def job_id_of(objects: list[dict]) -> str:
+    jm = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == NAME)
+    args = jm["spec"]["template"]["spec"]["containers"][-1]["args"]
+    return args[args.index("--job-id") + 1]
+
+
+class Lifecycle:
+    """One cluster through its revisions."""
+
+    def __init__(self, cluster: Cluster, tmp_path: Path, major: str):
+        self.cluster, self.tmp_path, self.major = cluster, tmp_path, major
+        self.notes: list[str] = []
+
+    def apply(self, doc: dict) -> list[dict]:
+        objects = render(self.tmp_path, doc)
+        self.cluster.apply(objects)
+        return objects
+
+    def jobs(self) -> list[dict]:
+        return self.cluster.rest_json(REST, "/jobs/overview")["jobs"]
+
+    def running(self, job_id: str, parallelism: int) -> dict:
+        def check():
+            job = self.cluster.rest_json(REST, f"/jobs/{job_id}")
+            ok = job["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in job["vertices"])
+            return job if ok else None
+
+        job = self.cluster.wait_for(check, STEP_TIMEOUT_S, f"job {job_id} RUNNING")
+        assert {v["parallelism"] for v in job["vertices"]} == {parallelism}, job["vertices"]
+        return job
+
+    def count_sum(self, job_id: str) -> int:
+        job = self.cluster.rest_json(REST, f"/jobs/{job_id}")
+        vid = next(v["id"] for v in job["vertices"] if v["name"].startswith("count"))
+        metrics = self.cluster.rest_json(REST, f"/jobs/{job_id}/vertices/{vid}/subtasks/metrics?get=count.countSum")
+        return int(metrics[0]["sum"]) if metrics else 0
+
+    def counting(self, job_id: str, at_least: int = 1) -> int:
+        return self.cluster.wait_for(lambda: (lambda n: n if n >= at_least else None)(self.count_sum(job_id)),
+                                     60, f"job {job_id} counts to {at_least}")
+
+    def jobmanager_ready(self) -> object:
+        self.cluster.wait_ready(NAME, timeout=STEP_TIMEOUT_S)
+        (pod,) = [p for p in self.cluster.pods(NAME) if p.ready]
+        return pod
+
+    def handoff(self, pod) -> dict:
+        return yaml.safe_load(pod.init_containers[0].termination_message()) or {}
+
+
+@pytest.fixture(params=["2", "1"], ids=["flink-2.3", "flink-1.20"])
+def lifecycle(request, tmp_path_factory):
+    major = request.param
+    work = tmp_path_factory.mktemp(f"lifecycle-{major}")
+    jar = build_job_jar(homes()[major], tmp_path_factory.mktemp("lifecycle-jars"))
+    cluster = Cluster(flink_homes=homes(), image_files={JAR: jar}, grace_cap_s=120, replica_cap=2)
+    try:
+        yield Lifecycle(cluster, work, major)
+    finally:
+        cluster.close()
+
+
+def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
+    lc, major = lifecycle, lifecycle.major
+    t0 = time.monotonic()
+
+    # 1. first start
+    rev1 = spec(major)
+    id1 = job_id_of(lc.apply(rev1))
+    jm1 = lc.jobmanager_ready()
+    assert lc.handoff(jm1)["reason"] == "no JobManager answers: first start"
+    lc.running(id1, 2)
+    lc.counting(id1, 200)
+
+    # 2. a savepoint by nonce, once
+    rev1b = copy.deepcopy(rev1)
+    rev1b["spec"]["job"]["savepointTriggerNonce"] = 7
+    objects = lc.apply(rev1b)
+    assert job_id_of(objects) == id1, "a savepoint nonce must not change the job id"
+    (sp_job,) = [o for o in objects if o["kind"] == "Job"]
+    result = lc.cluster.wait_job(sp_job["metadata"]["name"], timeout=STEP_TIMEOUT_S)
+    taken = yaml.safe_load(result.termination_message)
+    assert result.succeeded and taken["state"] == "COMPLETED", result
+    assert taken["savepoint"].startswith(f"file:{DATA}/savepoints/nonce-7/"), taken
+    lc.cluster.delete("Job", sp_job["metadata"]["name"])
+    again = lc.cluster.run_job(copy.deepcopy(sp_job), timeout=STEP_TIMEOUT_S)
+    assert again.succeeded and "exists already" in again.log and yaml.safe_load(again.termination_message) == taken
+    assert [p.name for p in lc.cluster.pods(NAME)] == [jm1.name], "the nonce rolled the JobManager"
+
+    # 3. a new parallelism: stop with a savepoint, restore, count on
+    rev2 = copy.deepcopy(rev1b)
+    rev2["spec"]["job"]["parallelism"] = 1
+    before = lc.count_sum(id1)
+    id2 = job_id_of(lc.apply(rev2))
+    assert id2 != id1
+    jm2 = lc.jobmanager_ready()
+    handed = lc.handoff(jm2)
+    assert handed["reason"] == f"job {id1} stopped with a savepoint", handed
+    assert handed["restore"].startswith(f"file:{DATA}/savepoints/savepoint-"), handed
+    lc.running(id2, 1)
+    after = lc.counting(id2)
+    assert after >= before, f"the state did not continue: {before} before the upgrade, {after} after"
+    assert [j["jid"] for j in lc.jobs()] == [id2]
+    lc.notes.append(f"savepoint upgrade: countSum {before} -> {after}")
+
+    # ... and the same revision again changes nothing
+    pods = sorted(p.name for p in lc.cluster.pods())
+    lc.apply(rev2)
+    time.sleep(3)
+    assert sorted(p.name for p in lc.cluster.pods()) == pods and [j["jid"] for j in lc.jobs()] == [id2]
+
+    # 4. suspend: stopped with a savepoint, no TaskManagers, the JobManager parked
+    suspended = copy.deepcopy(rev2)
+    suspended["spec"]["job"]["state"] = "suspended"
+    before = lc.count_sum(id2)
+    lc.apply(suspended)
+    parked = lc.jobmanager_ready()
+    kept = lc.handoff(parked)
+    assert kept["reason"] == f"job {id2} stopped with a savepoint", kept
+    lc.cluster.wait_for(lambda: not lc.cluster.pods(f"{NAME}-taskmanager"), 120, "no TaskManagers")
+    config = {e["key"]: e["value"] for e in lc.cluster.rest_json(REST, "/jobmanager/config")}
+    assert config["flink-render.handoff.savepoint"] == kept["restore"], config
+    assert lc.jobs() == []
+    resumed = lc.apply(rev2)
+    assert job_id_of(resumed) == id2
+    jm3 = lc.jobmanager_ready()
+    assert lc.handoff(jm3)["restore"] == kept["restore"]
+    lc.running(id2, 1)
+    after = lc.counting(id2)
+    assert after >= before, f"resume lost the state: {before} at suspend, {after} after"
+    lc.notes.append(f"suspend/resume: countSum {before} -> {after}")
+
+    # 5. a stop that fails: the old job keeps running, the new JobManager never gets ready
+    broken = copy.deepcopy(rev2)
+    broken["spec"]["job"]["parallelism"] = 2
+    broken["spec"]["flinkConfiguration"]["execution.checkpointing.savepoint-dir"] = "file:///proc/flink-render/savepoints"
+    id_broken = job_id_of(lc.apply(broken))
+    failed = lc.cluster.wait_for(
+        lambda: next((p for p in lc.cluster.pods(NAME) if p.phase == "Failed"), None), STEP_TIMEOUT_S,
+        "the new JobManager's init container fails")
+    result = lc.handoff(failed)
+    assert result["state"] == "FAILED" and result["step"] == "savepoint", (result, failed.init_containers[0].log())
+    assert [p.name for p in lc.cluster.pods(NAME) if p.ready] == [jm3.name]
+    assert [(j["jid"], j["state"]) for j in lc.jobs()] == [(id2, "RUNNING")]
+    assert id_broken not in [j["jid"] for j in lc.jobs()]
+    lc.counting(id2, lc.count_sum(id2) + 1)
+
+    # 6. stateless: cancel and start from zero; restartNonce restarts
+    stateless = copy.deepcopy(rev2)
+    stateless["spec"]["job"]["upgradeMode"] = "stateless"
+    stateless["spec"]["job"]["parallelism"] = 2
+    before = lc.count_sum(id2)
+    id3 = job_id_of(lc.apply(stateless))
+    jm4 = lc.jobmanager_ready()
+    assert lc.handoff(jm4)["reason"] == f"job {id2} cancelled; stateless"
+    lc.running(id3, 2)
+    fresh = lc.counting(id3)
+    assert fresh < before, f"a stateless upgrade kept the state: {before} before, {fresh} after"
+    restarted = copy.deepcopy(stateless)
+    restarted["spec"]["restartNonce"] = 1
+    id4 = job_id_of(lc.apply(restarted))
+    assert id4 != id3
+    lc.jobmanager_ready()
+    lc.running(id4, 2)
+
+    # 7. last-state without HA: cancel, restore the latest retained checkpoint
+    last = copy.deepcopy(restarted)
+    last["spec"]["job"]["upgradeMode"] = "last-state"
+    before = lc.counting(id4, 1000)
+    id5 = job_id_of(lc.apply(last))
+    jm5 = lc.jobmanager_ready()
+    handed = lc.handoff(jm5)
+    assert handed["reason"] == f"job {id4} cancelled: its latest retained checkpoint", handed
+    assert "/chk-" in handed["restore"], handed
+    lc.running(id5, 2)
+    after = lc.counting(id5)
+    # restored from a checkpoint (every 2 s) taken at most a few seconds before the cancel
+    assert after >= before - CHECKPOINT_LAG, f"last-state lost the state: {before} before, {after} after"
+    # the same id (last-state keeps it), another parallelism: cancel and restore again
+    last2 = copy.deepcopy(last)
+    last2["spec"]["job"]["parallelism"] = 1
+    before = lc.counting(id5, after + 1000)
+    assert job_id_of(lc.apply(last2)) == id5
+    jm6 = lc.jobmanager_ready()
+    assert jm6.name != jm5.name
+    assert lc.handoff(jm6)["reason"] == f"job {id5} cancelled: its latest retained checkpoint"
+    lc.running(id5, 1)
+    after = lc.counting(id5)
+    assert after >= before - CHECKPOINT_LAG, f"last-state with the same id lost the state: {before}, then {after}"
+    lc.notes.append(f"last-state without HA: countSum {before} -> {after}")
+    lc.notes.append(f"whole sequence on Flink {VERSIONS[major][2]}: {time.monotonic() - t0:.0f} s")
+    print("\n".join(lc.notes))
