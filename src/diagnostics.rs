@@ -134,7 +134,6 @@ codes! {
     HaWithoutNamespace = "ha-without-namespace", Warning, "Kubernetes HA without a namespace: the pods read theirs at run time, and the RBAC binding is left to the user.";
     InvalidParallelism = "invalid-parallelism", Error, "Job parallelism below 1 without TaskManager replicas (FO §6 rule 17).";
     // The job.
-    LastStateWithoutHa = "last-state-without-ha", Warning, "`upgradeMode: last-state` without high availability: what an upgrade does until lifecycle Jobs restore from the latest checkpoint.";
     JarUriWithoutScheme = "jar-uri-without-scheme", Error, "An application jarURI without a scheme; standalone mode needs one.";
     // FlinkSessionJob.
     InvalidJarUri = "invalid-jar-uri", Error, "A session job's jarURI fails the operator's URI policy (scheme allowlist, restricted hosts).";

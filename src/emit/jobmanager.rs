@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
+use crate::emit::lifecycle::handoff;
 use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
 use crate::flink::image::{USER_LIB_DIR, in_user_lib};
-use crate::emit::lifecycle::handoff;
 use crate::resolve::model::{Cluster, DesiredState, Jar};
 
 /// JobManager labels: the selector, then `kubernetes.jobmanager.labels` (user labels win).

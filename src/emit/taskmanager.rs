@@ -1,7 +1,7 @@
 //! `Deployment <name>-taskmanager`: the TaskManagers (FO §4.3, §4.5), running `taskmanager`
-//! with the `taskmanager-rpc` port; in an application cluster with the preStop hook that keeps
-//! a TaskManager while its job is stopped with a savepoint ([`handoff`]), and none while the
-//! job is suspended. Labels are `kubernetes.taskmanager.labels` with the
+//! with the `taskmanager-rpc` port; in an application cluster starting once the cluster knows
+//! its revision's job, with a preStop hook that keeps a TaskManager while its job is stopped
+//! with a savepoint ([`handoff`]), and none while the job is suspended. Labels are `kubernetes.taskmanager.labels` with the
 //! selector on top (the selector wins: upstream's asymmetry with the JobManager).
 
 use std::collections::BTreeMap;
@@ -35,7 +35,10 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         pod_namespace_env(cluster).into_iter().collect(),
         Vec::new(),
     );
-    main.pre_stop = handoff::taskmanager(cluster);
+    if let Some(handoff) = handoff::taskmanager(cluster) {
+        main.init_containers.push(handoff.init_container);
+        main.pre_stop = Some(handoff.pre_stop);
+    }
     // a suspended job has no TaskManagers (its JobManager stays, parked: see jobmanager.rs)
     let replicas = if cluster.suspended { 0 } else { cluster.taskmanager.replicas };
     vec![deployment_object(

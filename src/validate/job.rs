@@ -71,20 +71,6 @@ pub fn upgrade_mode(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     found
 }
 
-/// Ours: `last-state` without high availability is valid upstream (the operator cancels the
-/// job and restores the new one from its latest checkpoint). flink-render renders no
-/// lifecycle Jobs yet, so say what an upgrade does today.
-pub fn last_state_without_high_availability(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    let Some(job) = &view.job else { return Vec::new() };
-    if job.upgrade_mode.effective() != UpgradeMode::LastState || view.high_availability.is_some() {
-        return Vec::new();
-    }
-    vec![
-        at(view.parsed, Code::LastStateWithoutHa, job.upgrade_mode.field, "upgradeMode last-state without high availability: the operator would restore an upgraded job from its latest checkpoint; without lifecycle Jobs, the rendered cluster starts it without that state")
-            .with_hint("enable high availability (`high-availability.type: kubernetes`), whose recovery keeps the job's state across restarts"),
-    ]
-}
-
 /// Ours (upstream dereferences null at deploy time): an application jarURI needs a scheme.
 pub fn jar_uri_has_scheme(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     let Some(JarSource::NoScheme(jar_uri)) = view.job.as_ref().and_then(|job| job.jar.clone()) else {

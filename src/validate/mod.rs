@@ -92,7 +92,6 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
     rule!("FO §6 rule 17 and §2.4: parallelism", job::parallelism),
     rule!("FO §1.6: upgrade mode", job::upgrade_mode),
-    rule!("ours: last-state without HA", job::last_state_without_high_availability),
     rule!("ours: jarURI has a scheme", job::jar_uri_has_scheme),
     rule!("ours: job.state values", job::job_state),
     rule!("ours (FO §4.1): single port numbers", configuration::ports),

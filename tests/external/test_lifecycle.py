@@ -106,9 +106,15 @@ def job_id_of(objects: list[dict]) -> str:
 class Lifecycle:
     """One cluster through its revisions."""
 
-    def __init__(self, cluster: Cluster, tmp_path: Path, major: str):
-        self.cluster, self.tmp_path, self.major = cluster, tmp_path, major
+    def __init__(self, cluster: Cluster, tmp_path: Path, major: str, rest: str = REST):
+        self.cluster, self.tmp_path, self.major, self.rest = cluster, tmp_path, major, rest
         self.notes: list[str] = []
+        self.last_step, self.step_started = "first start", time.monotonic()
+
+    def step(self, name: str) -> None:
+        now = time.monotonic()
+        self.notes.append(f"  {self.last_step}: {now - self.step_started:.0f} s")
+        self.last_step, self.step_started = name, now
 
     def apply(self, doc: dict) -> list[dict]:
         objects = render(self.tmp_path, doc)
@@ -116,11 +122,11 @@ class Lifecycle:
         return objects
 
     def jobs(self) -> list[dict]:
-        return self.cluster.rest_json(REST, "/jobs/overview")["jobs"]
+        return self.cluster.rest_json(self.rest, "/jobs/overview")["jobs"]
 
     def running(self, job_id: str, parallelism: int) -> dict:
         def check():
-            job = self.cluster.rest_json(REST, f"/jobs/{job_id}")
+            job = self.cluster.rest_json(self.rest, f"/jobs/{job_id}")
             ok = job["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in job["vertices"])
             return job if ok else None
 
@@ -129,9 +135,9 @@ class Lifecycle:
         return job
 
     def count_sum(self, job_id: str) -> int:
-        job = self.cluster.rest_json(REST, f"/jobs/{job_id}")
+        job = self.cluster.rest_json(self.rest, f"/jobs/{job_id}")
         vid = next(v["id"] for v in job["vertices"] if v["name"].startswith("count"))
-        metrics = self.cluster.rest_json(REST, f"/jobs/{job_id}/vertices/{vid}/subtasks/metrics?get=count.countSum")
+        metrics = self.cluster.rest_json(self.rest, f"/jobs/{job_id}/vertices/{vid}/subtasks/metrics?get=count.countSum")
         return int(metrics[0]["sum"]) if metrics else 0
 
     def counting(self, job_id: str, at_least: int = 1) -> int:
@@ -171,6 +177,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     lc.running(id1, 2)
     lc.counting(id1, 200)
 
+    lc.step('a savepoint by nonce, once')
     # 2. a savepoint by nonce, once
     rev1b = copy.deepcopy(rev1)
     rev1b["spec"]["job"]["savepointTriggerNonce"] = 7
@@ -186,6 +193,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     assert again.succeeded and "exists already" in again.log and yaml.safe_load(again.termination_message) == taken
     assert [p.name for p in lc.cluster.pods(NAME)] == [jm1.name], "the nonce rolled the JobManager"
 
+    lc.step('a new parallelism')
     # 3. a new parallelism: stop with a savepoint, restore, count on
     rev2 = copy.deepcopy(rev1b)
     rev2["spec"]["job"]["parallelism"] = 1
@@ -202,12 +210,14 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     assert [j["jid"] for j in lc.jobs()] == [id2]
     lc.notes.append(f"savepoint upgrade: countSum {before} -> {after}")
 
+    lc.step('and the same revision again')
     # ... and the same revision again changes nothing
     pods = sorted(p.name for p in lc.cluster.pods())
     lc.apply(rev2)
     time.sleep(3)
     assert sorted(p.name for p in lc.cluster.pods()) == pods and [j["jid"] for j in lc.jobs()] == [id2]
 
+    lc.step('suspend')
     # 4. suspend: stopped with a savepoint, no TaskManagers, the JobManager parked
     suspended = copy.deepcopy(rev2)
     suspended["spec"]["job"]["state"] = "suspended"
@@ -217,7 +227,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     kept = lc.handoff(parked)
     assert kept["reason"] == f"job {id2} stopped with a savepoint", kept
     lc.cluster.wait_for(lambda: not lc.cluster.pods(f"{NAME}-taskmanager"), 120, "no TaskManagers")
-    config = {e["key"]: e["value"] for e in lc.cluster.rest_json(REST, "/jobmanager/config")}
+    config = {e["key"]: e["value"] for e in lc.cluster.rest_json(lc.rest, "/jobmanager/config")}
     assert config["flink-render.handoff.savepoint"] == kept["restore"], config
     assert lc.jobs() == []
     resumed = lc.apply(rev2)
@@ -229,6 +239,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     assert after >= before, f"resume lost the state: {before} at suspend, {after} after"
     lc.notes.append(f"suspend/resume: countSum {before} -> {after}")
 
+    lc.step('a stop that fails')
     # 5. a stop that fails: the old job keeps running, the new JobManager never gets ready
     broken = copy.deepcopy(rev2)
     broken["spec"]["job"]["parallelism"] = 2
@@ -244,6 +255,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     assert id_broken not in [j["jid"] for j in lc.jobs()]
     lc.counting(id2, lc.count_sum(id2) + 1)
 
+    lc.step('stateless')
     # 6. stateless: cancel and start from zero; restartNonce restarts
     stateless = copy.deepcopy(rev2)
     stateless["spec"]["job"]["upgradeMode"] = "stateless"
@@ -262,6 +274,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     lc.jobmanager_ready()
     lc.running(id4, 2)
 
+    lc.step('last-state without HA')
     # 7. last-state without HA: cancel, restore the latest retained checkpoint
     last = copy.deepcopy(restarted)
     last["spec"]["job"]["upgradeMode"] = "last-state"
@@ -287,5 +300,82 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     after = lc.counting(id5)
     assert after >= before - CHECKPOINT_LAG, f"last-state with the same id lost the state: {before}, then {after}"
     lc.notes.append(f"last-state without HA: countSum {before} -> {after}")
+    lc.step("end")
     lc.notes.append(f"whole sequence on Flink {VERSIONS[major][2]}: {time.monotonic() - t0:.0f} s")
     print("\n".join(lc.notes))
+
+
+# ------------------------------------------------------------------------------------------------
+# A FlinkSessionJob upgraded in savepoint mode
+# ------------------------------------------------------------------------------------------------
+
+SESSION = "sessions"
+
+
+def session_docs(major: str, parallelism: int) -> list[dict]:
+    cluster = spec(major)
+    cluster["metadata"]["name"] = SESSION
+    del cluster["spec"]["job"]
+    dirs = cluster["spec"]["flinkConfiguration"]
+    job = {
+        "apiVersion": "flink.apache.org/v1beta1",
+        "kind": "FlinkSessionJob",
+        "metadata": {"name": "counter"},
+        "spec": {
+            "deploymentName": SESSION,
+            "flinkConfiguration": {
+                "execution.checkpointing.interval": "2 s",
+                "execution.checkpointing.dir": dirs["execution.checkpointing.dir"],
+                "execution.checkpointing.savepoint-dir": dirs["execution.checkpointing.savepoint-dir"],
+            },
+            "job": {"jarURI": "http://artifacts:8000/counting-job.jar", "entryClass": JOB_CLASS,
+                    "args": ["--keys", str(KEYS), "--sleep-ms", "20"], "parallelism": parallelism,
+                    "upgradeMode": "savepoint"},
+        },
+    }
+    return [cluster, job]
+
+
+def render_with_defaults(tmp_path: Path, docs: list[dict]) -> list[dict]:
+    path = tmp_path / "session.yaml"
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
+    r = run_flink_render(["render", str(path), "--defaults", str(REPO / "fixtures/defaults/private-artifacts.yaml")])
+    assert r.returncode == 0, describe(r)
+    return [d for d in yaml.safe_load_all(r.stdout) if d]
+
+
+@pytest.mark.parametrize("major", ["2", "1"], ids=["flink-2.3", "flink-1.20"])
+def test_session_job_upgrade_keeps_the_state(major, tmp_path):
+    from test_local_kubelet import artifact_server, artifact_tls
+
+    jar = build_job_jar(homes()[major], tmp_path / "jars")
+    tls = artifact_tls(tmp_path)
+    files = {"/opt/artifacts/counting-job.jar": jar, "/opt/artifacts/tls/server.crt": tls["server.crt"],
+             "/opt/artifacts/tls/server.key": tls["server.key"]}
+    rest = f"{SESSION}-rest"
+    with Cluster(flink_homes=homes(), image_files=files, grace_cap_s=60, replica_cap=2) as cluster:
+        lc = Lifecycle(cluster, tmp_path, major, rest)
+        rev1 = render_with_defaults(tmp_path, session_docs(major, 2))
+        (submit1,) = [o for o in rev1 if o["kind"] == "Job"]
+        cluster.apply(rev1 + artifact_server(tls["ca.crt"]))
+        first = cluster.wait_job(submit1["metadata"]["name"], timeout=STEP_TIMEOUT_S)
+        assert first.succeeded, first.log[-3000:]
+        id1 = yaml.safe_load(first.termination_message)["jobId"]
+        before = lc.counting(id1, 300)
+
+        rev2 = render_with_defaults(tmp_path, session_docs(major, 1))
+        (submit2,) = [o for o in rev2 if o["kind"] == "Job"]
+        assert submit2["metadata"]["name"] != submit1["metadata"]["name"]
+        cluster.apply(rev2)
+        second = cluster.wait_job(submit2["metadata"]["name"], timeout=STEP_TIMEOUT_S)
+        assert second.succeeded, second.log[-3000:]
+        assert f"job {id1} runs the previous revision" in second.log and "restoring from" in second.log, second.log
+        id2 = yaml.safe_load(second.termination_message)["jobId"]
+        assert id2 != id1
+        states = {j["jid"]: j["state"] for j in cluster.rest_json(rest, "/jobs/overview")["jobs"]}
+        assert states == {id1: "FINISHED", id2: "RUNNING"}, states
+        after = lc.counting(id2)
+        assert after >= before, f"the session job's state did not continue: {before}, then {after}"
+        lc.notes.append(f"session job upgrade on Flink {VERSIONS[major][2]}: countSum {before} -> {after}")
+        print("\n".join(lc.notes))
+

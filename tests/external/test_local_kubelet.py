@@ -121,10 +121,10 @@ COVERED_ELSEWHERE = {
     "resources-over-resource.yaml": "memory 4096m: one more memory variant",
     "pod-template-positional-merge.yaml": "positional instead of by-name merge; run like pod-template-merge-by-name",
     "restart-nonce.yaml": "a different job id only; like basic-application-flink-1-20",
-    "suspended-job.yaml": "0 replicas: test_suspended_job_starts_nothing",
+    "suspended-job.yaml": "test_suspended_job_parks_its_jobmanager",
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",
     "jar-remote-https.yaml": "test_remote_jar_is_fetched: the same spec with its jar on the test's http server",
-    "last-state-without-ha.yaml": "an upgrade mode and a warning; the pods are like basic-application",
+    "last-state-without-ha.yaml": "an upgrade mode; its upgrades run in test_lifecycle; the pods are like basic-application",
     "network-policy-and-existing-service-account.yaml": "a NetworkPolicy (not enforced here) and no ServiceAccount object; "
                                                         "the pods are like basic-application",
     "pod-template-defaults-as-whole-pod.yaml": "whole-Pod templates from --defaults; run like pod-template-as-whole-pod",
@@ -751,13 +751,20 @@ def test_broken_streams_never_register_taskmanagers(kubelet_store, jars_dir):
 # ------------------------------------------------------------------------------------------------
 
 
-def test_suspended_job_starts_nothing(kubelet_store):
+def test_suspended_job_parks_its_jobmanager(kubelet_store):
+    """A job that is suspended from its first deploy: no TaskManagers, and the JobManager parked
+    in session mode with no job (it would keep the savepoint of a job it stopped; there is none,
+    so the marker says so), ready for a resume to read."""
     objects = render_fixture(FIXTURES / "suspended-job.yaml").objects
+    (jm,) = [o for o in objects if o["kind"] == "Deployment" and not o["metadata"]["name"].endswith("-taskmanager")]
+    name = jm["metadata"]["name"]
     with Cluster(flink_homes=homes(), images=kubelet_store) as cluster:
         cluster.apply(objects)
-        assert cluster.wait_ready(timeout=30) == []
-        time.sleep(1.5)
-        assert cluster.pods() == []
+        (pod,) = cluster.wait_ready(name, timeout=WAIT_READY_S)
+        assert cluster.pods(f"{name}-taskmanager") == []
+        config = {e["key"]: e["value"] for e in cluster.rest_json(f"{name}-rest", "/jobmanager/config")}
+        assert config["flink-render.handoff.savepoint"] == "none", config
+        assert cluster.rest_json(f"{name}-rest", "/jobs")["jobs"] == []
         close_and_check(cluster)
 
 

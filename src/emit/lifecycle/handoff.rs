@@ -10,28 +10,28 @@
 //! - the main container starts through [`START_SCRIPT`], which adds `--fromSavepoint` (or, for a
 //!   JobManager parked by a suspend, a configuration key holding the savepoint) to the
 //!   entrypoint's arguments;
-//! - each TaskManager gets a preStop hook ([`RELEASE_SCRIPT`]) that keeps it while its job is
-//!   being stopped (an upgrade replaces TaskManagers at the same time; a suspend scales them
-//!   away), and a termination grace period long enough for a savepoint.
+//! - each TaskManager starts only once the cluster knows its revision's job ([`AWAIT_SCRIPT`], an
+//!   init container), so during an upgrade the old TaskManagers stay until the new JobManager has
+//!   taken over, and new ones register with it; and each gets a preStop hook
+//!   ([`RELEASE_SCRIPT`]) that keeps it while its job is being stopped (a suspend scales
+//!   TaskManagers away at once), with a termination grace period long enough for a savepoint.
 
 use serde_json::{Value, json};
 
-use super::{common_env, compact, program};
+use super::job::{STOP_TIMEOUT_SECONDS, common_env, compact, program, upgrade_mode};
 use crate::emit::hardening::secure_container;
 use crate::objects::rest_service_name;
-use crate::resolve::model::{Application, Cluster, DesiredState, UpgradeMode};
+use crate::resolve::model::{Cluster, DesiredState};
 
 const HANDOFF_SCRIPT: &str = include_str!("scripts/handoff.sh");
 const START_SCRIPT: &str = include_str!("scripts/start.sh");
 const RELEASE_SCRIPT: &str = include_str!("scripts/release.sh");
+const AWAIT_SCRIPT: &str = include_str!("scripts/await.sh");
 
 /// The `emptyDir` the init container writes and the main container reads.
 pub const HANDOFF_VOLUME: &str = "flink-render-handoff";
 /// Where it is mounted.
 pub const HANDOFF_DIR: &str = "/flink-render/handoff";
-/// How long stopping the old job with a savepoint, or cancelling it, may take
-/// (`execution.checkpointing.timeout` defaults to 10 minutes).
-pub const STOP_TIMEOUT_SECONDS: i64 = 600;
 /// A TaskManager's termination grace period: long enough for that stop.
 pub const TASKMANAGER_GRACE_SECONDS: i64 = STOP_TIMEOUT_SECONDS + 60;
 /// How long a deleted TaskManager waits for a stop to begin before it leaves.
@@ -52,14 +52,6 @@ fn rest_url(cluster: &Cluster) -> String {
     format!("http://{}:{}", rest_service_name(&cluster.name), cluster.ports.rest)
 }
 
-fn upgrade_mode(application: &Application) -> &'static str {
-    match application.upgrade_mode {
-        UpgradeMode::Stateless => "stateless",
-        UpgradeMode::Savepoint => "savepoint",
-        UpgradeMode::LastState => "last-state",
-    }
-}
-
 /// The hand-over of an application cluster's JobManager; none for a session cluster.
 pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
     let application = cluster.application.as_ref()?;
@@ -67,7 +59,7 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
     let mut env = common_env(rest_url(cluster));
     env.extend([
         ("JOB_ID", if suspended { String::new() } else { application.job_id.clone() }),
-        ("UPGRADE_MODE", upgrade_mode(application).to_string()),
+        ("UPGRADE_MODE", upgrade_mode(application.upgrade_mode).to_string()),
         ("HIGH_AVAILABILITY", cluster.high_availability.is_some().to_string()),
         ("SAVEPOINT_DIR", application.snapshots.savepoint_dir.clone().unwrap_or_default()),
         ("FORMAT_TYPE", application.snapshots.format.clone()),
@@ -77,19 +69,8 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("PROBE_ATTEMPTS", "3".to_string()),
         ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
     ]);
-    let mut init = json!({
-        "name": "flink-render-handoff",
-        "image": cluster.image,
-        "imagePullPolicy": cluster.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
-        "command": ["/bin/bash", "-c", program(HANDOFF_SCRIPT), "flink-render-handoff"],
-        "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
-        "resources": {
-            "requests": { "cpu": "100m", "memory": "64Mi" },
-            "limits": { "cpu": "500m", "memory": "256Mi" },
-        },
-        "volumeMounts": [{ "name": HANDOFF_VOLUME, "mountPath": HANDOFF_DIR }],
-    });
-    secure_container(init.as_object_mut().expect("an object"), false);
+    let init =
+        small_container(cluster, "flink-render-handoff", HANDOFF_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
     Some(JobManagerHandoff {
         init_container: init,
         command: vec![
@@ -103,14 +84,56 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
     })
 }
 
-/// The TaskManagers' preStop hook and grace period, for an application cluster.
-pub fn taskmanager(cluster: &Cluster) -> Option<(Value, i64)> {
+/// What the hand-over adds to a TaskManager pod.
+pub struct TaskManagerHandoff {
+    /// The init container that waits for the revision's job.
+    pub init_container: Value,
+    /// The preStop hook, and the grace period it needs.
+    pub pre_stop: (Value, i64),
+}
+
+/// The TaskManagers' part of the hand-over, for an application cluster.
+pub fn taskmanager(cluster: &Cluster) -> Option<TaskManagerHandoff> {
     let application = cluster.application.as_ref()?;
+    let mut env = common_env(rest_url(cluster));
+    env.extend([
+        ("JOB_ID", application.job_id.clone()),
+        // only the status of each answer matters
+        ("FLINK_RENDER_RESPONSE", "/dev/null".to_string()),
+    ]);
+    let init_container = small_container(cluster, "flink-render-await-job", AWAIT_SCRIPT, &env, None);
     let settings = format!(
         "REST_URL='{}'\nJOB_ID='{}'\nWAIT_FOR_STOP_SECONDS={WAIT_FOR_STOP_SECONDS}\nCONNECT_TIMEOUT_SECONDS=3\nREQUEST_TIMEOUT_SECONDS=10\n",
         rest_url(cluster),
         application.job_id
     );
     let hook = json!({ "exec": { "command": ["/bin/bash", "-c", format!("{settings}{}", program(RELEASE_SCRIPT))] } });
-    Some((hook, TASKMANAGER_GRACE_SECONDS))
+    Some(TaskManagerHandoff { init_container, pre_stop: (hook, TASKMANAGER_GRACE_SECONDS) })
+}
+
+/// A hardened init container running `script` after common.sh, with `env` and, when given, the
+/// hand-over volume.
+fn small_container(
+    cluster: &Cluster,
+    name: &str,
+    script: &str,
+    env: &[(&str, String)],
+    volume: Option<(&str, &str)>,
+) -> Value {
+    let mut container = json!({
+        "name": name,
+        "image": cluster.image,
+        "imagePullPolicy": cluster.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
+        "command": ["/bin/bash", "-c", program(script), name],
+        "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
+        "resources": {
+            "requests": { "cpu": "100m", "memory": "64Mi" },
+            "limits": { "cpu": "500m", "memory": "256Mi" },
+        },
+    });
+    if let Some((volume, path)) = volume {
+        container["volumeMounts"] = json!([{ "name": volume, "mountPath": path }]);
+    }
+    secure_container(container.as_object_mut().expect("an object"), false);
+    container
 }

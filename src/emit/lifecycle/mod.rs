@@ -9,31 +9,16 @@
 //! service-account token (they call only Flink's REST API), and small resources.
 
 pub mod handoff;
+pub mod job;
 pub mod savepoint;
 pub mod submit;
 
-use std::collections::BTreeMap;
-
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::common::common_labels;
-use super::hardening::{secure_container, secure_pod};
-use crate::digest::digest_hex;
 use crate::objects::rest_service_name;
 use crate::resolve::model::{Cluster, DesiredState, SessionJob};
 use savepoint::SavepointTarget;
-
-/// Shared by every lifecycle script.
-const COMMON_SCRIPT: &str = include_str!("scripts/common.sh");
-
-/// How long a Job may run in all (`activeDeadlineSeconds`).
-pub const DEADLINE_SECONDS: i64 = 900;
-/// How long the scripts wait for the REST API.
-pub const READY_TIMEOUT_SECONDS: i64 = 600;
-/// Retries of a failed Job pod (`backoffLimit`); the steps are idempotent.
-pub const BACKOFF_LIMIT: i64 = 2;
-/// How long a finished Job is kept (`ttlSecondsAfterFinished`).
-pub const TTL_SECONDS: i64 = 86_400;
 
 /// The nonce that asks for a savepoint: set and not 0. The operator compares a nonce with the
 /// last one it acted on, which starts unset, so a first deploy with 0 triggers nothing.
@@ -87,166 +72,4 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
         }));
     }
     objects
-}
-
-/// The program a Job runs: [`COMMON_SCRIPT`] then the step's script, without their comment
-/// lines and blank lines (the commented files are in the repository; the scripts hold no
-/// here-documents or multi-line strings a dropped line could belong to).
-fn program(script: &str) -> String {
-    let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
-    program.push_str(&compact(COMMON_SCRIPT));
-    program.push_str(&compact(script));
-    program
-}
-
-/// A script without its comment lines and blank lines.
-fn compact(script: &str) -> String {
-    let mut code = String::new();
-    for line in script.lines() {
-        let trimmed = line.trim_start();
-        if !trimmed.is_empty() && !trimmed.starts_with('#') {
-            code.push_str(line);
-            code.push('\n');
-        }
-    }
-    code
-}
-
-/// The annotations that run a Job after the cluster objects are applied and ready: an Argo CD
-/// `PostSync` hook and a Helm `post-install`/`post-upgrade` hook, each replaced when the next
-/// sync or upgrade runs it again. `kubectl apply` and Flux ignore them: the Job then waits for the
-/// REST API itself.
-pub fn after_sync_hook() -> BTreeMap<String, String> {
-    [
-        ("argocd.argoproj.io/hook", "PostSync"),
-        ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation"),
-        ("helm.sh/hook", "post-install,post-upgrade"),
-        ("helm.sh/hook-weight", "1"),
-        ("helm.sh/hook-delete-policy", "before-hook-creation"),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_string(), value.to_string()))
-    .collect()
-}
-
-/// What differs between lifecycle Jobs.
-pub struct LifecycleJob<'a> {
-    /// The start of the Job's name (`<resource>-submit`, `<resource>-savepoint-<nonce>`); a
-    /// hash of the Job's spec follows it.
-    pub prefix: String,
-    /// Its namespace, when known.
-    pub namespace: Option<&'a str>,
-    /// Labels of the Job and its pod.
-    pub labels: BTreeMap<String, String>,
-    /// The Flink image the script runs on, and its pull policy.
-    pub image: &'a str,
-    /// `imagePullPolicy`, when set.
-    pub image_pull_policy: Option<&'a str>,
-    /// The step's script, run after [`COMMON_SCRIPT`].
-    pub script: &'static str,
-    /// What the script reads from its environment, besides the shared settings.
-    pub env: Vec<(&'static str, String)>,
-    /// The REST endpoint, `http://<name>-rest:<port>`.
-    pub rest_url: String,
-    /// Annotations of the Job (sync waves, hooks).
-    pub annotations: BTreeMap<String, String>,
-    /// The ServiceAccount the pod runs as (its token is never mounted), when one is named.
-    pub service_account: Option<&'a str>,
-    /// Volumes besides `/tmp`, each with where it is mounted (read-only).
-    pub volumes: Vec<(Value, &'static str)>,
-}
-
-/// The settings every script reads (common.sh).
-pub fn common_env(rest_url: String) -> Vec<(&'static str, String)> {
-    vec![
-        ("REST_URL", rest_url),
-        ("READY_TIMEOUT_SECONDS", READY_TIMEOUT_SECONDS.to_string()),
-        ("READY_SUCCESSES", "3".to_string()),
-        ("CONNECT_TIMEOUT_SECONDS", "3".to_string()),
-        ("REQUEST_TIMEOUT_SECONDS", "30".to_string()),
-    ]
-}
-
-/// The Job object.
-pub fn job_object(job: LifecycleJob<'_>) -> Value {
-    let mut env = common_env(job.rest_url.clone());
-    env.extend(job.env);
-    let mut container = json!({
-        "name": "lifecycle",
-        "image": job.image,
-        "imagePullPolicy": job.image_pull_policy.unwrap_or("IfNotPresent"),
-        "command": ["/bin/bash", "-c", program(job.script), job.prefix],
-        "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
-        "resources": {
-            "requests": { "cpu": "100m", "memory": "64Mi" },
-            "limits": { "cpu": "500m", "memory": "256Mi" },
-        },
-        "volumeMounts": [{ "name": "tmp", "mountPath": "/tmp" }],
-    });
-    let mut volumes = vec![json!({ "name": "tmp", "emptyDir": {} })];
-    for (volume, path) in job.volumes {
-        container["volumeMounts"]
-            .as_array_mut()
-            .expect("an array")
-            .push(json!({ "name": volume["name"], "mountPath": path, "readOnly": true }));
-        volumes.push(volume);
-    }
-    secure_container(container.as_object_mut().expect("an object"), false);
-    let mut pod = json!({
-        "restartPolicy": "Never",
-        "containers": [container],
-        "volumes": volumes,
-    });
-    if let Some(account) = job.service_account {
-        pod["serviceAccountName"] = json!(account);
-    }
-    secure_pod(pod.as_object_mut().expect("an object"), false);
-    let spec = json!({
-        "backoffLimit": BACKOFF_LIMIT,
-        "activeDeadlineSeconds": DEADLINE_SECONDS,
-        "ttlSecondsAfterFinished": TTL_SECONDS,
-        "template": { "metadata": { "labels": job.labels }, "spec": pod },
-    });
-    let mut metadata = json!({ "name": job_name(&job.prefix, &spec), "labels": job.labels });
-    if let Some(namespace) = job.namespace {
-        metadata["namespace"] = json!(namespace);
-    }
-    if !job.annotations.is_empty() {
-        metadata["annotations"] = json!(job.annotations);
-    }
-    json!({ "apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": spec })
-}
-
-/// `<prefix>-<10 hex of the spec>`, at most 63 characters (the `job-name` label its pods get).
-/// A Job's spec cannot change once applied, so whatever changes it (a new image, another
-/// savepoint directory) makes a new Job, and the same manifests applied again make none.
-fn job_name(prefix: &str, spec: &Value) -> String {
-    let text = serde_json::to_string(spec).expect("JSON values serialize");
-    let hash = &digest_hex(&["flink-render/job/v1", &text])[..10];
-    let kept: String = prefix.chars().take(63 - 1 - hash.len()).collect();
-    format!("{}-{hash}", kept.trim_end_matches(['-', '.']))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn job_names_carry_a_hash_of_the_spec_within_63_characters() {
-        let a = job_name("app-savepoint-7", &json!({"x": 1}));
-        assert!(a.starts_with("app-savepoint-7-") && a.len() == "app-savepoint-7-".len() + 10, "{a}");
-        assert_ne!(a, job_name("app-savepoint-7", &json!({"x": 2})));
-        let long = job_name(&"a".repeat(80), &json!({}));
-        assert_eq!(long.len(), 63);
-    }
-
-    #[test]
-    fn programs_keep_every_command_and_drop_comments() {
-        let program = program(submit::SUBMIT_SCRIPT);
-        assert!(program.contains("wait_for_rest() {") && program.contains("\nwait_for_rest\n"));
-        assert!(program.lines().skip(1).all(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty()));
-        let commands =
-            |text: &str| text.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
-        assert_eq!(program.lines().count(), 1 + commands(COMMON_SCRIPT) + commands(submit::SUBMIT_SCRIPT));
-    }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{LifecycleJob, after_sync_hook, job_object};
+use super::job::{LifecycleJob, after_sync_hook, job_object};
 use crate::digest::digest_hex;
 use crate::resolve::model::Snapshots;
 

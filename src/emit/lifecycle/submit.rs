@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{LifecycleJob, after_sync_hook, job_object};
+use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, after_sync_hook, job_object, upgrade_mode};
 use crate::flink::version::FlinkVersion;
 use crate::resolve::model::SessionJob;
 
@@ -65,8 +65,13 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         ("JOB_ID", job.job_id.clone()),
         ("JAR_URI", job.jar_uri.clone().unwrap_or_default()),
         ("RUN_REQUEST", request),
+        ("JOB_NAME", job.configuration.get("pipeline.name").cloned().unwrap_or_default()),
+        ("UPGRADE_MODE", upgrade_mode(job.upgrade_mode).to_string()),
+        ("SAVEPOINT_DIR", job.snapshots.savepoint_dir.clone().unwrap_or_default()),
+        ("FORMAT_TYPE", job.snapshots.format.clone()),
         ("DOWNLOAD_TIMEOUT_SECONDS", "300".to_string()),
         ("RUNNING_TIMEOUT_SECONDS", "120".to_string()),
+        ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
     ];
     let mut volumes = Vec::new();
     if let Some(config_map) = &job.artifact_ca_bundle {

@@ -1,11 +1,15 @@
 # shellcheck shell=bash
 # Submit a FlinkSessionJob to its session cluster (FO §7.2): wait for the REST API, do nothing
-# when the job id is known already, else download the jar, upload it, run it with the fixed
-# job id and the prepared request body, and delete the upload.
+# when the job id is known already, else download the jar, upload it, hand over from the job's
+# previous revision (a running job of the same name: stopped with a savepoint, or cancelled and
+# restored from its latest retained checkpoint, or cancelled, by upgrade mode, FO §7.1), run it
+# with the fixed job id and the prepared request body, and delete the upload. A failed stop
+# leaves the previous revision running and fails this Job.
 #
-# Settings, from the Job's environment (besides common.sh's): JOB_ID, JAR_URI, RUN_REQUEST
-# (the JSON body of POST /jars/<id>/run), DOWNLOAD_TIMEOUT_SECONDS, RUNNING_TIMEOUT_SECONDS, and
-# ARTIFACT_CA_BUNDLE (optional: the CA certificates a private artifact server is trusted with).
+# Settings, from the Job's environment (besides common.sh's): JOB_ID, JOB_NAME, JAR_URI,
+# RUN_REQUEST (the JSON body of POST /jars/<id>/run), UPGRADE_MODE, SAVEPOINT_DIR, FORMAT_TYPE,
+# DOWNLOAD_TIMEOUT_SECONDS, RUNNING_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS, and ARTIFACT_CA_BUNDLE
+# (optional: the CA certificates a private artifact server is trusted with).
 
 set -u
 
@@ -36,6 +40,43 @@ status=$(request POST /jars/upload -H 'Expect:' -F 'jarfile=@/tmp/job.jar;type=a
 jar_id=$(json_string filename <"$RESPONSE")
 jar_id=${jar_id##*/}
 [[ -n $jar_id ]] || fail upload "the upload answer names no jar"
+
+# the previous revision: a running job of the same name
+previous=""
+if [[ $(request GET /jobs/overview) == 200 ]]; then
+  previous=$(grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
+    grep -F "\"name\":\"$JOB_NAME\"" | grep -v '"state":"\(FINISHED\|CANCELED\|FAILED\|SUSPENDED\)"' |
+    head -n 1 | sed 's/^"jid":"\([0-9a-f]*\)".*/\1/')
+fi
+if [[ -n $previous ]]; then
+  log "job $previous runs the previous revision; upgrade mode $UPGRADE_MODE"
+  restore=""
+  if [[ $UPGRADE_MODE == savepoint ]]; then
+    deadline=$((SECONDS + STOP_TIMEOUT_SECONDS))
+    until all_running "$previous"; do
+      ((SECONDS < deadline)) || fail stop "job $previous did not run with every task within ${STOP_TIMEOUT_SECONDS}s"
+      sleep 1
+    done
+    body="{\"targetDirectory\":\"$SAVEPOINT_DIR\",\"drain\":false,\"formatType\":\"$FORMAT_TYPE\"}"
+    status=$(request POST "/jobs/$previous/stop" -H 'Content-Type: application/json' --data "$body")
+    [[ $status == 202 || $status == 200 ]] || fail stop "POST /jobs/$previous/stop answered $status"
+    restore=$(savepoint_status "$previous" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS") || {
+      code=$?
+      request DELETE "/jars/$jar_id" >/dev/null
+      exit "$code"
+    }
+    wait_until_terminal "$previous" 60
+  else
+    status=$(request PATCH "/jobs/$previous?mode=cancel")
+    [[ $status == 202 || $status == 200 || $status == 404 || $status == 409 ]] || fail cancel "PATCH /jobs/$previous answered $status"
+    wait_until_terminal "$previous" "$STOP_TIMEOUT_SECONDS"
+    [[ $UPGRADE_MODE == last-state ]] && restore=$(latest_retained "$previous")
+  fi
+  if [[ -n $restore ]]; then
+    log "restoring from $restore"
+    RUN_REQUEST="${RUN_REQUEST%\}},\"savepointPath\":\"$restore\"}"
+  fi
+fi
 
 log "running $jar_id as job $JOB_ID"
 status=$(request POST "/jars/$jar_id/run" -H 'Content-Type: application/json' --data "$RUN_REQUEST")
