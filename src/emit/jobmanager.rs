@@ -28,13 +28,17 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
 }
 
 /// The dynamic properties the JobManager starts with: its own address with HA (FO §9 fact
-/// 33), and the pod's namespace when Kubernetes HA has no namespace to write.
+/// 33), the pod's namespace when Kubernetes HA has no namespace to write, and the
+/// `savepointRedeployNonce` the next revision's hand-over compares with its own (DESIGN §5).
 fn dynamic_properties(cluster: &Cluster) -> Vec<String> {
     let mut properties = Vec::new();
     if cluster.high_availability.is_some() {
         properties.extend(["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()]);
     }
     properties.extend(pod_namespace_args(cluster));
+    if let Some(nonce) = cluster.application.as_ref().and_then(|application| application.nonces.savepoint_redeploy) {
+        properties.extend(["-D".to_string(), format!("flink-render.savepoint-redeploy-nonce={nonce}")]);
+    }
     properties
 }
 

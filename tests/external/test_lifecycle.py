@@ -19,7 +19,8 @@ from a spec and applied the way `kubectl apply` would (no hooks: the hand-over l
      the new JobManager never becomes ready;
   6. stateless: the old job is cancelled and the new one starts from zero; `restartNonce` restarts;
   7. last-state without HA: the old job is cancelled and the new one restores its latest
-     retained checkpoint, also when the job id stays.
+     retained checkpoint, also when the job id stays;
+  8. `savepointRedeployNonce`: the job is cancelled and starts over from `initialSavepointPath`.
 
 Every pod and checkpoint lives in the harness; checkpoints and savepoints go to a volume all pods
 share (a PersistentVolumeClaim, which the harness keeps across pods).
@@ -300,6 +301,20 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     after = lc.counting(id5)
     assert after >= before - CHECKPOINT_LAG, f"last-state with the same id lost the state: {before}, then {after}"
     lc.notes.append(f"last-state without HA: countSum {before} -> {after}")
+
+    lc.step("savepointRedeployNonce")
+    # 8. savepointRedeployNonce: cancel, and start over from initialSavepointPath (step 2's)
+    redeploy = copy.deepcopy(last2)
+    redeploy["spec"]["job"]["initialSavepointPath"] = taken["savepoint"]
+    redeploy["spec"]["job"]["savepointRedeployNonce"] = 1
+    before = lc.count_sum(id5)
+    id6 = job_id_of(lc.apply(redeploy))
+    assert id6 != id5
+    jm7 = lc.jobmanager_ready()
+    assert lc.handoff(jm7)["reason"] == "savepointRedeployNonce 1: from initialSavepointPath"
+    lc.running(id6, 1)
+    again = lc.counting(id6)
+    assert 200 <= again < before, f"not rolled back to the nonce-7 savepoint: {before} before, {again} after"
     lc.step("end")
     lc.notes.append(f"whole sequence on Flink {VERSIONS[major][2]}: {time.monotonic() - t0:.0f} s")
     print("\n".join(lc.notes))

@@ -64,6 +64,7 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("SAVEPOINT_DIR", application.snapshots.savepoint_dir.clone().unwrap_or_default()),
         ("FORMAT_TYPE", application.snapshots.format.clone()),
         ("INITIAL_SAVEPOINT", application.savepoint_path.clone().unwrap_or_default()),
+        ("REDEPLOY_NONCE", application.nonces.savepoint_redeploy.map(|nonce| nonce.to_string()).unwrap_or_default()),
         ("HANDOFF", HANDOFF_DIR.to_string()),
         ("FLINK_RENDER_RESPONSE", format!("{HANDOFF_DIR}/.response.json")),
         ("PROBE_ATTEMPTS", "3".to_string()),

@@ -9,16 +9,19 @@
 #   stateless   cancel it and start empty.
 # A JobManager parked by a suspend (session mode, no job) hands over the savepoint it keeps in
 # its configuration (`flink-render.handoff.savepoint`). With no JobManager running, this is the
-# first start: `initialSavepointPath`, if any. The result goes to $HANDOFF/restore for the main
+# first start: `initialSavepointPath`, if any; and so is a new `savepointRedeployNonce` (the
+# running JobManager has the last one in its configuration), after the running job is cancelled. The result goes to $HANDOFF/restore for the main
 # container, and as YAML to /dev/termination-log.
 #
 # Settings, from the environment (besides common.sh's): JOB_ID (empty when suspending),
 # UPGRADE_MODE, HIGH_AVAILABILITY (true or false), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
+# REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
 # HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS.
 
 set -u
 
 readonly PARKED_KEY=flink-render.handoff.savepoint
+readonly REDEPLOY_KEY=flink-render.savepoint-redeploy-nonce
 
 # handed_over PATH REASON: record where the new JobManager restores from (PATH may be empty).
 handed_over() {
@@ -40,13 +43,15 @@ if [[ $present == false ]]; then
   handed_over "$INITIAL_SAVEPOINT" "no JobManager answers: first start"
 fi
 
-# a JobManager parked by a suspend keeps the savepoint in its configuration
-if [[ $(request GET /jobmanager/config) == 200 ]] && grep -q "\"key\":\"$PARKED_KEY\"" "$RESPONSE"; then
-  parked=$(grep -o "\"key\":\"$PARKED_KEY\",\"value\":\"[^\"]*\"" "$RESPONSE" | sed 's/.*"value":"\(.*\)"$/\1/')
-  [[ $parked == none ]] && parked=""
-  [[ $UPGRADE_MODE == stateless && -n $JOB_ID ]] && handed_over "" "resumed stateless"
-  handed_over "$parked" "the suspended cluster's savepoint"
-fi
+# what the running JobManager says of itself: a JobManager parked by a suspend keeps the
+# savepoint in its configuration, and every one the savepointRedeployNonce it started with
+[[ $(request GET /jobmanager/config) == 200 ]] || fail lookup "GET /jobmanager/config failed"
+config=$(cat "$RESPONSE")
+config_value() {
+  grep -o "\"key\":\"$1\",\"value\":\"[^\"]*\"" <<<"$config" | sed 's/.*"value":"\(.*\)"$/\1/'
+}
+parked=$(config_value "$PARKED_KEY")
+running_nonce=$(config_value "$REDEPLOY_KEY")
 
 [[ $(request GET /jobs/overview) == 200 ]] || fail lookup "GET /jobs/overview failed"
 jobs=$(grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
@@ -60,6 +65,21 @@ while read -r jid state; do
   fi
   [[ -z $old ]] && old=$jid old_state=$state
 done <<<"$jobs"
+
+# a new savepointRedeployNonce: cancel, and start from initialSavepointPath (FO §7.1)
+if [[ -n $REDEPLOY_NONCE && $REDEPLOY_NONCE != "$running_nonce" ]]; then
+  if [[ -n $old ]] && active "$old_state"; then
+    request PATCH "/jobs/$old?mode=cancel" >/dev/null
+    wait_until_terminal "$old" "$STOP_TIMEOUT_SECONDS"
+  fi
+  handed_over "$INITIAL_SAVEPOINT" "savepointRedeployNonce $REDEPLOY_NONCE: from initialSavepointPath"
+fi
+
+if grep -q "\"key\":\"$PARKED_KEY\"" <<<"$config"; then
+  [[ $parked == none ]] && parked=""
+  [[ $UPGRADE_MODE == stateless && -n $JOB_ID ]] && handed_over "" "resumed stateless"
+  handed_over "$parked" "the suspended cluster's savepoint"
+fi
 [[ -n $old ]] || handed_over "" "the running JobManager has no job"
 
 if [[ $old == "$JOB_ID" && $HIGH_AVAILABILITY == true ]] && active "$old_state"; then
