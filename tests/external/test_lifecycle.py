@@ -22,6 +22,9 @@ from a spec and applied the way `kubectl apply` would (no hooks: the hand-over l
      retained checkpoint, also when the job id stays;
   8. `savepointRedeployNonce`: the job is cancelled and starts over from `initialSavepointPath`.
 
+and, on its own cluster, last-state with ZooKeeper HA: a configuration change rolls the JobManager,
+the job keeps its id and HA recovers it from its latest checkpoint.
+
 Every pod and checkpoint lives in the harness; checkpoints and savepoints go to a volume all pods
 share (a PersistentVolumeClaim, which the harness keeps across pods).
 """
@@ -394,3 +397,58 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
         lc.notes.append(f"session job upgrade on Flink {VERSIONS[major][2]}: countSum {before} -> {after}")
         print("\n".join(lc.notes))
 
+
+
+# ------------------------------------------------------------------------------------------------
+# last-state with ZooKeeper HA
+# ------------------------------------------------------------------------------------------------
+
+ZOOKEEPER_CLASS = "org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.server.ZooKeeperServerMain"
+
+
+def zookeeper(image: str) -> list[dict]:
+    """A ZooKeeper server the pods reach as `zookeeper:2181`: the server in Flink's own
+    distribution (flink-dist shades ZooKeeper 3 whole), on the Flink image."""
+    labels = {"app": "zookeeper"}
+    container = {"name": "zookeeper", "image": image,
+                 "command": ["java", "-cp", "/opt/flink/lib/*", ZOOKEEPER_CLASS, "2181", "/tmp/zookeeper"],
+                 "ports": [{"containerPort": 2181}],
+                 "readinessProbe": {"tcpSocket": {"port": 2181}, "periodSeconds": 1}}
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "zookeeper"},
+         "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "zookeeper"},
+         "spec": {"selector": labels, "ports": [{"port": 2181}]}},
+    ]
+
+
+def test_last_state_with_zookeeper_ha_keeps_the_job(lifecycle):
+    """last-state with ZooKeeper HA: a configuration change rolls the pods, the job keeps its
+    id (nothing is stopped: the new JobManager waits as a standby, then HA recovers the job from
+    its latest checkpoint) and its counts continue."""
+    lc, major = lifecycle, lifecycle.major
+    rev1 = spec(major, mode="last-state")
+    rev1["spec"]["flinkConfiguration"].update({
+        "high-availability.type": "zookeeper",
+        "high-availability.zookeeper.quorum": "zookeeper:2181",
+        "high-availability.storageDir": f"file://{DATA}/ha",
+    })
+    lc.cluster.apply(zookeeper(VERSIONS[major][0]))
+    lc.cluster.wait_ready("zookeeper", timeout=60)
+    id1 = job_id_of(lc.apply(rev1))
+    jm1 = lc.jobmanager_ready()
+    lc.running(id1, 2)
+    before = lc.counting(id1, 800)
+
+    rev2 = copy.deepcopy(rev1)
+    rev2["spec"]["flinkConfiguration"]["web.refresh-interval"] = "5000"
+    assert job_id_of(lc.apply(rev2)) == id1, "last-state keeps the job id"
+    jm2 = lc.jobmanager_ready()
+    assert jm2.name != jm1.name, "the configuration change did not roll the JobManager"
+    assert lc.handoff(jm2)["reason"] == f"job {id1} keeps its id: high availability recovers it"
+    job = lc.running(id1, 2)
+    after = lc.counting(id1)
+    assert after >= before - CHECKPOINT_LAG, f"HA recovery lost the state: {before} before, {after} after"
+    assert [j["jid"] for j in lc.jobs()] == [id1]
+    print(f"last-state with ZooKeeper HA on Flink {VERSIONS[major][2]}: countSum {before} -> {after} ({job['state']})")
