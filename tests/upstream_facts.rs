@@ -502,7 +502,10 @@ fn fact33_jobmanager_command_and_args() {
     // `--fromSavepoint` comes from the hand-over at start (DESIGN §5): on a first start the init
     // container hands over `initialSavepointPath` and the start wrapper puts it after the mode, so
     // the entrypoint runs `standalone-job --fromSavepoint <path> --job-classname X …`
-    assert_eq!(args_without_job_id(&application), ["standalone-job", "--job-classname", "X", "--allowNonRestoredState"]);
+    assert_eq!(
+        args_without_job_id(&application),
+        ["standalone-job", "--job-classname", "X", "--allowNonRestoredState"]
+    );
     let jobmanager = find(&application, "Deployment", "test-cluster");
     let handoff = &jobmanager["spec"]["template"]["spec"]["initContainers"][0];
     let initial = handoff["env"].as_array().unwrap().iter().find(|env| env["name"] == "INITIAL_SAVEPOINT").unwrap();

@@ -267,8 +267,9 @@ pub fn operator_managed_keys(view: &ClusterView<'_>) -> Vec<Diagnostic> {
 
 /// `kubernetes.operator.*` keys flink-render itself reads; every other one configures an
 /// operator that is not there.
-const HONOURED_OPERATOR_KEYS: [&str; 3] = [
+const HONOURED_OPERATOR_KEYS: [&str; 4] = [
     "kubernetes.operator.pod-template.merge-arrays-by-name",
+    "kubernetes.operator.savepoint.format.type",
     "kubernetes.operator.jm-deployment.startup.probe.enabled",
     "kubernetes.operator.ingress.manage",
 ];
@@ -292,23 +293,24 @@ const IGNORED_KEYS: [(&str, &str); 6] = [
     ("kubernetes.pod-template-file.", "pod template files are operator-local paths; use spec.podTemplate"),
 ];
 
-/// Ours: the snapshot and autoscaler nonces ask the operator for something, and there is no
-/// operator (and no lifecycle Jobs yet).
+/// Ours: the checkpoint and autoscaler nonces ask the operator for something, and there is no
+/// operator (`savepointTriggerNonce` is honoured: it renders a savepoint Job).
 pub fn nonces_without_operator(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     let Some(job) = &view.spec.job else { return Vec::new() };
-    let snapshot_hint = "use a FlinkStateSnapshot resource (the nonce is deprecated upstream too)";
     let nonces = [
-        ("savepointTriggerNonce", job.savepoint_trigger_nonce, "asks the operator for a savepoint", snapshot_hint),
-        ("checkpointTriggerNonce", job.checkpoint_trigger_nonce, "asks the operator for a checkpoint", snapshot_hint),
+        (
+            "checkpointTriggerNonce",
+            job.checkpoint_trigger_nonce,
+            "asks the operator for a checkpoint; flink-render renders no checkpoint Job",
+            "use periodic checkpoints (execution.checkpointing.interval) or a savepointTriggerNonce",
+        ),
         ("autoscalerResetNonce", job.autoscaler_reset_nonce, "resets the operator's autoscaler", "remove it"),
     ];
     nonces
         .into_iter()
         .filter(|(_, value, _, _)| value.is_some_and(|nonce| nonce != 0))
         .map(|(field, _, what, hint)| {
-            let message = format!(
-                "ignored: job.{field} {what}, and there is no operator; flink-render renders no lifecycle Jobs yet"
-            );
+            let message = format!("ignored: job.{field} {what}, and there is no operator");
             at(view.parsed, Code::IgnoredField, &format!("spec.job.{field}"), message).with_hint(hint)
         })
         .collect()

@@ -122,6 +122,8 @@ COVERED_ELSEWHERE = {
     "pod-template-positional-merge.yaml": "positional instead of by-name merge; run like pod-template-merge-by-name",
     "restart-nonce.yaml": "a different job id only; like basic-application-flink-1-20",
     "suspended-job.yaml": "test_suspended_job_parks_its_jobmanager",
+    "savepoint-trigger-nonce.yaml": "the savepoint Job runs in test_lifecycle (step 2); the pods are like basic-application",
+    "savepoint-redeploy-nonce.yaml": "its hand-over runs in test_lifecycle (step 8); the pods are like basic-application",
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",
     "jar-remote-https.yaml": "test_remote_jar_is_fetched: the same spec with its jar on the test's http server",
     "last-state-without-ha.yaml": "an upgrade mode; its upgrades run in test_lifecycle; the pods are like basic-application",

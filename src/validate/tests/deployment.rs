@@ -298,9 +298,9 @@ fn operator_managed_keys_are_warned() {
 
 #[test]
 fn settings_without_effect_are_warned() {
-    let job = "    savepointTriggerNonce: 3\n    autoscalerResetNonce: 1\n";
+    let job = "    savepointTriggerNonce: 3\n    checkpointTriggerNonce: 2\n    autoscalerResetNonce: 1\n";
     let config = format!(
-        "{DIRS}{AUTOSCALER}    kubernetes.operator.periodic.savepoint.interval: 1h\n    kubernetes.operator.pod-template.merge-arrays-by-name: \"true\"\n    kubernetes.jobmanager.entrypoint.args: -Dx=y\n"
+        "{DIRS}{AUTOSCALER}    kubernetes.operator.periodic.savepoint.interval: 1h\n    kubernetes.operator.savepoint.format.type: NATIVE\n    kubernetes.operator.pod-template.merge-arrays-by-name: \"true\"\n    kubernetes.jobmanager.entrypoint.args: -Dx=y\n"
     );
     let text = deployment("v1_20", job, &config);
     assert_eq!(warnings(&text, "ignored-field").len(), 2);
