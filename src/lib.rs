@@ -112,13 +112,9 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
 
 /// Steps 2–5 over inputs already read (the KRM face reads its items itself).
 pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
-    let builtin;
-    let defaults = match options.defaults {
+    let defaults: &OperatorDefaults = match options.defaults {
         Some(defaults) => defaults,
-        None => {
-            builtin = OperatorDefaults::builtin();
-            &builtin
-        }
+        None => OperatorDefaults::builtin(),
     };
     let settings = Settings::new(options.namespace, defaults);
     let items = views(&inputs, &settings);

@@ -101,7 +101,7 @@ fn pod_template(
     let meta = object_field(root, "metadata");
     merge_string_map(meta, "labels", labels);
     let mut annotations = component.annotations.clone();
-    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(cluster));
+    annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(cluster).to_string());
     merge_string_map(meta, "annotations", &annotations);
 
     let spec = object_field(root, "spec");

@@ -48,9 +48,11 @@ pub struct OperatorDefaults {
 }
 
 impl OperatorDefaults {
-    /// The built-in profile: the operator Helm chart's defaults.
-    pub fn builtin() -> OperatorDefaults {
-        OperatorDefaults::parse(BUILTIN_FLINK_CONF).expect("the built-in operator defaults parse")
+    /// The built-in profile: the operator Helm chart's defaults, read once per process.
+    pub fn builtin() -> &'static OperatorDefaults {
+        static BUILTIN: std::sync::OnceLock<OperatorDefaults> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| OperatorDefaults::parse(BUILTIN_FLINK_CONF).expect("the built-in operator defaults parse"))
     }
 
     /// Read an operator-defaults file (flat or nested YAML keys, like `flinkConfiguration`).

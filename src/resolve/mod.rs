@@ -24,7 +24,7 @@ use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{SAVEPOINT_DIRECTORY, parse_bool};
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
-use model::{
+use model::{Memo, 
     Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob, Snapshots,
 };
 use pod_template::{RestProbe, add_health_probes, add_startup_probe, inject_claims, inject_resources};
@@ -71,6 +71,7 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
             .network_policy
             .then(|| NetworkPolicy { rest_allowed_from: view.render.rest_allowed_from.clone() }),
         config,
+        config_files: Memo::default(),
     }
 }
 

@@ -66,6 +66,43 @@ pub struct Cluster {
     pub service_accounts: Vec<String>,
     /// The NetworkPolicy, when `flink-render.dev/network-policy: enabled`.
     pub network_policy: Option<NetworkPolicy>,
+    /// The ConfigMap's files and their hash, computed by `emit` on first use, so that the
+    /// configuration file is rendered and hashed once per cluster however many objects
+    /// need it (a cache of a pure function of the fields above; equality ignores it).
+    pub config_files: Memo<ConfigFiles>,
+}
+
+/// The ConfigMap's data and its content hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFiles {
+    /// File name → content.
+    pub data: BTreeMap<String, String>,
+    /// The hash the pods carry.
+    pub hash: String,
+}
+
+/// A value computed once from the rest of its owner. Two memos always compare equal: the
+/// value is a function of fields that are compared.
+#[derive(Debug, Clone)]
+pub struct Memo<T>(std::cell::OnceCell<T>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(std::cell::OnceCell::new())
+    }
+}
+
+impl<T> Memo<T> {
+    /// The value, computed by `compute` the first time.
+    pub fn get_or_init(&self, compute: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(compute)
+    }
+}
+
+impl<T> PartialEq for Memo<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The job of an application cluster.

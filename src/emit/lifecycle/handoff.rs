@@ -117,7 +117,7 @@ pub fn taskmanager(cluster: &Cluster) -> Option<TaskManagerHandoff> {
 fn small_container(
     cluster: &Cluster,
     name: &str,
-    script: &str,
+    script: &'static str,
     env: &[(&str, String)],
     volume: Option<(&str, &str)>,
 ) -> Value {

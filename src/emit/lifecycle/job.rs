@@ -3,6 +3,7 @@
 //! a sync, and the hardened Job object, named by a hash of its spec.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
@@ -37,25 +38,43 @@ pub fn upgrade_mode(mode: UpgradeMode) -> &'static str {
 
 /// The program a Job runs: [`COMMON_SCRIPT`] then the step's script, without their comment
 /// lines and blank lines (the commented files are in the repository; the scripts hold no
-/// here-documents or multi-line strings a dropped line could belong to).
-pub fn program(script: &str) -> String {
-    let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
-    program.push_str(&compact(COMMON_SCRIPT));
-    program.push_str(&compact(script));
-    program
+/// here-documents or multi-line strings a dropped line could belong to). Built once per
+/// process for each script.
+pub fn program(script: &'static str) -> String {
+    once_per_script(script, true, || {
+        let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
+        program.push_str(&compact(COMMON_SCRIPT));
+        program.push_str(&compact(script));
+        program
+    })
 }
 
 /// A script without its comment lines and blank lines.
-pub fn compact(script: &str) -> String {
-    let mut code = String::new();
-    for line in script.lines() {
-        let trimmed = line.trim_start();
-        if !trimmed.is_empty() && !trimmed.starts_with('#') {
-            code.push_str(line);
-            code.push('\n');
+pub fn compact(script: &'static str) -> String {
+    once_per_script(script, false, || {
+        let mut code = String::new();
+        for line in script.lines() {
+            let trimmed = line.trim_start();
+            if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                code.push_str(line);
+                code.push('\n');
+            }
         }
+        code
+    })
+}
+
+/// `build()` for a constant script, computed the first time and copied after that.
+fn once_per_script(script: &'static str, whole_program: bool, build: impl FnOnce() -> String) -> String {
+    type Built = BTreeMap<(&'static str, bool), String>;
+    static BUILT: Mutex<Built> = Mutex::new(BTreeMap::new());
+    let lock = || BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(text) = lock().get(&(script, whole_program)) {
+        return text.clone();
     }
-    code
+    let text = build();
+    lock().insert((script, whole_program), text.clone());
+    text
 }
 
 /// The annotations that run a Job after the cluster objects are applied and ready: an Argo CD

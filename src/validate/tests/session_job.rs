@@ -76,7 +76,7 @@ fn the_allowlist_comes_from_the_operator_defaults() {
     let policy = jar_uri_policy(&defaults);
     assert_eq!(policy.allowed_schemes, ["https", "s3"]);
     assert!(!policy.disallow_restricted_hosts);
-    assert_eq!(jar_uri_policy(&OperatorDefaults::builtin()), JarUriPolicy::default());
+    assert_eq!(jar_uri_policy(OperatorDefaults::builtin()), JarUriPolicy::default());
 }
 
 /// FO §6 rules 16–17 with TaskManager replicas absent: parallelism 0 or unset fails.
