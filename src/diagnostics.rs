@@ -29,6 +29,13 @@ impl Span {
     /// A span whose position is not known.
     pub const UNKNOWN: Span = Span { line: 0, column: 0 };
 
+    /// The same place `lines` lines further down; an unknown place stays unknown.
+    pub fn shift_lines(&mut self, lines: u32) {
+        if self.line != 0 {
+            self.line = self.line.saturating_add(lines);
+        }
+    }
+
     /// Whether this span points somewhere.
     pub fn is_known(self) -> bool {
         self.line > 0

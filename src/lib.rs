@@ -110,8 +110,29 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
     compile_read(inputs.iter().map(read).collect(), options)
 }
 
+/// Compile every input, handing each object and the index of its input to `sink` as soon as
+/// it is emitted, so that a long stream is never held whole (the CLI writes each object out
+/// at once). Everything is validated first: `sink` is called only when no finding is an
+/// error. The result carries the diagnostics and memory; its `objects` stay empty.
+pub fn compile_each(inputs: &[Input<'_>], options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
+    compile_read_each(inputs.iter().map(read).collect(), options, sink)
+}
+
 /// Steps 2–5 over inputs already read (the KRM face reads its items itself).
 pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
+    let mut objects = Vec::new();
+    let mut origins = Vec::new();
+    let mut compiled = compile_read_each(inputs, options, &mut |object, origin| {
+        objects.push(object);
+        origins.push(origin);
+    });
+    compiled.objects = objects;
+    compiled.origins = origins;
+    compiled
+}
+
+/// [`compile_read`] with each object handed to `sink`.
+fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
     let defaults: &OperatorDefaults = match options.defaults {
         Some(defaults) => defaults,
         None => OperatorDefaults::builtin(),
@@ -129,7 +150,7 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     let mut compiled =
         Compiled { diagnostics: validate_all(&inputs, &items, &session_jobs, &settings), ..Compiled::default() };
     if !compiled.diagnostics.has_errors() {
-        emit_all(&items, session_jobs.iter().map(|(_, view)| view), &mut compiled);
+        emit_all(&items, session_jobs.iter().map(|(_, view)| view), &mut compiled.memory, sink);
     }
     compiled
 }
@@ -239,11 +260,13 @@ fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKe
 }
 
 /// Steps 4 and 5: lower every cluster and session job (`session_jobs`, in the order of their
-/// items) and emit them, with the other objects, in input order. ServiceAccounts are shared: each is emitted once, and not when an input holds it.
+/// items) and emit them, with the other objects, in input order, one at a time into `sink`.
+/// ServiceAccounts are shared: each is emitted once, and not when an input holds it.
 fn emit_all<'a>(
     items: &[Item<'_>],
     mut session_jobs: impl Iterator<Item = &'a SessionJobView<'a>>,
-    compiled: &mut Compiled,
+    memory: &mut Vec<resolve::model::ClusterMemory>,
+    sink: &mut dyn FnMut(Value, usize),
 ) {
     let mut shared: BTreeSet<ObjectKey> = items
         .iter()
@@ -256,23 +279,21 @@ fn emit_all<'a>(
         match item {
             Item::Deployment { input, view: DeploymentView::Cluster(view) } => {
                 let cluster = resolve::lower_cluster(view);
-                compiled.memory.push(resolve::model::ClusterMemory::of(&cluster));
-                let objects = emit::emit(&cluster).into_iter().filter(|object| {
-                    let key = ObjectKey::of(object);
-                    key.kind != "ServiceAccount" || shared.insert(key)
-                });
-                compiled.objects.extend(objects);
-                compiled.origins.resize(compiled.objects.len(), *input);
+                memory.push(resolve::model::ClusterMemory::of(&cluster));
+                for object in emit::emit(&cluster) {
+                    let key = ObjectKey::of(&object);
+                    if key.kind != "ServiceAccount" || shared.insert(key) {
+                        sink(object, *input);
+                    }
+                }
             }
             Item::SessionJob { input, .. } => {
                 let lowered = session_jobs.next().and_then(resolve::lower_session_job);
-                compiled.objects.extend(lowered.iter().flat_map(emit::emit_session_job));
-                compiled.origins.resize(compiled.objects.len(), *input);
+                for object in lowered.iter().flat_map(emit::emit_session_job) {
+                    sink(object, *input);
+                }
             }
-            Item::Other { input, object } => {
-                compiled.objects.push(object.clone());
-                compiled.origins.push(*input);
-            }
+            Item::Other { input, object } => sink(object.clone(), *input),
             Item::Deployment { .. } => {}
         }
     }

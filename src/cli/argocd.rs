@@ -68,7 +68,7 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
         ));
     }
     let common = CommonArgs { paths: files, namespace: settings.namespace, defaults: settings.defaults };
-    let run = match compile_paths(&common) {
+    let run = match compile_paths(&common, None) {
         Ok(run) => run,
         Err(code) => return code,
     };

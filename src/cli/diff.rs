@@ -43,7 +43,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
         Ok(committed) => committed,
         Err(message) => return io_error(&message),
     };
-    let run = match compile_valid(&args.common) {
+    let run = match compile_valid(&args.common, None) {
         Ok(run) => run,
         Err(code) => return code,
     };

@@ -16,7 +16,7 @@ pub struct MemoryArgs {
 
 /// Run `memory`.
 pub fn run(args: MemoryArgs) -> ExitCode {
-    match compile_valid(&args.common) {
+    match compile_valid(&args.common, None) {
         Ok(run) => write_stdout(&report(&run.compiled.memory)),
         Err(code) => code,
     }

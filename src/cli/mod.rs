@@ -9,6 +9,7 @@ mod memory;
 mod output_dir;
 mod report;
 mod schema;
+mod stream;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,7 +19,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Code, Diagnostic, Diagnostics};
 use flink_render::parse::defaults::OperatorDefaults;
-use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
+use flink_render::{Compiled, Input, Options, compile, compile_each};
+use serde_json::Value;
 
 /// flink-render: compile Flink Kubernetes Operator resources into standalone-mode Kubernetes manifests.
 #[derive(Parser)]
@@ -118,7 +120,9 @@ struct Run {
     sources: Vec<(String, String)>,
 }
 
-fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
+/// Compile the inputs. With a `sink`, objects go there as they are emitted (and only when
+/// nothing is an error) instead of into the result.
+fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>) -> Result<Run, ExitCode> {
     let defaults = match &common.defaults {
         None => None,
         Some(path) => {
@@ -157,7 +161,10 @@ fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
     }
     let inputs: Vec<Input<'_>> = sources.iter().map(|(name, text)| Input { name, text }).collect();
     let options = Options { namespace: common.namespace.as_deref(), defaults: defaults.as_ref() };
-    let mut compiled = compile(&inputs, &options);
+    let mut compiled = match sink {
+        Some(sink) if unreadable.is_empty() => compile_each(&inputs, &options, sink),
+        _ => compile(&inputs, &options),
+    };
     if !unreadable.is_empty() {
         unreadable.extend(compiled.diagnostics);
         compiled.diagnostics = unreadable;
@@ -167,8 +174,8 @@ fn compile_paths(common: &CommonArgs) -> Result<Run, ExitCode> {
 }
 
 /// Compile, print the diagnostics, and stop with exit 1 when any of them is an error.
-fn compile_valid(common: &CommonArgs) -> Result<Run, ExitCode> {
-    let run = compile_paths(common)?;
+fn compile_valid(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>) -> Result<Run, ExitCode> {
+    let run = compile_paths(common, sink)?;
     print_text_diagnostics(run.compiled.diagnostics.iter(), &run.sources);
     if run.compiled.diagnostics.has_errors() {
         return Err(ExitCode::from(INVALID_INPUT));
@@ -177,25 +184,23 @@ fn compile_valid(common: &CommonArgs) -> Result<Run, ExitCode> {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
-    let run = match compile_valid(&args.common) {
-        Ok(run) => run,
-        Err(code) => return code,
+    let target = match (&args.output_dir, args.format) {
+        (Some(dir), _) => stream::Target::Dir(dir),
+        (None, RenderFormat::Yaml) => stream::Target::Yaml,
+        (None, RenderFormat::Json) => stream::Target::Json,
     };
-    if let Some(dir) = &args.output_dir {
-        return match output_dir::write(dir, &run.compiled.objects) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => io_error(&message),
-        };
+    let mut writer = stream::Writer::new(target);
+    if let Err(code) = compile_valid(&args.common, Some(&mut |object, _| writer.object(&object))) {
+        return code;
     }
-    let text = match args.format {
-        RenderFormat::Yaml => to_yaml(&run.compiled.objects),
-        RenderFormat::Json => to_json(&run.compiled.objects),
-    };
-    write_stdout(&text)
+    match writer.finish() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => io_error(&message),
+    }
 }
 
 fn validate(args: ValidateArgs) -> ExitCode {
-    let run = match compile_paths(&args.common) {
+    let run = match compile_paths(&args.common, None) {
         Ok(run) => run,
         Err(code) => return code,
     };

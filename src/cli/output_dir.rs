@@ -9,19 +9,21 @@ use serde_json::Value;
 
 use flink_render::objects::ObjectKey;
 
-/// Write every object into `dir` (created when missing).
-pub fn write(dir: &Path, objects: &[Value]) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
-    for object in objects {
-        let name = ObjectKey::of(object).file_name();
-        let target = dir.join(&name);
-        let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let text = flink_render::emit::yaml::to_yaml_document(object);
-        fs::write(&temporary, text).map_err(|error| format!("cannot write {}: {error}", temporary.display()))?;
-        fs::rename(&temporary, &target).map_err(|error| {
-            let _ = fs::remove_file(&temporary);
-            format!("cannot write {}: {error}", target.display())
-        })?;
-    }
-    Ok(())
+/// Create `dir` when missing.
+pub fn create(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))
+}
+
+/// Write one object into `dir` (created when missing).
+pub fn write_one(dir: &Path, object: &Value) -> Result<(), String> {
+    create(dir)?;
+    let name = ObjectKey::of(object).file_name();
+    let target = dir.join(&name);
+    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let text = flink_render::emit::yaml::to_yaml_document(object);
+    fs::write(&temporary, text).map_err(|error| format!("cannot write {}: {error}", temporary.display()))?;
+    fs::rename(&temporary, &target).map_err(|error| {
+        let _ = fs::remove_file(&temporary);
+        format!("cannot write {}: {error}", target.display())
+    })
 }

@@ -14,15 +14,14 @@ use serde_saphyr::{Budget, Options, Spanned};
 use crate::diagnostics::Span;
 use crate::flink::java::java_double_text;
 
-/// Largest input accepted, in bytes (16 MiB): far above any real spec, far below trouble.
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
-/// Deepest nesting accepted. A pod template nests about 12 levels.
+/// Largest input accepted, in bytes (128 MiB): a `kustomize build` of a large platform is a
+/// few tens of MiB. The work per byte is bounded by the per-document budgets below.
+pub const MAX_INPUT_BYTES: usize = 128 * 1024 * 1024;
+/// Deepest nesting accepted in a document. A pod template nests about 12 levels.
 pub const MAX_DEPTH: usize = 64;
-/// Most YAML nodes accepted in one input.
+/// Most YAML nodes accepted in one document (a large spec has a few thousand).
 pub const MAX_NODES: usize = 250_000;
-/// Most documents accepted in one input.
-pub const MAX_DOCUMENTS: usize = 1_024;
-/// Most alias (`*name`) uses accepted; bounds "billion laughs" expansion.
+/// Most alias (`*name`) uses accepted in one document; bounds "billion laughs" expansion.
 pub const MAX_ALIASES: usize = 1_000;
 
 /// A YAML value with its position.
@@ -85,14 +84,69 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
             span: Span::UNKNOWN,
         });
     }
+    let mut documents = Vec::new();
+    for (lines_before, piece) in pieces(text) {
+        let nodes = parse_piece(piece).map_err(|mut error| {
+            error.span.shift_lines(lines_before);
+            error
+        })?;
+        for mut node in nodes {
+            if node.value != Value::Null {
+                node.shift_lines(lines_before);
+                documents.push(node);
+            }
+        }
+    }
+    Ok(documents)
+}
+
+/// The stream cut at its document markers (`---` or `...` at the start of a line, which
+/// YAML forbids inside any scalar), each piece with the number of lines before it, so that
+/// the parser's budgets hold per document and a stream may have any number of them. A
+/// stream with directives (`%YAML`) stays whole: a directive belongs to the next document.
+fn pieces(text: &str) -> Vec<(u32, &str)> {
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line, mut offset, mut line) = (0, 0u32, 0, 0u32);
+    for text_line in text.split_inclusive('\n') {
+        if text_line.starts_with('%') {
+            return vec![(0, text)];
+        }
+        let marker = |prefix: &str| {
+            text_line
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+        };
+        // `---` starts the next piece; `...` ends this one.
+        let cut = if marker("---") {
+            offset
+        } else if marker("...") {
+            offset + text_line.len()
+        } else {
+            start
+        };
+        if cut > start {
+            pieces.push((start_line, &text[start..cut]));
+            start = cut;
+            start_line = if cut == offset { line } else { line + 1 };
+        }
+        offset += text_line.len();
+        line = line.saturating_add(1);
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push((start_line, &text[start..]));
+    }
+    pieces
+}
+
+/// One piece of the stream (at most one document) under the parser's budgets.
+fn parse_piece(piece: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.max_nodes = MAX_NODES;
-    budget.max_documents = MAX_DOCUMENTS;
     budget.max_aliases = MAX_ALIASES;
     let mut options = Options::default();
     options.budget = Some(budget);
-    let documents: Vec<Node> = serde_saphyr::from_multiple_with_options(text, options).map_err(|error| {
+    serde_saphyr::from_multiple_with_options(piece, options).map_err(|error| {
         let span = error
             .location()
             .map(|location| Span {
@@ -101,8 +155,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
             })
             .unwrap_or(Span::UNKNOWN);
         SyntaxError { message: first_line(&error.without_snippet().to_string()), span }
-    })?;
-    Ok(documents.into_iter().filter(|node| node.value != Value::Null).collect())
+    })
 }
 
 /// The message without the positions serde-saphyr writes into it (we carry them separately).
@@ -119,7 +172,6 @@ fn first_line(message: &str) -> String {
             format!("the input expands to more than {MAX_NODES} YAML nodes (are aliases multiplying it?)")
         }
         Some(budget) if budget.starts_with("Depth") => format!("the input nests deeper than {MAX_DEPTH} levels"),
-        Some(budget) if budget.starts_with("Documents") => format!("the input has more than {MAX_DOCUMENTS} documents"),
         Some(budget) if budget.starts_with("Aliases") => format!("the input uses more than {MAX_ALIASES} aliases"),
         Some(budget) => format!("the input exceeds a parser limit ({budget})"),
         None => line.to_string(),
@@ -127,6 +179,22 @@ fn first_line(message: &str) -> String {
 }
 
 impl Node {
+    /// Move the node and everything in it `lines` lines down (a piece of a stream parsed alone).
+    fn shift_lines(&mut self, lines: u32) {
+        if lines == 0 {
+            return;
+        }
+        self.span.shift_lines(lines);
+        match &mut self.value {
+            Value::Sequence(items) => items.iter_mut().for_each(|item| item.shift_lines(lines)),
+            Value::Mapping(entries) => entries.iter_mut().for_each(|entry| {
+                entry.key_span.shift_lines(lines);
+                entry.value.shift_lines(lines);
+            }),
+            _ => {}
+        }
+    }
+
     /// The mapping entries, if this is a mapping.
     pub fn entries(&self) -> Option<&[Entry]> {
         match &self.value {
@@ -415,6 +483,31 @@ mod tests {
             ));
         }
         assert!(parse_stream(&text).is_err());
+    }
+
+    #[test]
+    fn budgets_hold_per_document_so_streams_have_any_length() {
+        let document = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n";
+        let stream = format!("---\n{document}").repeat(20_000);
+        let documents = parse_stream(&stream).unwrap();
+        assert_eq!(documents.len(), 20_000);
+        let last = documents.last().unwrap();
+        assert_eq!(last.entry("kind").unwrap().key_span, Span { line: 20_000 * 7 - 4, column: 1 });
+        let deep = format!("{stream}---\nx: {}{}\n", "[".repeat(500), "]".repeat(500));
+        let error = parse_stream(&deep).unwrap_err();
+        assert_eq!(error.span.line, 20_000 * 7 + 2, "{error:?}");
+    }
+
+    #[test]
+    fn cuts_streams_only_at_document_markers() {
+        let text = "a: |\n  ---not a marker\n  ...\nb: 1\n--- # c\nc: 2\n...\n---\nd: 3\n";
+        let documents = parse_stream(text).unwrap();
+        assert_eq!(documents.len(), 3);
+        assert_eq!(documents[0].get("a").unwrap().value, Value::String("---not a marker\n...\n".into()));
+        assert_eq!(documents[1].entry("c").unwrap().key_span.line, 6);
+        assert_eq!(documents[2].entry("d").unwrap().key_span.line, 9);
+        let with_directive = "%YAML 1.2\n---\na: 1\n";
+        assert_eq!(parse_stream(with_directive).unwrap().len(), 1);
     }
 
     #[test]

@@ -24,8 +24,9 @@ use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{SAVEPOINT_DIRECTORY, parse_bool};
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
-use model::{Memo, 
-    Application, Cluster, DesiredState, Jar, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob, Snapshots,
+use model::{
+    Application, Cluster, DesiredState, Jar, Memo, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob,
+    Snapshots,
 };
 use pod_template::{RestProbe, add_health_probes, add_startup_probe, inject_claims, inject_resources};
 
