@@ -113,9 +113,83 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
 /// Compile every input, handing each object and the index of its input to `sink` as soon as
 /// it is emitted, so that a long stream is never held whole (the CLI writes each object out
 /// at once). Everything is validated first: `sink` is called only when no finding is an
-/// error. The result carries the diagnostics and memory; its `objects` stay empty.
+/// error. The result carries the diagnostics and memory; its `objects` stay empty. Inputs of
+/// [`TWO_PASS_BYTES`] or more compile in two passes ([`compile_in_two_passes`]).
 pub fn compile_each(inputs: &[Input<'_>], options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
-    compile_read_each(inputs.iter().map(read).collect(), options, sink)
+    let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
+    if bytes >= TWO_PASS_BYTES && !inputs.iter().any(|input| input.text.contains("FlinkSessionJob")) {
+        compile_in_two_passes(inputs, options, sink)
+    } else {
+        compile_read_each(inputs.iter().map(read).collect(), options, sink)
+    }
+}
+
+/// From this many input bytes on, [`compile_each`] reads the documents twice rather than
+/// holding them all (about 700 `basic-application` specs).
+pub const TWO_PASS_BYTES: usize = 512 * 1024;
+
+/// [`compile_each`] in two passes over the documents, for long streams: the first reads,
+/// views and checks each document and keeps only its findings and the keys of its objects;
+/// when nothing is an error, the second reads each document again, lowers and emits it. Memory
+/// stays flat with the length of the stream, at the price of reading every document twice.
+/// The findings and objects are exactly those of one pass (`tests/streamed_output.rs`), except
+/// that session jobs need their clusters' views at once: inputs with one are not for this
+/// function (it leaves FlinkSessionJobs out).
+pub fn compile_in_two_passes(
+    inputs: &[Input<'_>],
+    options: &Options<'_>,
+    sink: &mut dyn FnMut(Value, usize),
+) -> Compiled {
+    let settings = Settings::new(options.namespace, defaults_of(options));
+    let mut checks: Vec<Checks> = Vec::with_capacity(inputs.len());
+    let mut shared = BTreeSet::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let mut check = Checks::default();
+        for document in parse::documents(input.text) {
+            match document {
+                Ok((resources, diagnostics)) => {
+                    check.read.extend(diagnostics);
+                    let items = items_of(index, &resources, &settings);
+                    check.rules.extend(rule_findings(&items, &[], &settings).into_iter().map(|(_, finding)| finding));
+                    check.keys.extend(object_keys(&items));
+                    shared.extend(passed_through(&items));
+                }
+                Err(error) => {
+                    check = Checks { read: vec![error], ..Checks::default() };
+                    break;
+                }
+            }
+        }
+        checks.push(check);
+    }
+    let mut keys = Vec::new();
+    let mut per_input = Vec::with_capacity(inputs.len());
+    for check in checks {
+        keys.extend(check.keys);
+        per_input.push(check.read.into_iter().chain(check.rules).collect());
+    }
+    let names: Vec<&str> = inputs.iter().map(|input| input.name).collect();
+    let mut compiled = Compiled { diagnostics: finish_diagnostics(per_input, &names, &keys), ..Compiled::default() };
+    if !compiled.diagnostics.has_errors() {
+        for (index, input) in inputs.iter().enumerate() {
+            for (resources, _) in parse::documents(input.text).flatten() {
+                let items = items_of(index, &resources, &settings);
+                emit_all(&items, std::iter::empty(), &mut shared, &mut compiled.memory, sink);
+            }
+        }
+    }
+    compiled
+}
+
+/// What the first pass keeps of one input.
+#[derive(Default)]
+struct Checks {
+    /// Problems reading the documents.
+    read: Vec<Diagnostic>,
+    /// The rules' findings.
+    rules: Vec<Diagnostic>,
+    /// The keys of the objects the documents render to, with this input's index.
+    keys: Vec<(ObjectKey, usize)>,
 }
 
 /// Steps 2–5 over inputs already read (the KRM face reads its items itself).
@@ -131,14 +205,18 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     compiled
 }
 
-/// [`compile_read`] with each object handed to `sink`.
-fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
-    let defaults: &OperatorDefaults = match options.defaults {
+fn defaults_of<'a>(options: &Options<'a>) -> &'a OperatorDefaults {
+    match options.defaults {
         Some(defaults) => defaults,
         None => OperatorDefaults::builtin(),
-    };
-    let settings = Settings::new(options.namespace, defaults);
-    let items = views(&inputs, &settings);
+    }
+}
+
+/// [`compile_read`] with each object handed to `sink`.
+fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
+    let settings = Settings::new(options.namespace, defaults_of(options));
+    let items: Vec<Item<'_>> =
+        inputs.iter().enumerate().flat_map(|(index, read)| items_of(index, &read.resources, &settings)).collect();
     let clusters: Vec<&ClusterView<'_>> = items.iter().filter_map(Item::cluster).collect();
     let session_jobs: Vec<(usize, SessionJobView<'_>)> = items
         .iter()
@@ -147,10 +225,18 @@ fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut d
             _ => None,
         })
         .collect();
-    let mut compiled =
-        Compiled { diagnostics: validate_all(&inputs, &items, &session_jobs, &settings), ..Compiled::default() };
+    let mut per_input: Vec<Vec<Diagnostic>> =
+        inputs.iter().map(|read| read.diagnostics.iter().cloned().collect()).collect();
+    for (input, finding) in rule_findings(&items, &session_jobs, &settings) {
+        per_input[input].push(finding);
+    }
+    let names: Vec<&str> = inputs.iter().map(|read| read.name.as_str()).collect();
+    let diagnostics = finish_diagnostics(per_input, &names, &object_keys(&items));
+    let mut compiled = Compiled { diagnostics, ..Compiled::default() };
     if !compiled.diagnostics.has_errors() {
-        emit_all(&items, session_jobs.iter().map(|(_, view)| view), &mut compiled.memory, sink);
+        let mut shared = passed_through(&items).collect();
+        let session_jobs = session_jobs.iter().map(|(_, view)| view);
+        emit_all(&items, session_jobs, &mut shared, &mut compiled.memory, sink);
     }
     compiled
 }
@@ -171,54 +257,50 @@ impl<'a> Item<'a> {
     }
 }
 
-/// Step 2: the effective view of every document, in input order.
-fn views<'a>(inputs: &'a [ReadInput], settings: &Settings<'a>) -> Vec<Item<'a>> {
-    let mut items = Vec::new();
-    for (input, read) in inputs.iter().enumerate() {
-        for resource in &read.resources {
-            items.push(match resource {
-                Resource::Deployment(parsed) => {
-                    Item::Deployment { input, view: effective::deployment(parsed, settings) }
-                }
-                Resource::SessionJob(parsed) => Item::SessionJob { input, parsed },
-                Resource::Other(object) => {
-                    Item::Other { input, object: effective::passthrough(object.clone(), settings) }
-                }
-            });
-        }
-    }
-    items
+/// Step 2: the effective view of each document of input `input`, in order.
+fn items_of<'a>(input: usize, resources: &'a [Resource], settings: &Settings<'a>) -> Vec<Item<'a>> {
+    resources
+        .iter()
+        .map(|resource| match resource {
+            Resource::Deployment(parsed) => Item::Deployment { input, view: effective::deployment(parsed, settings) },
+            Resource::SessionJob(parsed) => Item::SessionJob { input, parsed },
+            Resource::Other(object) => Item::Other { input, object: effective::passthrough(object.clone(), settings) },
+        })
+        .collect()
 }
 
-/// Step 3: every rule over every view, then duplicates over the whole stream. Findings a
-/// reported schema problem already explains are dropped; each input's findings are ordered
-/// by position.
-fn validate_all(
-    inputs: &[ReadInput],
+/// Step 3: every rule over every view, with the input each finding belongs to: deployments in
+/// order, then session jobs. Findings a reported schema problem already explains are dropped.
+fn rule_findings(
     items: &[Item<'_>],
     session_jobs: &[(usize, SessionJobView<'_>)],
     settings: &Settings<'_>,
-) -> Diagnostics {
-    let mut per_input: Vec<Vec<Diagnostic>> =
-        inputs.iter().map(|read| read.diagnostics.iter().cloned().collect()).collect();
+) -> Vec<(usize, Diagnostic)> {
+    let mut found = Vec::new();
     for item in items {
         if let Item::Deployment { input, view } = item {
             let reported = match view {
                 DeploymentView::Canary(parsed) => &parsed.reported,
                 DeploymentView::Cluster(cluster) => &cluster.parsed.reported,
             };
-            per_input[*input].extend(new_findings(validate::check_deployment(view), reported));
+            found.extend(new_findings(validate::check_deployment(view), reported).map(|finding| (*input, finding)));
         }
     }
     for (input, view) in session_jobs {
-        per_input[*input].extend(new_findings(validate::check_session_job(view, settings), &view.parsed.reported));
+        let findings = new_findings(validate::check_session_job(view, settings), &view.parsed.reported);
+        found.extend(findings.map(|finding| (*input, finding)));
     }
+    found
+}
+
+/// Step 3, the end: each input's findings in position order and named after it, then the
+/// objects that more than one document renders.
+fn finish_diagnostics(per_input: Vec<Vec<Diagnostic>>, names: &[&str], keys: &[(ObjectKey, usize)]) -> Diagnostics {
     let mut diagnostics = Diagnostics::default();
-    for (findings, read) in per_input.into_iter().zip(inputs) {
-        diagnostics.extend(in_position_order(findings, &read.name));
+    for (findings, name) in per_input.into_iter().zip(names) {
+        diagnostics.extend(in_position_order(findings, name));
     }
-    let keys = object_keys(items, inputs);
-    let keys: Vec<(ObjectKey, &str)> = keys.iter().map(|(key, origin)| (key.clone(), *origin)).collect();
+    let keys: Vec<(ObjectKey, &str)> = keys.iter().map(|(key, origin)| (key.clone(), names[*origin])).collect();
     for diagnostic in validate::duplicates::duplicate_objects(&keys) {
         diagnostics.push(diagnostic);
     }
@@ -241,40 +323,41 @@ fn in_position_order(mut findings: Vec<Diagnostic>, source: &str) -> Diagnostics
     diagnostics
 }
 
-/// The keys of the objects every document will render to, in output order, with the input
+/// The keys of the objects the documents will render to, in output order, with the input
 /// each comes from.
-fn object_keys<'a>(items: &[Item<'_>], inputs: &'a [ReadInput]) -> Vec<(ObjectKey, &'a str)> {
+fn object_keys(items: &[Item<'_>]) -> Vec<(ObjectKey, usize)> {
     let mut keys = Vec::new();
     for item in items {
         match item {
-            Item::Deployment { input, view: DeploymentView::Cluster(cluster) } => keys.extend(
-                validate::duplicates::cluster_objects(cluster)
-                    .into_iter()
-                    .map(|key| (key, inputs[*input].name.as_str())),
-            ),
-            Item::Other { input, object } => keys.push((ObjectKey::of(object), inputs[*input].name.as_str())),
+            Item::Deployment { input, view: DeploymentView::Cluster(cluster) } => {
+                keys.extend(validate::duplicates::cluster_objects(cluster).into_iter().map(|key| (key, *input)))
+            }
+            Item::Other { input, object } => keys.push((ObjectKey::of(object), *input)),
             Item::Deployment { .. } | Item::SessionJob { .. } => {}
         }
     }
     keys
 }
 
+/// The keys of the objects passed through (a ServiceAccount among them is not rendered again).
+fn passed_through<'i>(items: &'i [Item<'_>]) -> impl Iterator<Item = ObjectKey> + 'i {
+    items.iter().filter_map(|item| match item {
+        Item::Other { object, .. } => Some(ObjectKey::of(object)),
+        _ => None,
+    })
+}
+
 /// Steps 4 and 5: lower every cluster and session job (`session_jobs`, in the order of their
 /// items) and emit them, with the other objects, in input order, one at a time into `sink`.
-/// ServiceAccounts are shared: each is emitted once, and not when an input holds it.
+/// ServiceAccounts are shared: each is emitted once, and not when an input holds it
+/// (`shared` holds those already out or passed through).
 fn emit_all<'a>(
     items: &[Item<'_>],
     mut session_jobs: impl Iterator<Item = &'a SessionJobView<'a>>,
+    shared: &mut BTreeSet<ObjectKey>,
     memory: &mut Vec<resolve::model::ClusterMemory>,
     sink: &mut dyn FnMut(Value, usize),
 ) {
-    let mut shared: BTreeSet<ObjectKey> = items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Other { object, .. } => Some(ObjectKey::of(object)),
-            _ => None,
-        })
-        .collect();
     for item in items {
         match item {
             Item::Deployment { input, view: DeploymentView::Cluster(view) } => {

@@ -80,3 +80,87 @@ fn streamed_files_equal_the_objects() {
     assert_eq!(files, keys.len());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Every file under `dir` (recursively) that holds no FlinkSessionJob and asks for no
+/// special arguments.
+fn files_under(dir: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![Path::new(ROOT).join(dir)];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a directory").filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "yaml" || ext == "json") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                if !text.contains("FlinkSessionJob") && !text.contains("# flink-render:") {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The two-pass compile (long streams) finds and renders exactly what one pass does: the same
+/// objects with the same origins, the same diagnostics in the same order, over valid inputs,
+/// invalid ones (syntax errors, schema errors, rule findings, duplicates across inputs), and
+/// one input with every valid fixture in one stream.
+#[test]
+fn two_passes_equal_one_pass() {
+    let mut sets: Vec<Vec<(String, String)>> = Vec::new();
+    for dir in ["fixtures/invalid", "fixtures/real-world", "fixtures/upstream"] {
+        let paths = files_under(dir);
+        assert!(paths.len() > 20, "{dir}");
+        // (a file that is not UTF-8 is the CLI's to report; the library takes text)
+        sets.push(
+            paths.iter().filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(p).ok()?))).collect(),
+        );
+    }
+    let stream: String =
+        inputs().iter().map(|p| format!("---\n{}\n", std::fs::read_to_string(p).expect("text"))).collect();
+    sets.push(vec![("stream.yaml".into(), stream)]);
+    // Findings in a document, then a syntax error further down the same input: the input has
+    // only the syntax error, and the next input is still checked.
+    let fixture = |name: &str| std::fs::read_to_string(Path::new(ROOT).join(name)).expect("fixture");
+    let broken = format!("{}\n---\nkind: [unclosed\n", fixture("fixtures/invalid/bad-mode.yaml"));
+    let invalid = format!(
+        "{}\n---\n{}",
+        fixture("fixtures/invalid/bad-image-pull-policy.yaml"),
+        fixture("fixtures/warning-operator-managed-keys.yaml")
+    );
+    sets.push(vec![("broken.yaml".into(), broken), ("invalid.yaml".into(), invalid)]);
+    for set in &sets {
+        let inputs: Vec<Input<'_>> = set.iter().map(|(name, text)| Input { name, text }).collect();
+        for namespace in [None, Some("default")] {
+            let options = Options { namespace, defaults: None };
+            let one = compile(&inputs, &options);
+            let mut objects = Vec::new();
+            let two = flink_render::compile_in_two_passes(&inputs, &options, &mut |object, origin| {
+                objects.push((object, origin))
+            });
+            assert_eq!(format!("{:?}", two.diagnostics), format!("{:?}", one.diagnostics), "{}", set[0].0);
+            let expected: Vec<_> = one.objects.into_iter().zip(one.origins).collect();
+            assert_eq!(objects, expected, "{}", set[0].0);
+            assert_eq!(two.memory, one.memory);
+        }
+    }
+}
+
+/// A stream past [`flink_render::TWO_PASS_BYTES`] renders through the CLI as its documents do
+/// one by one.
+#[test]
+fn a_long_stream_renders_in_two_passes() {
+    let body = std::fs::read_to_string(Path::new(ROOT).join("fixtures/basic-application.yaml")).expect("fixture");
+    let count = flink_render::TWO_PASS_BYTES / body.len() + 50;
+    let stream: String = (0..count)
+        .map(|i| format!("---\n{}", body.replace("name: basic-application", &format!("name: b{i}"))))
+        .collect();
+    assert!(stream.len() >= flink_render::TWO_PASS_BYTES);
+    let path = std::env::temp_dir().join(format!("flink-render-long-{}.yaml", std::process::id()));
+    std::fs::write(&path, &stream).expect("temp file");
+    let objects = library(std::slice::from_ref(&path));
+    assert_eq!(cli(&[], std::slice::from_ref(&path)), (0, to_yaml(&objects)));
+    let _ = std::fs::remove_file(path);
+}

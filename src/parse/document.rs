@@ -74,30 +74,41 @@ pub struct SyntaxError {
 
 /// Parse a YAML or JSON stream into its non-empty documents.
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, SyntaxError> {
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(SyntaxError {
-            message: format!(
-                "input is {} bytes, more than the {} bytes flink-render accepts",
-                text.len(),
-                MAX_INPUT_BYTES
-            ),
-            span: Span::UNKNOWN,
-        });
-    }
     let mut documents = Vec::new();
-    for (lines_before, piece) in pieces(text) {
+    for piece in parse_documents(text) {
+        documents.extend(piece?);
+    }
+    Ok(documents)
+}
+
+/// The stream's non-empty documents piece by piece (each piece holds at most one document),
+/// parsed only when asked for; the first error ends the stream.
+pub fn parse_documents(text: &str) -> impl Iterator<Item = Result<Vec<Node>, SyntaxError>> + '_ {
+    let too_large = (text.len() > MAX_INPUT_BYTES).then(|| SyntaxError {
+        message: format!("input is {} bytes, more than the {} bytes flink-render accepts", text.len(), MAX_INPUT_BYTES),
+        span: Span::UNKNOWN,
+    });
+    let pieces = if too_large.is_some() { Vec::new() } else { pieces(text) };
+    let parsed = pieces.into_iter().map(|(lines_before, piece)| {
         let nodes = parse_piece(piece).map_err(|mut error| {
             error.span.shift_lines(lines_before);
             error
         })?;
+        let mut documents = Vec::with_capacity(nodes.len());
         for mut node in nodes {
             if node.value != Value::Null {
                 node.shift_lines(lines_before);
                 documents.push(node);
             }
         }
-    }
-    Ok(documents)
+        Ok(documents)
+    });
+    let mut failed = false;
+    too_large.map(Err).into_iter().chain(parsed).take_while(move |piece| {
+        let go_on = !failed;
+        failed |= piece.is_err();
+        go_on
+    })
 }
 
 /// The stream cut at its document markers (`---` or `...` at the start of a line, which

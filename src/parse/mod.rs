@@ -108,6 +108,21 @@ pub fn parse(text: &str, diagnostics: &mut Diagnostics) -> Vec<Resource> {
     }
 }
 
+/// The input's documents one at a time, for a pass over a long stream that holds none of
+/// them: each document's resources with the problems reading it, or the syntax error that ends
+/// the input (which then has no resources at all, as in [`parse`]).
+pub fn documents(text: &str) -> impl Iterator<Item = Result<(Vec<Resource>, Vec<Diagnostic>), Diagnostic>> + '_ {
+    document::parse_documents(text).map(|parsed| match parsed {
+        Ok(documents) => {
+            let mut diagnostics = Diagnostics::default();
+            let resources =
+                documents.into_iter().filter_map(|document| parse_document(document, &mut diagnostics)).collect();
+            Ok((resources, diagnostics.into_iter().collect()))
+        }
+        Err(error) => Err(Diagnostic::new(Code::YamlSyntax, "", error.message).at(error.span)),
+    })
+}
+
 /// Whether a text holds a FlinkDeployment or FlinkSessionJob document. Text that does not
 /// parse counts as Flink-less here; compiling it reports the syntax error.
 pub fn holds_flink_resource(text: &str) -> bool {
