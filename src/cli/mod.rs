@@ -149,12 +149,12 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
     let loaded = inputs::load(&common.paths).map_err(|error| io_error(&error.0))?;
     let mut sources = Vec::new();
     let mut unreadable = Diagnostics::default();
-    for input in &loaded {
-        match &input.text {
-            Ok(text) => sources.push((input.name.clone(), text.clone())),
+    for input in loaded {
+        match input.text {
+            Ok(text) => sources.push((input.name, text)),
             Err(message) => {
-                let mut diagnostic = Diagnostic::new(Code::UnreadableInput, "", message.clone());
-                diagnostic.source = input.name.clone();
+                let mut diagnostic = Diagnostic::new(Code::UnreadableInput, "", message);
+                diagnostic.source = input.name;
                 unreadable.push(diagnostic);
             }
         }
