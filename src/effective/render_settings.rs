@@ -14,6 +14,7 @@
 //! | annotation | values | default |
 //! |---|---|---|
 //! | `flink-render.dev/artifact-ca-bundle` | the name of a ConfigMap whose key `ca.crt` holds the CA certificates the submit Job trusts when it downloads the jar (a private artifact server) | the image's CA store |
+//! | `flink-render.dev/stop-on-delete` | `enabled`: render a Job that stops the running job by its upgrade mode (savepoint or cancel) when the Argo CD application or Helm release is deleted (a `PreDelete` / `pre-delete` hook; `kubectl apply` and Flux would run it at once) | `disabled` |
 
 use std::collections::BTreeMap;
 
@@ -43,6 +44,8 @@ pub struct RenderSettings {
     pub rest_allowed_from: BTreeMap<String, String>,
     /// The ConfigMap with the CA bundle the submit Job downloads the jar with.
     pub artifact_ca_bundle: Option<String>,
+    /// Whether a Job stops the session job before its application or release is deleted.
+    pub stop_on_delete: bool,
     /// `(annotation, value, what is allowed)` for every setting that cannot be read.
     pub problems: Vec<(String, String, &'static str)>,
 }
@@ -101,7 +104,15 @@ fn session_job_setting(settings: &mut RenderSettings, name: &str, value: &str) -
             None
         }
         "artifact-ca-bundle" => Some("the name of a ConfigMap (a DNS-1123 subdomain)"),
-        _ => Some("the setting `artifact-ca-bundle`"),
+        "stop-on-delete" => match value {
+            "enabled" => {
+                settings.stop_on_delete = true;
+                None
+            }
+            "disabled" => None,
+            _ => Some("`enabled` or `disabled`"),
+        },
+        _ => Some("one of the settings `artifact-ca-bundle`, `stop-on-delete`"),
     }
 }
 
@@ -161,5 +172,10 @@ mod tests {
         assert_eq!(read_job(&[("flink-render.dev/artifact-ca-bundle", "Corp CA")]).problems.len(), 1);
         assert_eq!(read_job(&[("flink-render.dev/network-policy", "enabled")]).problems.len(), 1);
         assert_eq!(settings(&[("flink-render.dev/artifact-ca-bundle", "corp-ca")]).problems.len(), 1);
+        assert!(read_job(&[("flink-render.dev/stop-on-delete", "enabled")]).stop_on_delete);
+        assert!(!read_job(&[("flink-render.dev/stop-on-delete", "disabled")]).stop_on_delete);
+        assert!(!read_job(&[]).stop_on_delete, "opt-in: kubectl apply would run the hook at once");
+        assert_eq!(read_job(&[("flink-render.dev/stop-on-delete", "true")]).problems.len(), 1);
+        assert_eq!(settings(&[("flink-render.dev/stop-on-delete", "enabled")]).problems.len(), 1);
     }
 }

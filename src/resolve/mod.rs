@@ -211,6 +211,7 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
         configuration: session_job_configuration(view, mode),
         artifact_ca_bundle: view.render.artifact_ca_bundle.clone(),
         snapshots: view.config.as_ref().map(snapshots).unwrap_or_else(|| snapshots(&FlinkConfig::default())),
+        stop_on_delete: view.render.stop_on_delete,
     })
 }
 

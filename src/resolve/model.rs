@@ -210,6 +210,9 @@ pub struct SessionJob {
     pub artifact_ca_bundle: Option<String>,
     /// Where and how savepoints are taken.
     pub snapshots: Snapshots,
+    /// Whether the job is stopped before its application or release is deleted
+    /// (`flink-render.dev/stop-on-delete: enabled`).
+    pub stop_on_delete: bool,
 }
 
 /// What a session job needs to know of its session cluster.

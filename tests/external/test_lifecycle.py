@@ -338,7 +338,7 @@ def session_docs(major: str, parallelism: int) -> list[dict]:
     job = {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkSessionJob",
-        "metadata": {"name": "counter"},
+        "metadata": {"name": "counter", "annotations": {"flink-render.dev/stop-on-delete": "enabled"}},
         "spec": {
             "deploymentName": SESSION,
             "flinkConfiguration": {
@@ -374,17 +374,20 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
     with Cluster(flink_homes=homes(), image_files=files, grace_cap_s=60, replica_cap=2) as cluster:
         lc = Lifecycle(cluster, tmp_path, major, rest)
         rev1 = render_with_defaults(tmp_path, session_docs(major, 2))
-        (submit1,) = [o for o in rev1 if o["kind"] == "Job"]
-        cluster.apply(rev1 + artifact_server(tls["ca.crt"]))
+        (submit1,) = [o for o in rev1 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
+        hooks = [o for o in rev1 if o["kind"] == "Job" and o not in (submit1,)]
+        assert [h["metadata"]["annotations"]["argocd.argoproj.io/hook"] for h in hooks] == ["PreDelete"]
+        cluster.apply([o for o in rev1 if o not in hooks] + artifact_server(tls["ca.crt"]))
         first = cluster.wait_job(submit1["metadata"]["name"], timeout=STEP_TIMEOUT_S)
         assert first.succeeded, first.log[-3000:]
         id1 = yaml.safe_load(first.termination_message)["jobId"]
         before = lc.counting(id1, 300)
 
         rev2 = render_with_defaults(tmp_path, session_docs(major, 1))
-        (submit2,) = [o for o in rev2 if o["kind"] == "Job"]
+        (submit2,) = [o for o in rev2 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
+        (stop2,) = [o for o in rev2 if o["kind"] == "Job" and "-stop-" in o["metadata"]["name"]]
         assert submit2["metadata"]["name"] != submit1["metadata"]["name"]
-        cluster.apply(rev2)
+        cluster.apply([o for o in rev2 if o is not stop2])
         second = cluster.wait_job(submit2["metadata"]["name"], timeout=STEP_TIMEOUT_S)
         assert second.succeeded, second.log[-3000:]
         assert f"job {id1} runs the previous revision" in second.log and "restoring from" in second.log, second.log
@@ -395,6 +398,16 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
         after = lc.counting(id2)
         assert after >= before, f"the session job's state did not continue: {before}, then {after}"
         lc.notes.append(f"session job upgrade on Flink {VERSIONS[major][2]}: countSum {before} -> {after}")
+
+        # deleting the application: the PreDelete hook stops the job with a savepoint
+        cluster.apply([stop2])
+        stopped = cluster.wait_job(stop2["metadata"]["name"], timeout=STEP_TIMEOUT_S)
+        assert stopped.succeeded, stopped.log[-3000:]
+        result = yaml.safe_load(stopped.termination_message)
+        assert result["jobId"] == id2 and f"{DATA}/savepoints/savepoint-" in result["savepoint"], result
+        states = {j["jid"]: j["state"] for j in cluster.rest_json(rest, "/jobs/overview")["jobs"]}
+        assert states == {id1: "FINISHED", id2: "FINISHED"}, states
+        lc.notes.append(f"stop on delete: job {id2} stopped into {result['savepoint']}")
         print("\n".join(lc.notes))
 
 

@@ -122,6 +122,7 @@ COVERED_ELSEWHERE = {
     "pod-template-positional-merge.yaml": "positional instead of by-name merge; run like pod-template-merge-by-name",
     "restart-nonce.yaml": "a different job id only; like basic-application-flink-1-20",
     "suspended-job.yaml": "test_suspended_job_parks_its_jobmanager",
+    "session-job-stop-on-delete.yaml": "s3:// state without credentials offline; its stop Job runs in test_lifecycle's session job upgrade",
     "savepoint-trigger-nonce.yaml": "the savepoint Job runs in test_lifecycle (step 2); the pods are like basic-application",
     "savepoint-redeploy-nonce.yaml": "its hand-over runs in test_lifecycle (step 8); the pods are like basic-application",
     "rest-service-load-balancer.yaml": "a Service type only (no kube-proxy here); like basic-application",

@@ -11,6 +11,7 @@
 pub mod handoff;
 pub mod job;
 pub mod savepoint;
+pub mod stop;
 pub mod submit;
 
 use serde_json::Value;
@@ -50,8 +51,8 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     })
 }
 
-/// The Jobs of a session job: its submit Job and, for a `savepointTriggerNonce`, its savepoint
-/// Job; none while it is suspended.
+/// The Jobs of a session job: its submit Job, for a `savepointTriggerNonce` its savepoint Job,
+/// and with `flink-render.dev/stop-on-delete` its stop Job; none while it is suspended.
 pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
     if job.state == DesiredState::Suspended {
         return Vec::new();
@@ -71,5 +72,6 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
             snapshots: &job.snapshots,
         }));
     }
+    objects.extend(stop::emit(job));
     objects
 }

@@ -130,3 +130,40 @@ latest_retained() {
     grep '"discarded":false' | grep -o '"id":[0-9]*,.*"external_path":"[^"]*"' |
     sed 's/^"id":\([0-9]*\),.*"external_path":"\([^"]*\)"$/\1 \2/' | sort -n | tail -n 1 | cut -d' ' -f2-
 }
+
+# running_by_name NAME: the id of a job named NAME that has not reached a terminal state, or
+# nothing.
+running_by_name() {
+  [[ $(request GET /jobs/overview) == 200 ]] || return 0
+  grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
+    grep -F "\"name\":\"$1\"" | grep -v '"state":"\(FINISHED\|CANCELED\|FAILED\|SUSPENDED\)"' |
+    head -n 1 | sed 's/^"jid":"\([0-9a-f]*\)".*/\1/'
+}
+
+# stop_by_upgrade_mode JOB: stop JOB as UPGRADE_MODE says (savepoint: with a savepoint into
+# SAVEPOINT_DIR in FORMAT_TYPE, once every task runs; otherwise cancel it) and print what a next
+# revision restores from: the savepoint, the latest retained checkpoint for last-state, nothing
+# for stateless. Called in a command substitution: follow the call with `|| exit $?`.
+stop_by_upgrade_mode() {
+  local deadline body status restore=""
+  if [[ $UPGRADE_MODE == savepoint ]]; then
+    deadline=$((SECONDS + STOP_TIMEOUT_SECONDS))
+    until all_running "$1"; do
+      ((SECONDS < deadline)) || fail stop "job $1 did not run with every task within ${STOP_TIMEOUT_SECONDS}s"
+      sleep 1
+    done
+    body="{\"targetDirectory\":\"$SAVEPOINT_DIR\",\"drain\":false,\"formatType\":\"$FORMAT_TYPE\"}"
+    status=$(request POST "/jobs/$1/stop" -H 'Content-Type: application/json' --data "$body")
+    [[ $status == 202 || $status == 200 ]] || fail stop "POST /jobs/$1/stop answered $status"
+    restore=$(savepoint_status "$1" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS") || exit $?
+    wait_until_terminal "$1" 60
+  else
+    status=$(request PATCH "/jobs/$1?mode=cancel")
+    [[ $status == 202 || $status == 200 || $status == 404 || $status == 409 ]] || fail cancel "PATCH /jobs/$1 answered $status"
+    wait_until_terminal "$1" "$STOP_TIMEOUT_SECONDS"
+    if [[ $UPGRADE_MODE == last-state ]]; then
+      restore=$(latest_retained "$1")
+    fi
+  fi
+  printf '%s' "$restore"
+}

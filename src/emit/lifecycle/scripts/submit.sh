@@ -42,36 +42,14 @@ jar_id=${jar_id##*/}
 [[ -n $jar_id ]] || fail upload "the upload answer names no jar"
 
 # the previous revision: a running job of the same name
-previous=""
-if [[ $(request GET /jobs/overview) == 200 ]]; then
-  previous=$(grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
-    grep -F "\"name\":\"$JOB_NAME\"" | grep -v '"state":"\(FINISHED\|CANCELED\|FAILED\|SUSPENDED\)"' |
-    head -n 1 | sed 's/^"jid":"\([0-9a-f]*\)".*/\1/')
-fi
+previous=$(running_by_name "$JOB_NAME")
 if [[ -n $previous ]]; then
   log "job $previous runs the previous revision; upgrade mode $UPGRADE_MODE"
-  restore=""
-  if [[ $UPGRADE_MODE == savepoint ]]; then
-    deadline=$((SECONDS + STOP_TIMEOUT_SECONDS))
-    until all_running "$previous"; do
-      ((SECONDS < deadline)) || fail stop "job $previous did not run with every task within ${STOP_TIMEOUT_SECONDS}s"
-      sleep 1
-    done
-    body="{\"targetDirectory\":\"$SAVEPOINT_DIR\",\"drain\":false,\"formatType\":\"$FORMAT_TYPE\"}"
-    status=$(request POST "/jobs/$previous/stop" -H 'Content-Type: application/json' --data "$body")
-    [[ $status == 202 || $status == 200 ]] || fail stop "POST /jobs/$previous/stop answered $status"
-    restore=$(savepoint_status "$previous" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS") || {
-      code=$?
-      request DELETE "/jars/$jar_id" >/dev/null
-      exit "$code"
-    }
-    wait_until_terminal "$previous" 60
-  else
-    status=$(request PATCH "/jobs/$previous?mode=cancel")
-    [[ $status == 202 || $status == 200 || $status == 404 || $status == 409 ]] || fail cancel "PATCH /jobs/$previous answered $status"
-    wait_until_terminal "$previous" "$STOP_TIMEOUT_SECONDS"
-    [[ $UPGRADE_MODE == last-state ]] && restore=$(latest_retained "$previous")
-  fi
+  restore=$(stop_by_upgrade_mode "$previous") || {
+    code=$?
+    request DELETE "/jars/$jar_id" >/dev/null
+    exit "$code"
+  }
   if [[ -n $restore ]]; then
     log "restoring from $restore"
     RUN_REQUEST="${RUN_REQUEST%\}},\"savepointPath\":\"$restore\"}"
