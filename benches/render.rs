@@ -17,6 +17,10 @@ use flink_render::parse::Resource;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Input, Options, compile, compile_each, emit, resolve, to_yaml, validate};
 
+/// The allocator the CLI runs with (src/main.rs), so the numbers are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
