@@ -21,10 +21,12 @@
 //! ```
 //!
 //! All of the work is the library's; the `shell` module only translates between JSON and its
-//! types.
+//! types, and `json` writes the response (a render's YAML is escaped once, for `stdout` and
+//! `objects` both).
 
 #![forbid(unsafe_code)]
 
+mod json;
 mod shell;
 
 use wasm_bindgen::prelude::wasm_bindgen;

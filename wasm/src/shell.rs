@@ -5,18 +5,20 @@
 //!
 //! Every path into the library is imported here and nowhere else in this crate.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use flink_render::diagnostics::{Diagnostic, Diagnostics};
 use flink_render::diff::json_patch::{self, object_patches};
 use flink_render::diff::report as diff_report;
 use flink_render::diff::{FieldChange, ObjectDiff, ObjectKey, diff_objects, parse_objects};
-use flink_render::emit::yaml::to_yaml_document;
+use flink_render::emit::yaml::{to_yaml_document, write_yaml_document};
 use flink_render::memory::report as memory_report;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::schema::{Kind, crd, json_schema};
-use flink_render::{Compiled, Input, Options, compile, to_json, to_yaml};
+use flink_render::{Compiled, Input, Options, compile, to_json};
+
+use crate::json::{Json, escape_into};
 
 /// The CLI's exit codes.
 const SUCCESS: u8 = 0;
@@ -51,26 +53,84 @@ struct Request {
     crd: bool,
 }
 
-/// What a call returns; fields that do not apply to a subcommand are left out.
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// What a call returns; fields that do not apply to a subcommand are left out. Written by
+/// [`Response::to_json`] (key order as serde would write the struct).
+#[derive(Default)]
 struct Response {
     /// What the CLI would exit with: 0 success, 1 invalid input (or, for diff, a difference),
     /// 2 a usage or read error.
     exit_code: u8,
     /// Exactly what the CLI prints on stdout.
-    stdout: String,
+    stdout: Stdout,
     /// Every finding, as `validate --format json` prints them.
     diagnostics: Vec<Diagnostic>,
     /// For exit code 2: the message the CLI prints after `error: `.
-    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     /// render: each object on its own, in output order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    objects: Option<Vec<Value>>,
+    objects: Option<Documents>,
     /// diff: each differing object and its changed fields, in the report's order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     changes: Option<Vec<Value>>,
+}
+
+/// What goes out as `stdout`.
+#[derive(Default)]
+enum Stdout {
+    /// Nothing.
+    #[default]
+    Empty,
+    /// This text.
+    Text(String),
+    /// The YAML stream of the response's `objects`, each document after a `---` line (the
+    /// library's `to_yaml`, tested), copied from the documents already escaped.
+    Stream,
+}
+
+/// The rendered objects, each YAML document already escaped for JSON, once, in `escaped`.
+#[derive(Default)]
+struct Documents {
+    /// Identity and document of each object, in output order.
+    objects: Vec<Document>,
+    /// Every document's JSON-escaped YAML, one after another.
+    escaped: String,
+}
+
+/// One rendered object for the page: its identity and where its escaped YAML document is.
+struct Document {
+    key: ObjectKey,
+    yaml: std::ops::Range<usize>,
+}
+
+impl Documents {
+    /// Write each object's YAML document once and keep it escaped.
+    fn of(objects: &[Value]) -> Documents {
+        let mut documents = Documents {
+            objects: Vec::with_capacity(objects.len()),
+            escaped: String::with_capacity(objects.len() * 4096),
+        };
+        let mut yaml = String::with_capacity(4096);
+        for object in objects {
+            yaml.clear();
+            write_yaml_document(object, &mut yaml);
+            let start = documents.escaped.len();
+            // A line's newline is two bytes escaped; lines are rarely shorter than 16 bytes.
+            documents.escaped.reserve(yaml.len() + yaml.len() / 16);
+            escape_into(&mut documents.escaped, &yaml);
+            documents.objects.push(Document { key: object_key(object), yaml: start..documents.escaped.len() });
+        }
+        documents
+    }
+}
+
+/// `ObjectKey::of` without its JSON Pointer parsing: `kind`, `metadata.namespace` and
+/// `metadata.name`, each empty unless a string (tested equal to it).
+fn object_key(object: &Value) -> ObjectKey {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_string();
+    let metadata = object.get("metadata");
+    ObjectKey {
+        kind: text(object.get("kind")),
+        namespace: text(metadata.and_then(|metadata| metadata.get("namespace"))),
+        name: text(metadata.and_then(|metadata| metadata.get("name"))),
+    }
 }
 
 impl Response {
@@ -80,6 +140,53 @@ impl Response {
 
     fn invalid(diagnostics: Diagnostics) -> Response {
         Response { exit_code: INVALID_INPUT, diagnostics: diagnostics.into_iter().collect(), ..Response::default() }
+    }
+
+    /// The response as compact JSON, byte for byte what serde_json wrote for the same fields.
+    fn to_json(&self) -> String {
+        let escaped = self.objects.as_ref().map_or(0, |documents| documents.escaped.len());
+        let mut json = Json::with_capacity(2 * escaped + 1024);
+        json.raw("{\"exitCode\":").raw(&self.exit_code.to_string()).raw(",\"stdout\":");
+        match (&self.stdout, &self.objects) {
+            (Stdout::Text(text), _) => {
+                json.string(text);
+            }
+            (Stdout::Stream, Some(documents)) => {
+                json.raw("\"");
+                for document in &documents.objects {
+                    json.raw("---\\n").raw(&documents.escaped[document.yaml.clone()]);
+                }
+                json.raw("\"");
+            }
+            (Stdout::Empty | Stdout::Stream, _) => {
+                json.raw("\"\"");
+            }
+        }
+        json.raw(",\"diagnostics\":").value(&self.diagnostics);
+        if let Some(error) = &self.error {
+            json.raw(",\"error\":").string(error);
+        }
+        if let Some(documents) = &self.objects {
+            // serde_json's maps are sorted: kind, name, namespace, yaml.
+            json.raw(",\"objects\":[");
+            for (at, document) in documents.objects.iter().enumerate() {
+                let ObjectKey { kind, namespace, name } = &document.key;
+                json.raw(if at == 0 { "{\"kind\":" } else { ",{\"kind\":" }).string(kind);
+                json.raw(",\"name\":").string(name).raw(",\"namespace\":");
+                if namespace.is_empty() {
+                    json.raw("null");
+                } else {
+                    json.string(namespace);
+                }
+                json.raw(",\"yaml\":\"").raw(&documents.escaped[document.yaml.clone()]).raw("\"}");
+            }
+            json.raw("]");
+        }
+        if let Some(changes) = &self.changes {
+            json.raw(",\"changes\":").value(changes);
+        }
+        json.raw("}");
+        json.finish()
     }
 }
 
@@ -94,11 +201,10 @@ pub fn render(request: &str) -> String {
             Ok(compiled) => compiled,
             Err(response) => return *response,
         };
-        let stdout = if format == "json" { to_json(&compiled.objects) } else { to_yaml(&compiled.objects) };
-        let objects = compiled.objects.iter().map(object_section).collect();
+        let stdout = if format == "json" { Stdout::Text(to_json(&compiled.objects)) } else { Stdout::Stream };
         Response {
             stdout,
-            objects: Some(objects),
+            objects: Some(Documents::of(&compiled.objects)),
             diagnostics: compiled.diagnostics.into_iter().collect(),
             ..Response::default()
         }
@@ -117,7 +223,12 @@ pub fn validate(request: &str) -> String {
         };
         let stdout = serde_json::to_string_pretty(&compiled.diagnostics).expect("diagnostics serialize") + "\n";
         let exit_code = if compiled.diagnostics.has_errors() { INVALID_INPUT } else { SUCCESS };
-        Response { exit_code, stdout, diagnostics: compiled.diagnostics.into_iter().collect(), ..Response::default() }
+        Response {
+            exit_code,
+            stdout: Stdout::Text(stdout),
+            diagnostics: compiled.diagnostics.into_iter().collect(),
+            ..Response::default()
+        }
     })
 }
 
@@ -125,7 +236,7 @@ pub fn validate(request: &str) -> String {
 pub fn memory(request: &str) -> String {
     respond(request, |request| match compile_valid(&request) {
         Ok(compiled) => Response {
-            stdout: memory_report(&compiled.memory),
+            stdout: Stdout::Text(memory_report(&compiled.memory)),
             diagnostics: compiled.diagnostics.into_iter().collect(),
             ..Response::default()
         },
@@ -151,7 +262,7 @@ pub fn schema(request: &str) -> String {
         } else {
             serde_json::to_string_pretty(&json_schema(kind)).expect("JSON values serialize") + "\n"
         };
-        Response { stdout, ..Response::default() }
+        Response { stdout: Stdout::Text(stdout), ..Response::default() }
     })
 }
 
@@ -192,7 +303,7 @@ pub fn diff(request: &str) -> String {
         };
         Response {
             exit_code: if diffs.is_empty() { SUCCESS } else { INVALID_INPUT },
-            stdout,
+            stdout: Stdout::Text(stdout),
             changes: Some(diffs.iter().map(object_change).collect()),
             diagnostics: compiled.diagnostics.into_iter().collect(),
             ..Response::default()
@@ -206,7 +317,7 @@ fn respond(request: &str, command: impl FnOnce(Request) -> Response) -> String {
         Ok(request) => command(request),
         Err(error) => Response::failed(USAGE_OR_IO, format!("bad request: {error}")),
     };
-    serde_json::to_string(&response).expect("responses serialize")
+    response.to_json()
 }
 
 /// Compile as `render`, `memory` and `diff` do: any error stops with exit 1.
@@ -242,17 +353,6 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
         request.inputs.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
     let options = Options { namespace: request.namespace.as_deref(), defaults: defaults.as_ref() };
     Ok(compile(&inputs, &options))
-}
-
-/// One rendered object for the page: its identity and its YAML document.
-fn object_section(object: &Value) -> Value {
-    let key = ObjectKey::of(object);
-    json!({
-        "kind": key.kind,
-        "namespace": (!key.namespace.is_empty()).then_some(&key.namespace),
-        "name": key.name,
-        "yaml": to_yaml_document(object),
-    })
 }
 
 /// One differing object: its identity, `added`/`removed`/`changed`, and for a changed one
@@ -305,6 +405,50 @@ mod tests {
         let joined: String =
             objects.iter().map(|object| format!("---\n{}", object["yaml"].as_str().unwrap())).collect();
         assert_eq!(response["stdout"], joined);
+    }
+
+    /// `stdout` is written from the escaped documents; it must stay the library's stream.
+    #[test]
+    fn the_stream_is_the_librarys_to_yaml() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+        let mut rendered = 0;
+        for entry in std::fs::read_dir(fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|extension| extension != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let compiled = compile(&[Input { name: "spec.yaml", text: &text }], &Options::default());
+            let response = call(render, json!({ "inputs": [{ "name": "spec.yaml", "text": text }] }));
+            if compiled.diagnostics.has_errors() {
+                assert_eq!(response["exitCode"], 1, "{}", path.display());
+                continue;
+            }
+            assert_eq!(response["stdout"], flink_render::to_yaml(&compiled.objects), "{}", path.display());
+            let documents: Vec<String> = compiled.objects.iter().map(to_yaml_document).collect();
+            for object in &compiled.objects {
+                assert_eq!(object_key(object), ObjectKey::of(object));
+            }
+            let yaml: Vec<&str> =
+                response["objects"].as_array().unwrap().iter().map(|object| object["yaml"].as_str().unwrap()).collect();
+            assert_eq!(yaml, documents, "{}", path.display());
+            rendered += 1;
+        }
+        assert!(rendered > 10, "only {rendered} fixtures rendered");
+    }
+
+    #[test]
+    fn object_keys_are_the_librarys() {
+        let objects = [
+            json!({}),
+            json!([1, 2]),
+            json!({ "kind": 3, "metadata": [] }),
+            json!({ "kind": "Secret", "metadata": { "name": "a", "namespace": null } }),
+            json!({ "kind": "Secret", "metadata": { "name": "a", "namespace": "ns" } }),
+        ];
+        for object in &objects {
+            assert_eq!(object_key(object), ObjectKey::of(object), "{object}");
+        }
     }
 
     #[test]
