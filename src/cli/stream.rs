@@ -1,7 +1,7 @@
 //! `render`'s output, written object by object as the library emits them, so that a stream
 //! of any length is never held whole: the YAML stream or the JSON `List` on stdout, or one
 //! file per object. The bytes are exactly those of [`flink_render::to_yaml`] and
-//! [`flink_render::to_json`] over all objects (tested in `tests/cli.rs`).
+//! [`flink_render::to_json`] over all objects (tested in `tests/streamed_output.rs`).
 
 use std::io::{BufWriter, StdoutLock, Write};
 use std::path::Path;
