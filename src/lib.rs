@@ -27,6 +27,10 @@
 //! 5. **emit** ([`emit::emit`]): one pure function per output kind, in the one fixed
 //!    [`emit::ORDER`], serialized byte-for-byte deterministically ([`to_yaml`], [`to_json`]).
 //!
+//! [`compile_each`] runs the same steps but hands each object to a sink as it is emitted, and
+//! takes long streams in two passes over their documents ([`compile_in_two_passes`]) so that
+//! memory stays flat with the length of the stream.
+//!
 //! Below the library's faces ([`krm`], [`argocd`], [`diff`], [`schema`], [`memory`]) nothing
 //! knows about files, the environment, clap or wasm-bindgen.
 
