@@ -14,9 +14,8 @@ pub fn create(dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))
 }
 
-/// Write one object into `dir` (created when missing).
+/// Write one object into `dir` (which [`create`] made).
 pub fn write_one(dir: &Path, object: &Value) -> Result<(), String> {
-    create(dir)?;
     let name = ObjectKey::of(object).file_name();
     let target = dir.join(&name);
     let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));

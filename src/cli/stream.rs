@@ -28,12 +28,15 @@ pub struct Writer<'a> {
     stdout: BufWriter<StdoutLock<'static>>,
     written: usize,
     failed: Option<String>,
+    /// The text of one object, reused from object to object.
+    text: String,
 }
 
 impl<'a> Writer<'a> {
     /// A writer that has written nothing yet (a directory is created with its first file).
     pub fn new(target: Target<'a>) -> Self {
-        Writer { target, stdout: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()), written: 0, failed: None }
+        let stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        Writer { target, stdout, written: 0, failed: None, text: String::new() }
     }
 
     /// Write one object.
@@ -42,10 +45,15 @@ impl<'a> Writer<'a> {
             return;
         }
         let result = match self.target {
+            Target::Dir(dir) if self.written == 0 => {
+                output_dir::create(dir).and_then(|()| output_dir::write_one(dir, object))
+            }
             Target::Dir(dir) => output_dir::write_one(dir, object),
             Target::Yaml => {
-                let text = format!("---\n{}", flink_render::emit::yaml::to_yaml_document(object));
-                self.stdout.write_all(text.as_bytes()).map_err(|error| stdout_error(&error))
+                self.text.clear();
+                self.text.push_str("---\n");
+                flink_render::emit::yaml::write_yaml_document(object, &mut self.text);
+                self.stdout.write_all(self.text.as_bytes()).map_err(|error| stdout_error(&error))
             }
             Target::Json => {
                 let opening = if self.written == 0 { "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n" } else { ",\n" };
@@ -72,7 +80,7 @@ impl<'a> Writer<'a> {
                 (Target::Json, _) => "\n  ],\n  \"kind\": \"List\"\n}\n",
                 _ => "",
             };
-            if let Target::Dir(dir) = self.target {
+            if let (Target::Dir(dir), 0) = (self.target, self.written) {
                 self.failed = output_dir::create(dir).err();
             }
             if let Err(error) = self.stdout.write_all(closing.as_bytes()).and_then(|()| self.stdout.flush()) {

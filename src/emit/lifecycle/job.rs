@@ -82,16 +82,18 @@ fn once_per_script(script: &'static str, whole_program: bool, build: impl FnOnce
 /// sync or upgrade runs it again. `kubectl apply` and Flux ignore them: the Job then waits for the
 /// REST API itself.
 pub fn after_sync_hook() -> BTreeMap<String, String> {
-    [
+    annotations(&[
         ("argocd.argoproj.io/hook", "PostSync"),
         ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation"),
         ("helm.sh/hook", "post-install,post-upgrade"),
         ("helm.sh/hook-weight", "1"),
         ("helm.sh/hook-delete-policy", "before-hook-creation"),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_string(), value.to_string()))
-    .collect()
+    ])
+}
+
+/// Annotations from fixed pairs.
+pub fn annotations(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()
 }
 
 /// What differs between lifecycle Jobs.

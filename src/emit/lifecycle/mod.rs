@@ -67,7 +67,7 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
             image_pull_policy: job.cluster.image_pull_policy.as_deref(),
             service_account: job.cluster.service_account.as_deref(),
             rest_url: submit::rest_url(job),
-            job_name: job.configuration.get("pipeline.name").map(String::as_str),
+            job_name: submit::job_name(job),
             nonce,
             snapshots: &job.snapshots,
         }));

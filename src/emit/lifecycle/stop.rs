@@ -9,41 +9,29 @@
 //! which is why it is opt-in. Removing one FlinkSessionJob from the manifests while the rest of
 //! the application stays is not a deletion of the application: its job keeps running.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, job_object, upgrade_mode};
-use super::submit::{labels, rest_url};
+use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, annotations, job_object};
+use super::submit::{labels, rest_url, stop_settings};
 use crate::resolve::model::SessionJob;
 
 pub(super) const STOP_SCRIPT: &str = include_str!("scripts/stop.sh");
 
 /// Hooks that run the Job before the application or release is deleted, and delete it after.
-fn before_delete_hook() -> BTreeMap<String, String> {
-    [
-        ("argocd.argoproj.io/hook", "PreDelete"),
-        ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation,HookSucceeded"),
-        ("helm.sh/hook", "pre-delete"),
-        ("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded"),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_string(), value.to_string()))
-    .collect()
-}
+const BEFORE_DELETE_HOOK: [(&str, &str); 4] = [
+    ("argocd.argoproj.io/hook", "PreDelete"),
+    ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation,HookSucceeded"),
+    ("helm.sh/hook", "pre-delete"),
+    ("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded"),
+];
 
 /// The stop Job, when the session job asks for one.
 pub fn emit(job: &SessionJob) -> Option<Value> {
     if !job.stop_on_delete {
         return None;
     }
-    let env = vec![
-        ("JOB_NAME", job.configuration.get("pipeline.name").cloned().unwrap_or_default()),
-        ("UPGRADE_MODE", upgrade_mode(job.upgrade_mode).to_string()),
-        ("SAVEPOINT_DIR", job.snapshots.savepoint_dir.clone().unwrap_or_default()),
-        ("FORMAT_TYPE", job.snapshots.format.clone()),
-        ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
-    ];
+    let mut env = stop_settings(job);
+    env.push(("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()));
     Some(job_object(LifecycleJob {
         prefix: format!("{}-stop", job.name),
         namespace: job.namespace.as_deref(),
@@ -53,7 +41,7 @@ pub fn emit(job: &SessionJob) -> Option<Value> {
         script: STOP_SCRIPT,
         env,
         rest_url: rest_url(job),
-        annotations: before_delete_hook(),
+        annotations: annotations(&BEFORE_DELETE_HOOK),
         service_account: job.cluster.service_account.as_deref(),
         volumes: Vec::new(),
     }))

@@ -52,6 +52,23 @@ pub fn labels(job: &SessionJob) -> BTreeMap<String, String> {
     ])
 }
 
+/// The name the job runs under on its session cluster (`pipeline.name`, the session job's
+/// name unless its configuration sets one): how a revision finds the one before it.
+pub fn job_name(job: &SessionJob) -> Option<&str> {
+    job.configuration.get("pipeline.name").map(String::as_str)
+}
+
+/// What common.sh's `stop_by_upgrade_mode` and `running_by_name` read to find and stop the
+/// job's running revision (besides `STOP_TIMEOUT_SECONDS`).
+pub fn stop_settings(job: &SessionJob) -> Vec<(&'static str, String)> {
+    vec![
+        ("JOB_NAME", job_name(job).unwrap_or_default().to_string()),
+        ("UPGRADE_MODE", upgrade_mode(job.upgrade_mode).to_string()),
+        ("SAVEPOINT_DIR", job.snapshots.savepoint_dir.clone().unwrap_or_default()),
+        ("FORMAT_TYPE", job.snapshots.format.clone()),
+    ]
+}
+
 /// The session cluster's REST endpoint.
 pub fn rest_url(job: &SessionJob) -> String {
     format!("http://{}:{}", job.cluster.rest_service, job.cluster.rest_port)
@@ -65,14 +82,13 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         ("JOB_ID", job.job_id.clone()),
         ("JAR_URI", job.jar_uri.clone().unwrap_or_default()),
         ("RUN_REQUEST", request),
-        ("JOB_NAME", job.configuration.get("pipeline.name").cloned().unwrap_or_default()),
-        ("UPGRADE_MODE", upgrade_mode(job.upgrade_mode).to_string()),
-        ("SAVEPOINT_DIR", job.snapshots.savepoint_dir.clone().unwrap_or_default()),
-        ("FORMAT_TYPE", job.snapshots.format.clone()),
+    ];
+    env.extend(stop_settings(job));
+    env.extend([
         ("DOWNLOAD_TIMEOUT_SECONDS", "300".to_string()),
         ("RUNNING_TIMEOUT_SECONDS", "120".to_string()),
         ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
-    ];
+    ]);
     let mut volumes = Vec::new();
     if let Some(config_map) = &job.artifact_ca_bundle {
         env.push(("ARTIFACT_CA_BUNDLE", format!("{CA_DIRECTORY}/ca.crt")));
