@@ -246,14 +246,16 @@ if [[ ${FLINK_RENDER_SETUP_ONLY:-0} == 1 ]]; then
   exit 0
 fi
 
-# The lifecycle Jobs run common.sh followed by their step's script as one bash program; check
-# each pair that way, and this repository's own shell scripts.
+# The lifecycle steps run common.sh, the library their `# library:` line names, then their own
+# script as one bash program; check each step that way, and this repository's own shell scripts.
 section "shellcheck $(shellcheck --version | sed -n 's/^version: //p')"
 LIFECYCLE=src/emit/lifecycle/scripts
 for step in "$LIFECYCLE"/*.sh; do
-  [[ $step == */common.sh ]] && continue
-  cat "$LIFECYCLE/common.sh" "$step" | shellcheck -s bash - || die "shellcheck: $step (after common.sh)"
-  echo "ok: common.sh + ${step##*/}"
+  case ${step##*/} in common.sh | steps.sh | revision.sh) continue ;; esac
+  library=$(sed -n 's/^# library: \([a-z.]*\).*/\1/p' "$step")
+  cat "$LIFECYCLE/common.sh" ${library:+"$LIFECYCLE/$library"} "$step" | shellcheck -s bash - \
+    || die "shellcheck: $step (after common.sh ${library})"
+  echo "ok: common.sh ${library:+$library }+ ${step##*/}"
 done
 shellcheck scripts/*.sh .ci/run || die "shellcheck: the repository's scripts"
 echo "ok: scripts/*.sh .ci/run"

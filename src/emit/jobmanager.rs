@@ -113,6 +113,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     main.image_from_template = true;
     if let Some(handoff) = handoff {
         main.command = Some(handoff.command);
+        main.env.push(handoff.env);
         main.init_containers.push(handoff.init_container);
     }
     vec![deployment_object(

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod network_policy;
 pub mod pod;
 pub mod rbac;
+pub mod revision;
 pub mod service_account;
 pub mod services;
 pub mod taskmanager;
@@ -43,7 +44,10 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
     lifecycle::emit_session_job(job)
 }
 
-/// All objects for one cluster, in [`ORDER`].
+/// All objects for one cluster, in [`ORDER`], with the revision of an application cluster
+/// filled in ([`revision::stamp`]).
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
-    ORDER.iter().flat_map(|(_, emitter)| emitter(cluster)).collect()
+    let mut objects: Vec<Value> = ORDER.iter().flat_map(|(_, emitter)| emitter(cluster)).collect();
+    revision::stamp(cluster, &mut objects);
+    objects
 }

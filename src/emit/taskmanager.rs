@@ -1,7 +1,9 @@
 //! `Deployment <name>-taskmanager`: the TaskManagers (FO §4.3, §4.5), running `taskmanager`
-//! with the `taskmanager-rpc` port; in an application cluster starting once the cluster knows
-//! its revision's job, with a preStop hook that keeps a TaskManager while its job is stopped
-//! with a savepoint ([`handoff`]), and none while the job is suspended. Labels are `kubernetes.taskmanager.labels` with the
+//! with the `taskmanager-rpc` port; in an application cluster starting once a JobManager of
+//! its revision runs its job, under a wrapper that stops it once that job
+//! has ended or another revision's JobManager is ready, with a preStop hook that keeps a
+//! TaskManager while its job is stopped with a savepoint ([`handoff`]), and none while the job
+//! is suspended. Labels are `kubernetes.taskmanager.labels` with the
 //! selector on top (the selector wins: upstream's asymmetry with the JobManager).
 
 use std::collections::BTreeMap;
@@ -37,6 +39,9 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     );
     if let Some(handoff) = handoff::taskmanager(cluster) {
         main.init_containers.push(handoff.init_container);
+        main.volumes.push(handoff.volume);
+        main.command = Some(handoff.command);
+        main.env.push(handoff.env);
         main.pre_stop = Some(handoff.pre_stop);
     }
     // a suspended job has no TaskManagers (its JobManager stays, parked: see jobmanager.rs)

@@ -197,7 +197,10 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
             rest_service: rest_service_name(&deployment_name),
             rest_port: cluster.ports.rest,
         },
-        job_id: job_id(view.namespace, view.name, &spec_json, &user, mode == model::UpgradeMode::LastState),
+        // a new id for every changed spec, whatever the upgrade mode: the submit Job finds the
+        // previous revision by name and hands its state over; an id kept by last-state (as an
+        // application keeps it for HA recovery) would make the new revision's submit a no-op
+        job_id: job_id(view.namespace, view.name, &spec_json, &user, false),
         deployment_name,
         jar_uri: job.jar_uri.clone(),
         entry_class: job.entry_class.clone(),

@@ -32,6 +32,8 @@ share (a PersistentVolumeClaim, which the harness keeps across pods).
 from __future__ import annotations
 
 import copy
+import re
+import threading
 import time
 from pathlib import Path
 
@@ -286,7 +288,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     id5 = job_id_of(lc.apply(last))
     jm5 = lc.jobmanager_ready()
     handed = lc.handoff(jm5)
-    assert handed["reason"] == f"job {id4} cancelled: its latest retained checkpoint", handed
+    assert handed["reason"].startswith(f"job {id4} cancelled: its latest retained checkpoint ("), handed
     assert "/chk-" in handed["restore"], handed
     lc.running(id5, 2)
     after = lc.counting(id5)
@@ -299,7 +301,7 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     assert job_id_of(lc.apply(last2)) == id5
     jm6 = lc.jobmanager_ready()
     assert jm6.name != jm5.name
-    assert lc.handoff(jm6)["reason"] == f"job {id5} cancelled: its latest retained checkpoint"
+    assert lc.handoff(jm6)["reason"].startswith(f"job {id5} cancelled: its latest retained checkpoint (")
     lc.running(id5, 1)
     after = lc.counting(id5)
     assert after >= before - CHECKPOINT_LAG, f"last-state with the same id lost the state: {before}, then {after}"
@@ -330,11 +332,13 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
 SESSION = "sessions"
 
 
-def session_docs(major: str, parallelism: int) -> list[dict]:
+def session_docs(major: str, parallelism: int, mode: str = "savepoint") -> list[dict]:
     cluster = spec(major)
     cluster["metadata"]["name"] = SESSION
     del cluster["spec"]["job"]
     dirs = cluster["spec"]["flinkConfiguration"]
+    if mode == "last-state":
+        dirs["rest.cache.checkpoint-statistics.timeout"] = STATS_CACHE
     job = {
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkSessionJob",
@@ -342,13 +346,14 @@ def session_docs(major: str, parallelism: int) -> list[dict]:
         "spec": {
             "deploymentName": SESSION,
             "flinkConfiguration": {
-                "execution.checkpointing.interval": "2 s",
+                "execution.checkpointing.interval": "2 s" if mode == "savepoint" else "1 s",
+                "execution.checkpointing.num-retained": "1" if mode == "savepoint" else "3",
                 "execution.checkpointing.dir": dirs["execution.checkpointing.dir"],
                 "execution.checkpointing.savepoint-dir": dirs["execution.checkpointing.savepoint-dir"],
             },
             "job": {"jarURI": "http://artifacts:8000/counting-job.jar", "entryClass": JOB_CLASS,
                     "args": ["--keys", str(KEYS), "--sleep-ms", "20"], "parallelism": parallelism,
-                    "upgradeMode": "savepoint"},
+                    "upgradeMode": mode},
         },
     }
     return [cluster, job]
@@ -362,8 +367,14 @@ def render_with_defaults(tmp_path: Path, docs: list[dict]) -> list[dict]:
     return [d for d in yaml.safe_load_all(r.stdout) if d]
 
 
+@pytest.mark.parametrize("mode", ["savepoint", "last-state"])
 @pytest.mark.parametrize("major", ["2", "1"], ids=["flink-2.3", "flink-1.20"])
-def test_session_job_upgrade_keeps_the_state(major, tmp_path):
+def test_session_job_upgrade_keeps_the_state(major, mode, tmp_path):
+    """A session job upgraded, then stopped by its stop-on-delete Job. In savepoint mode both
+    stop it with a savepoint; in last-state mode both cancel it and hand over its newest
+    completed checkpoint, read past the checkpoint-statistics cache that a client reading the
+    statistics all along keeps stale (issue 20): the one the session JobManager logged last for
+    the job, which the new job reports as restored."""
     from test_local_kubelet import artifact_server, artifact_tls
 
     jar = build_job_jar(homes()[major], tmp_path / "jars")
@@ -373,7 +384,7 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
     rest = f"{SESSION}-rest"
     with Cluster(flink_homes=homes(), image_files=files, grace_cap_s=60, replica_cap=2) as cluster:
         lc = Lifecycle(cluster, tmp_path, major, rest)
-        rev1 = render_with_defaults(tmp_path, session_docs(major, 2))
+        rev1 = render_with_defaults(tmp_path, session_docs(major, 2, mode))
         (submit1,) = [o for o in rev1 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
         hooks = [o for o in rev1 if o["kind"] == "Job" and o not in (submit1,)]
         assert [h["metadata"]["annotations"]["argocd.argoproj.io/hook"] for h in hooks] == ["PreDelete"]
@@ -382,8 +393,9 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
         assert first.succeeded, first.log[-3000:]
         id1 = yaml.safe_load(first.termination_message)["jobId"]
         before = lc.counting(id1, 300)
+        reader = StatsReader(cluster, rest, id1) if mode == "last-state" else None
 
-        rev2 = render_with_defaults(tmp_path, session_docs(major, 1))
+        rev2 = render_with_defaults(tmp_path, session_docs(major, 1, mode))
         (submit2,) = [o for o in rev2 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
         (stop2,) = [o for o in rev2 if o["kind"] == "Job" and "-stop-" in o["metadata"]["name"]]
         assert submit2["metadata"]["name"] != submit1["metadata"]["name"]
@@ -393,20 +405,38 @@ def test_session_job_upgrade_keeps_the_state(major, tmp_path):
         assert f"job {id1} runs the previous revision" in second.log and "restoring from" in second.log, second.log
         id2 = yaml.safe_load(second.termination_message)["jobId"]
         assert id2 != id1
+        ended = "FINISHED" if mode == "savepoint" else "CANCELED"
         states = {j["jid"]: j["state"] for j in cluster.rest_json(rest, "/jobs/overview")["jobs"]}
-        assert states == {id1: "FINISHED", id2: "RUNNING"}, states
+        assert states == {id1: ended, id2: "RUNNING"}, states
         after = lc.counting(id2)
-        assert after >= before, f"the session job's state did not continue: {before}, then {after}"
-        lc.notes.append(f"session job upgrade on Flink {VERSIONS[major][2]}: countSum {before} -> {after}")
+        if mode == "last-state":
+            (jm,) = cluster.pods(SESSION)
+            newest = max(completed_checkpoints(main_log(jm), id1))
+            assert f"restoring from file:{DATA}/checkpoints/{id1}/chk-{newest}\n" in second.log, second.log
+            point = restored(lc, id2)
+            assert (point["id"], point["external_path"]) == (newest, f"file:{DATA}/checkpoints/{id1}/chk-{newest}")
+            assert after >= before - CHECKPOINT_LAG, f"the session job's state did not continue: {before}, then {after}"
+            reader.close()
+            reader = StatsReader(cluster, rest, id2)
+            lc.counting(id2, after + 200)
+        else:
+            assert after >= before, f"the session job's state did not continue: {before}, then {after}"
+        lc.notes.append(f"session job upgrade ({mode}) on Flink {VERSIONS[major][2]}: countSum {before} -> {after}")
 
-        # deleting the application: the PreDelete hook stops the job with a savepoint
+        # deleting the application: the PreDelete hook stops the job by its upgrade mode
         cluster.apply([stop2])
         stopped = cluster.wait_job(stop2["metadata"]["name"], timeout=STEP_TIMEOUT_S)
         assert stopped.succeeded, stopped.log[-3000:]
         result = yaml.safe_load(stopped.termination_message)
-        assert result["jobId"] == id2 and f"{DATA}/savepoints/savepoint-" in result["savepoint"], result
+        if mode == "last-state":
+            reader.close()
+            newest = max(completed_checkpoints(main_log(jm), id2))
+            assert result == {"jobId": id2, "state": "stopped",
+                              "savepoint": f"file:{DATA}/checkpoints/{id2}/chk-{newest}"}, result
+        else:
+            assert result["jobId"] == id2 and f"{DATA}/savepoints/savepoint-" in result["savepoint"], result
         states = {j["jid"]: j["state"] for j in cluster.rest_json(rest, "/jobs/overview")["jobs"]}
-        assert states == {id1: "FINISHED", id2: "FINISHED"}, states
+        assert states == {id1: ended, id2: ended}, states
         lc.notes.append(f"stop on delete: job {id2} stopped into {result['savepoint']}")
         print("\n".join(lc.notes))
 
@@ -465,3 +495,135 @@ def test_last_state_with_zookeeper_ha_keeps_the_job(lifecycle):
     assert after >= before - CHECKPOINT_LAG, f"HA recovery lost the state: {before} before, {after} after"
     assert [j["jid"] for j in lc.jobs()] == [id1]
     print(f"last-state with ZooKeeper HA on Flink {VERSIONS[major][2]}: countSum {before} -> {after} ({job['state']})")
+
+
+# ------------------------------------------------------------------------------------------------
+# last-state hand-overs through a stale checkpoint-statistics cache
+# ------------------------------------------------------------------------------------------------
+
+ROUNDS = 4
+STATS_CACHE = "5 s"
+
+
+class StatsReader:
+    """A client that keeps reading GET /jobs/<id>/checkpoints (a dashboard, a monitor), so Flink
+    answers everyone from its per-job statistics cache (`rest.cache.checkpoint-statistics.timeout`)
+    and the answers lag behind the checkpoints completed since."""
+
+    def __init__(self, cluster: Cluster, rest: str, job_id: str):
+        self.cluster, self.rest, self.job_id = cluster, rest, job_id
+        self.reads = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.3):
+            try:
+                self.cluster.rest_json(self.rest, f"/jobs/{self.job_id}/checkpoints")
+                self.reads += 1
+            except Exception:  # noqa: BLE001 - no JobManager ready for a moment: read on
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+
+def completed_checkpoints(log: str, job_id: str) -> list[int]:
+    """The checkpoints a JobManager completed for a job, from its own log."""
+    return [int(n) for n in re.findall(rf"Completed checkpoint (\d+) for job {job_id}", log)]
+
+
+def registered_addresses(log: str) -> set[str]:
+    """The addresses of the TaskManagers that registered with a JobManager, from its log."""
+    return set(re.findall(r"Registering TaskManager with ResourceID \S+ \(pekko\.tcp://flink@([0-9.]+):", log))
+
+
+def restored(lc: "Lifecycle", job_id: str) -> dict:
+    """`latest.restored` of a job, as Flink reports it once the statistics show it."""
+    return lc.cluster.wait_for(
+        lambda: lc.cluster.rest_json(lc.rest, f"/jobs/{job_id}/checkpoints")["latest"]["restored"],
+        STEP_TIMEOUT_S, f"job {job_id} reports what it restored")
+
+
+def main_log(pod) -> str:
+    return pod.containers[-1].log()
+
+
+def test_last_state_hand_over_restores_the_latest_checkpoint_through_a_stale_cache(lifecycle):
+    """Issue 20: a last-state upgrade keeps the job id, cancels the job and restores its latest
+    completed, retained checkpoint. With a client reading the checkpoint statistics all along
+    (so Flink answers from a cache that lags), checkpoints every second and three retained, each
+    of several upgrades in a row restores exactly the newest checkpoint the old JobManager logged
+    as completed (Flink's own `latest.restored` and the new JobManager's "from savepoint" line say
+    so, not the counts alone); no TaskManager of one revision registers with the other's
+    JobManager, and the new job never restarts. Then a suspend and resume in last-state does the
+    same."""
+    lc, major = lifecycle, lifecycle.major
+    rev = spec(major, mode="last-state")
+    rev["spec"]["flinkConfiguration"].update({
+        "execution.checkpointing.interval": "1 s",
+        "execution.checkpointing.num-retained": "3",
+        "rest.cache.checkpoint-statistics.timeout": STATS_CACHE,
+    })
+    job = job_id_of(lc.apply(rev))
+    jm = lc.jobmanager_ready()
+    lc.running(job, 2)
+    lc.counting(job, 300)
+    reader = StatsReader(lc.cluster, lc.rest, job)
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            rev = copy.deepcopy(rev)
+            rev["spec"]["taskManager"]["resources"]["requests"]["memory"] = "1760m" if round_ % 2 else "1728m"
+            old_jm, old_tms = jm, lc.cluster.pods(f"{NAME}-taskmanager")
+            before = lc.counting(job, 1)
+            assert job_id_of(lc.apply(rev)) == job, "last-state keeps the job id"
+            jm = lc.jobmanager_ready()
+            assert jm.name != old_jm.name
+            handed = lc.handoff(jm)
+            completed = completed_checkpoints(main_log(old_jm), job)
+            assert completed, "the old JobManager completed no checkpoint"
+            newest = max(completed)
+            assert handed["restore"].endswith(f"/chk-{newest}"), (handed, completed[-5:])
+            assert handed["reason"] == f"job {job} cancelled: its latest retained checkpoint ({newest})", handed
+            lc.running(job, 2)
+            after = lc.counting(job, 1)
+            point = restored(lc, job)
+            assert (point["id"], point["external_path"], point["is_savepoint"]) == (newest, handed["restore"], True), point
+            assert f"Starting job {job} from savepoint {handed['restore']}" in main_log(jm)
+            assert after >= before - CHECKPOINT_LAG, f"round {round_} lost the state: {before} before, {after} after"
+
+            # TaskManagers never cross revisions, and the new job runs without a restart
+            new_tms = [p for p in lc.cluster.pods(f"{NAME}-taskmanager") if p.name not in {t.name for t in old_tms}]
+            lc.cluster.wait_for(lambda: registered_addresses(main_log(jm)) >= {p.ip for p in new_tms},
+                                STEP_TIMEOUT_S, "the new TaskManagers register")
+            old_ips, new_ips = {p.ip for p in old_tms}, {p.ip for p in new_tms}
+            assert registered_addresses(main_log(jm)) == new_ips, (registered_addresses(main_log(jm)), new_ips, old_ips)
+            assert not registered_addresses(main_log(old_jm)) & new_ips, "a new TaskManager served the old JobManager"
+            assert "to RESTARTING" not in main_log(jm), "the new job restarted"
+            lc.notes.append(f"round {round_}: chk-{newest} handed over ({len(completed)} completed), "
+                            f"countSum {before} -> {after}, {reader.reads} statistics reads so far")
+
+        # suspend and resume in last-state: the same choice, through the parked JobManager
+        suspended = copy.deepcopy(rev)
+        suspended["spec"]["job"]["state"] = "suspended"
+        old_jm = jm
+        lc.apply(suspended)
+        parked = lc.jobmanager_ready()
+        kept = lc.handoff(parked)
+        newest = max(completed_checkpoints(main_log(old_jm), job))
+        assert kept["restore"].endswith(f"/chk-{newest}"), (kept, newest)
+        lc.cluster.wait_for(lambda: not lc.cluster.pods(f"{NAME}-taskmanager"), 120, "no TaskManagers")
+        lc.apply(rev)
+        jm = lc.jobmanager_ready()
+        assert lc.handoff(jm)["restore"] == kept["restore"]
+        lc.running(job, 2)
+        point = restored(lc, job)
+        assert (point["id"], point["external_path"]) == (newest, kept["restore"]), point
+        lc.notes.append(f"suspend/resume in last-state: chk-{newest}")
+    finally:
+        reader.close()
+    assert reader.reads > 20, "the statistics were hardly read: the cache was never stale"
+    print(f"last-state hand-overs on Flink {VERSIONS[major][2]} under a stale statistics cache:")
+    print("\n".join(lc.notes))

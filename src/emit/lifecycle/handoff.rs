@@ -10,16 +10,23 @@
 //! - the main container starts through [`START_SCRIPT`], which adds `--fromSavepoint` (or, for a
 //!   JobManager parked by a suspend, a configuration key holding the savepoint) to the
 //!   entrypoint's arguments;
-//! - each TaskManager starts only once the cluster knows its revision's job ([`AWAIT_SCRIPT`], an
-//!   init container), so during an upgrade the old TaskManagers stay until the new JobManager has
-//!   taken over, and new ones register with it; and each gets a preStop hook
-//!   ([`RELEASE_SCRIPT`]) that keeps it while its job is being stopped (a suspend scales
-//!   TaskManagers away at once), with a termination grace period long enough for a savepoint.
+//! - each TaskManager starts only once every ready JobManager is of its revision and runs its
+//!   job ([`AWAIT_SCRIPT`], an init container), so during an upgrade the old TaskManagers stay
+//!   until the new JobManager has taken over, and new ones register with it, never with the old
+//!   one, even when the job id stays (last-state); the revision is a digest of both pod
+//!   templates ([`super::super::revision`]), which the JobManager publishes in its configuration;
+//! - the TaskManager runs under [`SERVE_SCRIPT`], which stops it once its job has ended or a
+//!   JobManager of another revision is ready, so an old TaskManager never registers with the new
+//!   JobManager either (the hand-over waits for the old ones to leave before the new JobManager
+//!   starts); and each gets a preStop hook ([`RELEASE_SCRIPT`]) that keeps it while its job is
+//!   being stopped (a suspend scales TaskManagers away at once), with a termination grace period
+//!   long enough for a savepoint.
 
 use serde_json::{Value, json};
 
 use super::job::{STOP_TIMEOUT_SECONDS, common_env, compact, program, upgrade_mode};
 use crate::emit::hardening::secure_container;
+use crate::emit::revision;
 use crate::objects::rest_service_name;
 use crate::resolve::model::{Cluster, DesiredState};
 
@@ -27,6 +34,7 @@ const HANDOFF_SCRIPT: &str = include_str!("scripts/handoff.sh");
 const START_SCRIPT: &str = include_str!("scripts/start.sh");
 const RELEASE_SCRIPT: &str = include_str!("scripts/release.sh");
 const AWAIT_SCRIPT: &str = include_str!("scripts/await.sh");
+const SERVE_SCRIPT: &str = include_str!("scripts/serve.sh");
 
 /// The `emptyDir` the init container writes and the main container reads.
 pub const HANDOFF_VOLUME: &str = "flink-render-handoff";
@@ -36,6 +44,8 @@ pub const HANDOFF_DIR: &str = "/flink-render/handoff";
 pub const TASKMANAGER_GRACE_SECONDS: i64 = STOP_TIMEOUT_SECONDS + 60;
 /// How long a deleted TaskManager waits for a stop to begin before it leaves.
 const WAIT_FOR_STOP_SECONDS: i64 = 90;
+/// How long the hand-over waits for the old TaskManagers to leave once their job has ended.
+const RELEASE_TIMEOUT_SECONDS: i64 = 60;
 
 /// What the hand-over adds to the JobManager pod.
 pub struct JobManagerHandoff {
@@ -45,6 +55,8 @@ pub struct JobManagerHandoff {
     pub command: Vec<String>,
     /// The shared `emptyDir` (name, volume, mount path).
     pub volume: (String, Value, String),
+    /// The main container's revision variable, which the start wrapper publishes.
+    pub env: Value,
 }
 
 /// The cluster's REST endpoint, as the pods in its namespace reach it.
@@ -69,6 +81,7 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("FLINK_RENDER_RESPONSE", format!("{HANDOFF_DIR}/.response.json")),
         ("PROBE_ATTEMPTS", "3".to_string()),
         ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
+        ("RELEASE_TIMEOUT_SECONDS", RELEASE_TIMEOUT_SECONDS.to_string()),
     ]);
     let init =
         small_container(cluster, "flink-render-handoff", HANDOFF_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
@@ -82,13 +95,20 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
             cluster.entry_path.clone(),
         ],
         volume: (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
+        env: revision::placeholder(),
     })
 }
 
 /// What the hand-over adds to a TaskManager pod.
 pub struct TaskManagerHandoff {
-    /// The init container that waits for the revision's job.
+    /// The init container that waits for a JobManager of the revision running its job.
     pub init_container: Value,
+    /// The `emptyDir` the init container writes its answers into (name, volume, mount path).
+    pub volume: (String, Value, String),
+    /// The main container's command: the serve wrapper, then the entrypoint.
+    pub command: Vec<String>,
+    /// The main container's revision variable.
+    pub env: Value,
     /// The preStop hook, and the grace period it needs.
     pub pre_stop: (Value, i64),
 }
@@ -96,20 +116,45 @@ pub struct TaskManagerHandoff {
 /// The TaskManagers' part of the hand-over, for an application cluster.
 pub fn taskmanager(cluster: &Cluster) -> Option<TaskManagerHandoff> {
     let application = cluster.application.as_ref()?;
-    let mut env = common_env(rest_url(cluster));
-    env.extend([
+    // the JobManagers' headless Service resolves to the ready ones: each is asked directly
+    let settings = [
+        ("JOBMANAGER", cluster.name.clone()),
+        ("REST_PORT", cluster.ports.rest_bind.to_string()),
         ("JOB_ID", application.job_id.clone()),
-        // only the status of each answer matters
-        ("FLINK_RENDER_RESPONSE", "/dev/null".to_string()),
-    ]);
-    let init_container = small_container(cluster, "flink-render-await-job", AWAIT_SCRIPT, &env, None);
-    let settings = format!(
-        "REST_URL='{}'\nJOB_ID='{}'\nWAIT_FOR_STOP_SECONDS={WAIT_FOR_STOP_SECONDS}\nCONNECT_TIMEOUT_SECONDS=3\nREQUEST_TIMEOUT_SECONDS=10\n",
-        rest_url(cluster),
-        application.job_id
+        ("CONNECT_TIMEOUT_SECONDS", "3".to_string()),
+        ("REQUEST_TIMEOUT_SECONDS", "10".to_string()),
+    ];
+    let mut env = settings.to_vec();
+    env.push(("FLINK_RENDER_RESPONSE", format!("{HANDOFF_DIR}/.response.json")));
+    let mut init_container =
+        small_container(cluster, "flink-render-await-job", AWAIT_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
+    init_container["env"].as_array_mut().expect("an array").push(revision::placeholder());
+    let inline = |extra: &[(&str, String)]| {
+        settings.iter().chain(extra).map(|(name, value)| format!("{name}='{value}'\n")).collect::<String>()
+    };
+    let serve = format!("{}{}", inline(&[]), program(SERVE_SCRIPT));
+    let release = format!(
+        "{}{}",
+        inline(&[
+            ("WAIT_FOR_STOP_SECONDS", WAIT_FOR_STOP_SECONDS.to_string()),
+            ("FLINK_RENDER_RESPONSE", "/tmp/flink-render-release.json".to_string()),
+        ]),
+        program(RELEASE_SCRIPT)
     );
-    let hook = json!({ "exec": { "command": ["/bin/bash", "-c", format!("{settings}{}", program(RELEASE_SCRIPT))] } });
-    Some(TaskManagerHandoff { init_container, pre_stop: (hook, TASKMANAGER_GRACE_SECONDS) })
+    let hook = json!({ "exec": { "command": ["/bin/bash", "-c", release] } });
+    Some(TaskManagerHandoff {
+        init_container,
+        volume: (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
+        command: vec![
+            "/bin/bash".to_string(),
+            "-c".to_string(),
+            serve,
+            "flink-render-serve".to_string(),
+            cluster.entry_path.clone(),
+        ],
+        env: revision::placeholder(),
+        pre_stop: (hook, TASKMANAGER_GRACE_SECONDS),
+    })
 }
 
 /// A hardened init container running `script` after common.sh, with `env` and, when given, the

@@ -13,6 +13,20 @@ use crate::resolve::model::UpgradeMode;
 
 /// Shared by every lifecycle script.
 pub const COMMON_SCRIPT: &str = include_str!("scripts/common.sh");
+/// The library of the JobManager's hand-over and the lifecycle Jobs.
+pub const STEPS_SCRIPT: &str = include_str!("scripts/steps.sh");
+/// The library of the TaskManagers' side of the hand-over.
+pub const REVISION_SCRIPT: &str = include_str!("scripts/revision.sh");
+
+/// The library a script names in its `# library:` line, if any.
+fn library(script: &str) -> Option<&'static str> {
+    let name = script.lines().find_map(|line| line.strip_prefix("# library: "))?;
+    match name.split_whitespace().next()? {
+        "steps.sh" => Some(STEPS_SCRIPT),
+        "revision.sh" => Some(REVISION_SCRIPT),
+        _ => None,
+    }
+}
 
 /// How long a Job may run in all (`activeDeadlineSeconds`).
 pub const DEADLINE_SECONDS: i64 = 900;
@@ -36,14 +50,17 @@ pub fn upgrade_mode(mode: UpgradeMode) -> &'static str {
     }
 }
 
-/// The program a Job runs: [`COMMON_SCRIPT`] then the step's script, without their comment
-/// lines and blank lines (the commented files are in the repository; the scripts hold no
+/// The program a Job runs: [`COMMON_SCRIPT`], the library the step names, then the step's
+/// script, without their comment lines and blank lines (the commented files are in the repository; the scripts hold no
 /// here-documents or multi-line strings a dropped line could belong to). Built once per
 /// process for each script.
 pub fn program(script: &'static str) -> String {
     once_per_script(script, true, || {
         let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
         program.push_str(&compact(COMMON_SCRIPT));
+        if let Some(library) = library(script) {
+            program.push_str(&compact(library));
+        }
         program.push_str(&compact(script));
         program
     })
@@ -216,7 +233,21 @@ mod tests {
             |text: &str| text.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
         assert_eq!(
             program.lines().count(),
-            1 + commands(COMMON_SCRIPT) + commands(crate::emit::lifecycle::submit::SUBMIT_SCRIPT)
+            1 + commands(COMMON_SCRIPT) + commands(STEPS_SCRIPT) + commands(crate::emit::lifecycle::submit::SUBMIT_SCRIPT)
         );
+    }
+
+    #[test]
+    fn every_step_runs_with_the_library_it_names() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emit/lifecycle/scripts");
+        for entry in std::fs::read_dir(dir).expect("the scripts") {
+            let path = entry.expect("an entry").path();
+            let text = std::fs::read_to_string(&path).expect("a script");
+            if let Some(line) = text.lines().find(|line| line.starts_with("# library: ")) {
+                assert!(library(&text).is_some(), "{}: unknown {line}", path.display());
+            }
+        }
+        assert_eq!(library(crate::emit::lifecycle::submit::SUBMIT_SCRIPT), Some(STEPS_SCRIPT));
+        assert_eq!(library(COMMON_SCRIPT), None);
     }
 }

@@ -1,27 +1,34 @@
 # shellcheck shell=bash
+# library: steps.sh (run after common.sh and it)
 # The JobManager's init container (DESIGN §5): before this revision's JobManager starts, hand the
 # state over from the one that runs now, which the `<name>-rest` Service still reaches (a new
 # pod is not ready while its init container runs). By upgrade mode (FO §7.1):
 #   savepoint   stop the running job with a savepoint and start from it; a failed stop leaves
 #               the old job running and this pod never ready, so the rollout stops visibly;
 #   last-state  with HA and the same job id, nothing: HA recovers the job; else cancel it and
-#               start from its latest retained checkpoint;
+#               start from its latest retained checkpoint, read once final (common.sh's
+#               `restore_point`: a job that completed checkpoints and has none to hand over
+#               fails this step, and only one that never completed any starts empty);
 #   stateless   cancel it and start empty.
 # A JobManager parked by a suspend (session mode, no job) hands over the savepoint it keeps in
 # its configuration (`flink-render.handoff.savepoint`). With no JobManager running, this is the
 # first start: `initialSavepointPath`, if any; and so is a new `savepointRedeployNonce` (the
-# running JobManager has the last one in its configuration), after the running job is cancelled. The result goes to $HANDOFF/restore for the main
-# container, and as YAML to /dev/termination-log.
+# running JobManager has the last one in its configuration), after the running job is cancelled.
+# Once a job is stopped, this waits for the old TaskManagers to leave the old JobManager (they do
+# when their job ends: serve.sh), so that none registers with this revision's JobManager. The
+# result goes to $HANDOFF/restore for the main container, and as YAML to /dev/termination-log.
 #
 # Settings, from the environment (besides common.sh's): JOB_ID (empty when suspending),
 # UPGRADE_MODE, HIGH_AVAILABILITY (true or false), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
 # REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
-# HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS.
+# HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS,
+# RELEASE_TIMEOUT_SECONDS (how long to wait for the old TaskManagers to leave).
 
 set -u
 
 readonly PARKED_KEY=flink-render.handoff.savepoint
 readonly REDEPLOY_KEY=flink-render.savepoint-redeploy-nonce
+seen=""
 
 # handed_over PATH REASON: record where the new JobManager restores from (PATH may be empty).
 handed_over() {
@@ -47,11 +54,8 @@ fi
 # savepoint in its configuration, and every one the savepointRedeployNonce it started with
 [[ $(request GET /jobmanager/config) == 200 ]] || fail lookup "GET /jobmanager/config failed"
 config=$(cat "$RESPONSE")
-config_value() {
-  grep -o "\"key\":\"$1\",\"value\":\"[^\"]*\"" <<<"$config" | sed 's/.*"value":"\(.*\)"$/\1/'
-}
-parked=$(config_value "$PARKED_KEY")
-running_nonce=$(config_value "$REDEPLOY_KEY")
+parked=$(config_value "$PARKED_KEY" <<<"$config")
+running_nonce=$(config_value "$REDEPLOY_KEY" <<<"$config")
 
 [[ $(request GET /jobs/overview) == 200 ]] || fail lookup "GET /jobs/overview failed"
 jobs=$(grep -o '"jid":"[0-9a-f]*","name":"[^"]*"[^{}]*"state":"[A-Z_]*"' "$RESPONSE" |
@@ -71,6 +75,7 @@ if [[ -n $REDEPLOY_NONCE && $REDEPLOY_NONCE != "$running_nonce" ]]; then
   if [[ -n $old ]] && active "$old_state"; then
     request PATCH "/jobs/$old?mode=cancel" >/dev/null
     wait_until_terminal "$old" "$STOP_TIMEOUT_SECONDS"
+    taskmanagers_gone "$RELEASE_TIMEOUT_SECONDS"
   fi
   handed_over "$INITIAL_SAVEPOINT" "savepointRedeployNonce $REDEPLOY_NONCE: from initialSavepointPath"
 fi
@@ -88,8 +93,10 @@ fi
 log "the running JobManager has job $old ($old_state); upgrade mode $UPGRADE_MODE"
 
 if ! active "$old_state"; then
+  taskmanagers_gone "$RELEASE_TIMEOUT_SECONDS"
   [[ $UPGRADE_MODE == stateless ]] && handed_over "" "job $old is $old_state; stateless"
-  handed_over "$(latest_retained "$old")" "job $old is $old_state: its latest retained checkpoint"
+  restore_point "$old" ""
+  handed_over "$RESTORE" "job $old is $old_state: $RESTORE_REASON"
 fi
 
 case $UPGRADE_MODE in
@@ -107,13 +114,20 @@ case $UPGRADE_MODE in
     # `fail` in the command substitution ends only its subshell: pass its exit code on
     location=$(savepoint_status "$old" "$(json_string request-id <"$RESPONSE")" "$STOP_TIMEOUT_SECONDS") || exit $?
     wait_until_terminal "$old" 60
+    taskmanagers_gone "$RELEASE_TIMEOUT_SECONDS"
     handed_over "$location" "job $old stopped with a savepoint"
     ;;
   *)
+    [[ $UPGRADE_MODE == stateless ]] || seen=$(newest_completed "$old")
     status=$(request PATCH "/jobs/$old?mode=cancel")
     [[ $status == 202 || $status == 200 || $status == 404 || $status == 409 ]] || fail cancel "PATCH /jobs/$old answered $status"
     wait_until_terminal "$old" "$STOP_TIMEOUT_SECONDS"
-    [[ $UPGRADE_MODE == stateless ]] && handed_over "" "job $old cancelled; stateless"
-    handed_over "$(latest_retained "$old")" "job $old cancelled: its latest retained checkpoint"
+    if [[ $UPGRADE_MODE == stateless ]]; then
+      taskmanagers_gone "$RELEASE_TIMEOUT_SECONDS"
+      handed_over "" "job $old cancelled; stateless"
+    fi
+    restore_point "$old" "$seen"
+    taskmanagers_gone "$RELEASE_TIMEOUT_SECONDS"
+    handed_over "$RESTORE" "job $old cancelled: $RESTORE_REASON"
     ;;
 esac

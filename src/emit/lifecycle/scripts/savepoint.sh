@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# library: steps.sh (run after common.sh and it)
 # Take a savepoint of a running job for a `savepointTriggerNonce` (FO §7.1): wait for the REST
 # API and for every vertex of the job to run, then trigger the savepoint into a directory named
 # after the nonce, with a trigger id derived from it (a retry never takes a second savepoint),

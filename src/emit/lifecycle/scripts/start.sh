@@ -3,9 +3,12 @@
 # container handed over ($HANDOFF/restore) to the entrypoint's arguments, then runs it. An
 # application (`standalone-job`) restores with --fromSavepoint; a JobManager parked by a suspend
 # (`jobmanager`, no job) keeps the location in its configuration, where the JobManager that
-# resumes the job reads it.
+# resumes the job reads it. Either way it publishes its revision (FLINK_RENDER_REVISION) and when
+# it started in its configuration, where the TaskManagers look for a JobManager of their own
+# revision (common.sh's `survey`).
 #
-# Arguments: the entrypoint, its mode, then the rest of its arguments. Settings: HANDOFF.
+# Arguments: the entrypoint, its mode, then the rest of its arguments. Settings: HANDOFF,
+# FLINK_RENDER_REVISION.
 
 set -u
 
@@ -19,4 +22,5 @@ else
   # two tokens: jobmanager.sh reads a first argument other than `-D` as a host name
   set -- -D "flink-render.handoff.savepoint=${restore:-none}" "$@"
 fi
+set -- -D "flink-render.revision=$FLINK_RENDER_REVISION" -D "flink-render.started=$(date +%s%3N)" "$@"
 exec "$entrypoint" "$mode" "$@"

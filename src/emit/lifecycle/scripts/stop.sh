@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# library: steps.sh (run after common.sh and it)
 # Stop a FlinkSessionJob whose application or release is being deleted (opt-in with the
 # annotation `flink-render.dev/stop-on-delete: enabled`; an Argo CD PreDelete and Helm pre-delete
 # hook): before its session cluster goes, the running job of its name is stopped as its upgrade

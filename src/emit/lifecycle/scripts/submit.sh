@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# library: steps.sh (run after common.sh and it)
 # Submit a FlinkSessionJob to its session cluster (FO §7.2): wait for the REST API, do nothing
 # when the job id is known already, else download the jar, upload it, hand over from the job's
 # previous revision (a running job of the same name: stopped with a savepoint, or cancelled and

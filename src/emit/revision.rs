@@ -1,0 +1,125 @@
+//! The revision of an application cluster (DESIGN §5): a digest of its JobManager and
+//! TaskManager pod templates, so that it changes exactly when either pod changes (a new image,
+//! configuration, template, job or job id) and never otherwise (a savepoint nonce, a Service or
+//! an Ingress). The JobManager publishes it in its configuration and the
+//! TaskManagers serve only a JobManager of their own revision: during an upgrade that keeps the
+//! job id (last-state), the job id alone cannot tell the old JobManager from the new one.
+//!
+//! The emitters put [`placeholder`] wherever a container needs the revision; [`stamp`], the last
+//! step of `emit`, digests both templates with the placeholders empty and fills them in.
+
+use serde_json::{Value, json};
+
+use crate::digest::digest_hex;
+use crate::objects::taskmanager_name;
+use crate::resolve::model::Cluster;
+
+/// The variable that carries the revision.
+pub const REVISION_ENV: &str = "FLINK_RENDER_REVISION";
+
+/// The env entry the emitters add, empty until [`stamp`] fills it.
+pub fn placeholder() -> Value {
+    json!({ "name": REVISION_ENV, "value": "" })
+}
+
+/// Fill in the revision of an application cluster's `objects` (both Deployments); a session
+/// cluster has none.
+pub fn stamp(cluster: &Cluster, objects: &mut [Value]) {
+    if cluster.application.is_none() {
+        return;
+    }
+    let tm_name = taskmanager_name(&cluster.name);
+    let deployment = |object: &Value, name: &str| {
+        object["kind"] == "Deployment" && object.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+    };
+    let jobmanager = objects.iter().position(|object| deployment(object, &cluster.name));
+    let taskmanager = objects.iter().position(|object| deployment(object, &tm_name));
+    let (Some(jobmanager), Some(taskmanager)) = (jobmanager, taskmanager) else { return };
+    let template = |index: usize| objects[index].pointer("/spec/template").map(Value::to_string).unwrap_or_default();
+    let revision = digest_hex(&["flink-render/revision/v1", &template(jobmanager), &template(taskmanager)]);
+    let revision = Value::String(revision[..16].to_string());
+    for index in [jobmanager, taskmanager] {
+        let Some(spec) = objects[index].pointer_mut("/spec/template/spec") else { continue };
+        for list in ["initContainers", "containers"] {
+            for container in spec.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+                for entry in container.get_mut("env").and_then(Value::as_array_mut).into_iter().flatten() {
+                    if entry["name"] == REVISION_ENV {
+                        entry["value"] = revision.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Input, Options, compile};
+
+    const SPEC: &str = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: app}\n\
+        spec:\n  image: flink:2.2\n  flinkVersion: v2_2\n  mode: standalone\n  serviceAccount: flink\n\
+        \x20 flinkConfiguration: {state.checkpoints.dir: 'file:///cp', state.savepoints.dir: 'file:///sp'}\n\
+        \x20 jobManager: {resource: {memory: 1600m, cpu: 1}}\n\
+        \x20 taskManager: {resource: {memory: 1728m, cpu: 1}}\n\
+        \x20 job: {jarURI: 'local:///x.jar', parallelism: 2, upgradeMode: last-state}\n";
+
+    /// The revision each container of the application's Deployments carries (container name →
+    /// value), in output order.
+    fn revisions(text: &str) -> Vec<(String, String)> {
+        let compiled = compile(&[Input { name: "spec.yaml", text }], &Options::default());
+        assert!(!compiled.diagnostics.has_errors(), "{text}");
+        let mut found = Vec::new();
+        for object in compiled.objects.iter().filter(|object| object["kind"] == "Deployment") {
+            let spec = &object["spec"]["template"]["spec"];
+            for container in ["initContainers", "containers"].iter().filter_map(|list| spec[list].as_array()).flatten() {
+                for entry in container["env"].as_array().into_iter().flatten().filter(|entry| entry["name"] == REVISION_ENV) {
+                    found.push((container["name"].as_str().unwrap_or_default().to_string(), entry["value"].to_string()));
+                }
+            }
+        }
+        found
+    }
+
+    fn revision(text: &str) -> String {
+        let found = revisions(text);
+        assert!(found.iter().all(|(_, value)| *value == found[0].1), "one revision in every container: {found:?}");
+        found[0].1.clone()
+    }
+
+    #[test]
+    fn both_deployments_carry_one_revision_where_the_hand_over_reads_it() {
+        let names: Vec<String> = revisions(SPEC).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["flink-main-container", "flink-render-await-job", "flink-main-container"]);
+        assert_eq!(revision(SPEC).len(), 18, "16 hex digits, quoted");
+    }
+
+    #[test]
+    fn a_change_to_either_pod_changes_the_revision() {
+        let base = revision(SPEC);
+        for changed in [
+            SPEC.replace("memory: 1728m", "memory: 1760m"),
+            SPEC.replace("memory: 1600m", "memory: 1700m"),
+            SPEC.replace("flink:2.2", "flink:2.2.1"),
+            SPEC.replace("parallelism: 2", "parallelism: 3"),
+        ] {
+            assert_ne!(revision(&changed), base, "{changed}");
+        }
+    }
+
+    #[test]
+    fn what_rolls_no_pod_keeps_the_revision() {
+        let base = revision(SPEC);
+        let nonce = SPEC.replace("upgradeMode: last-state}", "upgradeMode: last-state, savepointTriggerNonce: 3}");
+        let ingress = format!("{SPEC}  ingress: {{template: 'flink.example.com'}}\n");
+        for same in [nonce, ingress] {
+            assert_eq!(revision(&same), base, "{same}");
+        }
+    }
+
+    #[test]
+    fn a_session_cluster_has_no_revision() {
+        let session = SPEC.replace("  job: {jarURI: 'local:///x.jar', parallelism: 2, upgradeMode: last-state}\n", "");
+        assert!(revisions(&session).is_empty());
+    }
+}
