@@ -9,7 +9,11 @@
 #   2. A stream of N FlinkDeployments (N = 1000 and 10000, copies of basic-application named
 #      basic-00001 ...) in one file: flink-render's median time and peak RSS, and the 10k/1k time
 #      ratio. A run that exits non-zero is reported with its exit code and first stderr line.
-#   3. `helm template` of a Flink chart, only when helm and a local chart (FLINK_HELM_CHART=DIR)
+#   3. Diagnostics at scale: the 10000-spec stream with one warning per spec (`mode` removed, so
+#      each warns `mode-omitted`, as upstream's examples do) against the same stream without: the
+#      median time of each and their ratio (target: within 1.5x; the terminal shows the first
+#      three warnings and one line for the rest).
+#   4. `helm template` of a Flink chart, only when helm and a local chart (FLINK_HELM_CHART=DIR)
 #      are there; nothing is downloaded.
 #
 # Usage: scripts/compare.sh [--quick]
@@ -110,7 +114,22 @@ if [[ -n "${stream_ms[1000]:-}" && -n "${stream_ms[10000]:-}" ]]; then
   row "stream 10k / 1k time" "$(ratio "${stream_ms[10000]}" "${stream_ms[1000]}")" "-" "(10x input)"
 fi
 
-# --- 3. helm template (offline only) -----------------------------------------------------------
+# --- 3. Diagnostics at scale -------------------------------------------------------------------
+warned="$TMP/stream-10000-warned.yaml"
+grep -v '^  mode: standalone$' "$TMP/stream-10000.yaml" >"$warned"
+echo "== stream of 10000 FlinkDeployments with a warning each, $STREAM_RUNS runs" >&2
+if [[ -n "${stream_ms[10000]:-}" ]] && "$BIN" render "$warned" >/dev/null 2>"$TMP/err"; then
+  [[ $(grep -c '^warning\[mode-omitted\]' "$TMP/err") == 4 ]] || echo "   expected 3 warnings and one folded line" >&2
+  hyperfine -N --style basic --warmup 1 --runs "$STREAM_RUNS" --export-json "$TMP/warned.json" \
+    "$BIN render $warned" >&2
+  warned_ms=$(median_ms "$TMP/warned.json" 0)
+  row "stream 10k, a warning each" "$warned_ms ms" "-" "-"
+  row "warned / plain 10k time" "$(ratio "$warned_ms" "${stream_ms[10000]}")" "-" "(target 1.5x)"
+else
+  row "stream 10k, a warning each" "FAILED" "-" "-"
+fi
+
+# --- 4. helm template (offline only) -----------------------------------------------------------
 if ! command -v helm >/dev/null 2>&1; then
   helm_note="helm template: skipped (no helm binary on PATH; nothing is downloaded)"
 elif [[ ! -f "${FLINK_HELM_CHART:-/nonexistent}/Chart.yaml" ]]; then

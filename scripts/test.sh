@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # flink-render: the project's single test command (also what CI runs via .ci/run).
 #
-#   scripts/test.sh [PYTEST ARGS...]
+#   scripts/test.sh [--quick] [PYTEST ARGS...]
+#
+# --quick (the edit-test loop): everything but the suites that run real Flink clusters on the local
+# kubelet (tests/external/test_lifecycle.py, test_local_kubelet.py), with a 15 s fuzz run.
 #
 # Idempotent; does all of its own set-up:
 #   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest / check-jsonschema;
@@ -23,6 +26,12 @@
 #   CARGO_TARGET_DIR         honoured when locating the built binary (default: target)
 #   FLINK_RENDER_FUZZ_SECONDS  how long the fuzz target runs (default: 60)
 set -euo pipefail
+
+QUICK=false
+if [[ ${1:-} == --quick ]]; then
+  QUICK=true
+  shift
+fi
 
 cd "$(dirname "$0")/.."
 REPO=$PWD
@@ -275,7 +284,12 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 export FLINK_RENDER_BIN=$TARGET_DIR/release/flink-render
 [[ -x $FLINK_RENDER_BIN ]] || die "$FLINK_RENDER_BIN was not built"
 # no .pytest_cache / __pycache__ left in the work tree
-PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/external "$@"
+QUICK_ARGS=()
+if $QUICK; then
+  QUICK_ARGS=(--ignore=tests/external/test_lifecycle.py --ignore=tests/external/test_local_kubelet.py)
+  echo "quick: without the real-Flink suites (${QUICK_ARGS[*]})"
+fi
+PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/external "${QUICK_ARGS[@]}" "$@"
 
 # ---- WASM module and preview page (wasm/, scripts/build-wasm.sh, tests/wasm/) -----------------
 # scripts/build-wasm.sh installs its pinned tools into the tools dir and builds the module for the
@@ -333,6 +347,7 @@ echo "the WASM block took $((SECONDS - wasm_started)) s"
 # toolchain is installed: cargo-fuzz's sanitizer flags need RUSTC_BOOTSTRAP=1.
 CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-60}
+$QUICK && FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-15}
 section "cargo-fuzz $CARGO_FUZZ_VERSION ($TOOLS/cargo)"
 if [[ "$("$TOOLS/cargo/bin/cargo-fuzz" --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
   echo "up to date: $TOOLS/cargo/bin/cargo-fuzz"

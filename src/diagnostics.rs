@@ -119,6 +119,7 @@ codes! {
     FilesystemPluginMissing = "filesystem-plugin-missing", Warning, "A remote filesystem path (`s3://`, `gs://`, `abfs://`, …) on the official image without its filesystem plugin enabled.";
     SecretInConfig = "secret-in-config", Warning, "A configuration key that looks like a secret lands in the ConfigMap.";
     RestExposed = "rest-exposed", Warning, "The REST API (which accepts jar uploads on session clusters) is exposed outside the cluster without TLS.";
+    RestrictedProfile = "restricted-profile", Warning, "A pod template (or `kubernetes.hostnetwork.enabled`) asks for what the restricted Pod Security Standard forbids: privilege, privilege escalation, added capabilities, root, the node's namespaces, files or ports, another volume type; it keeps it.";
     // Pod templates (FO §3).
     ContainerWithoutImage = "container-without-image", Error, "A container in a pod template with no image: it is not `flink-main-container`, and Kubernetes requires one.";
     NativeLabelSelector = "native-label-selector", Warning, "A pod-template selector names the operator's native-mode label `type: flink-native-kubernetes`, which standalone pods do not carry.";

@@ -218,11 +218,23 @@ fn validate(args: ValidateArgs) -> ExitCode {
     if diagnostics.has_errors() { ExitCode::from(INVALID_INPUT) } else { code }
 }
 
+/// Diagnostics on stderr for people: each input's lines indexed once, repeats of a warning
+/// folded ([`report::Folding`]).
 fn print_text_diagnostics<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>, sources: &[(String, String)]) {
     let mut stderr = std::io::stderr().lock();
+    let mut lines: Vec<Option<report::Lines<'_>>> = sources.iter().map(|_| None).collect();
+    let mut folding = report::Folding::default();
     for diagnostic in diagnostics {
-        let source = sources.iter().find(|(name, _)| *name == diagnostic.source).map(|(_, text)| text.as_str());
-        let _ = writeln!(stderr, "{}", report::render(diagnostic, source));
+        if folding.folds(diagnostic) {
+            continue;
+        }
+        let line = sources.iter().position(|(name, _)| *name == diagnostic.source).and_then(|index| {
+            lines[index].get_or_insert_with(|| report::Lines::new(&sources[index].1)).get(diagnostic.line)
+        });
+        let _ = writeln!(stderr, "{}", report::render(diagnostic, line));
+    }
+    for summary in folding.summary() {
+        let _ = writeln!(stderr, "{summary}");
     }
 }
 

@@ -10,7 +10,11 @@
 //! - container `securityContext`: `allowPrivilegeEscalation: false`, `capabilities: {drop:
 //!   [ALL]}`, `readOnlyRootFilesystem: true` with an `emptyDir` wherever Flink writes
 //!   ([`WRITABLE_DIRS`]), unless the container enables built-in plugins, which the image's
-//!   entrypoint copies into `/opt/flink/plugins` at start.
+//!   entrypoint copies into `/opt/flink/plugins` at start;
+//! - every other container of the pod (the user's sidecars and init containers): the
+//!   restricted profile's `allowPrivilegeEscalation: false` and `capabilities.drop: [ALL]`
+//!   ([`restrict_container`]), which cost a process running as uid 9999 nothing; read-only
+//!   root and resources stay the user's choice there.
 
 use serde_json::{Map, Value, json};
 
@@ -47,6 +51,21 @@ pub fn secure_container(container: &mut Map<String, Value>, plugins_enabled: boo
     context.entry("capabilities").or_insert(json!({ "drop": ["ALL"] }));
     context.entry("readOnlyRootFilesystem").or_insert(json!(!plugins_enabled));
     context.get("readOnlyRootFilesystem").and_then(Value::as_bool) == Some(true)
+}
+
+/// The restricted profile's container settings where the template leaves them unset:
+/// `allowPrivilegeEscalation: false` (not on a privileged container, nor one that adds
+/// `SYS_ADMIN`: Kubernetes refuses either pair) and `capabilities.drop: [ALL]` (what the
+/// template adds is added back after the drop).
+pub fn restrict_container(container: &mut Map<String, Value>) {
+    let context = object(container, "securityContext");
+    let privileged = context.get("privileged") == Some(&Value::Bool(true));
+    let adds = context.get("capabilities").and_then(|capabilities| capabilities.get("add")).and_then(Value::as_array);
+    let sys_admin = adds.is_some_and(|adds| adds.iter().any(|cap| cap == "SYS_ADMIN" || cap == "CAP_SYS_ADMIN"));
+    if !privileged && !sys_admin {
+        context.entry("allowPrivilegeEscalation").or_insert(json!(false));
+    }
+    object(context, "capabilities").entry("drop").or_insert(json!(["ALL"]));
 }
 
 /// Whether a container's environment asks the entrypoint to enable built-in plugins.

@@ -2,8 +2,8 @@
 //! application clusters run `standalone-job` with `--job-classname`, the fixed `--job-id`,
 //! `--allowNonRestoredState`, the HA rpc-address override, then the job args verbatim, started
 //! through the hand-over ([`handoff`]): its init container stops the running revision's job by
-//! upgrade mode, and `--fromSavepoint` comes from it (`initialSavepointPath` on a first start).
-//! While the job is suspended the JobManager stays, parked: `jobmanager` with no job, keeping
+//! upgrade mode, and `--fromSavepoint` comes from it (`initialSavepointPath` on a first start);
+//! the Deployment's rollout keeps the old JobManager until the new one is ready. While the job is suspended the JobManager stays, parked: `jobmanager` with no job, keeping
 //! the savepoint the job resumes from. Application mode mounts an emptyDir at `/opt/flink/usrlib` when the jar is in
 //! the image and nothing is mounted there yet (UserLibMountDecorator), unless the jar itself
 //! is in `/opt/flink/usrlib`; a remote jar is fetched with `--jars` into an emptyDir at
@@ -116,7 +116,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         main.env.push(handoff.env);
         main.init_containers.push(handoff.init_container);
     }
-    vec![deployment_object(
+    let mut deployment = deployment_object(
         cluster,
         &cluster.jobmanager,
         cluster.name.clone(),
@@ -124,5 +124,18 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         jobmanager_selector(cluster),
         main,
         cluster.jobmanager.replicas,
-    )]
+    );
+    if cluster.application.is_some() {
+        deployment["spec"]["strategy"] = handoff_strategy();
+    }
+    vec![deployment]
+}
+
+/// The rollout the hand-over needs, said in the manifest rather than left to Kubernetes'
+/// default (25 %, which rounds to no unavailable pod only up to three replicas): the new
+/// JobManager comes up beside the old one (`maxSurge: 1`), and the old one stays until the new
+/// one is ready (`maxUnavailable: 0`), so the new pod's init container always finds it and
+/// stops its job.
+fn handoff_strategy() -> Value {
+    json!({ "type": "RollingUpdate", "rollingUpdate": { "maxSurge": 1, "maxUnavailable": 0 } })
 }

@@ -13,7 +13,7 @@ use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
 use crate::emit::common::annotated_metadata;
 use crate::emit::config_file;
 use crate::emit::config_map::{self, CONFIG_HASH_ANNOTATION};
-use crate::emit::hardening::{enables_plugins, secure_container, secure_pod, writable_volumes};
+use crate::emit::hardening::{enables_plugins, restrict_container, secure_container, secure_pod, writable_volumes};
 use crate::flink::java::java_double_text;
 use crate::flink::quantity::mebibytes_text;
 use crate::resolve::model::{Cluster, Component};
@@ -146,6 +146,13 @@ fn pod_template(
     volumes.extend(writable_dirs(cluster, &mut container));
     containers.push(Value::Object(container));
     append_items(spec, "volumes", volumes.into_iter());
+    for list in ["initContainers", "containers"] {
+        for container in spec.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+            if let Some(container) = container.as_object_mut() {
+                restrict_container(container);
+            }
+        }
+    }
     template
 }
 

@@ -116,6 +116,7 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("ours: remote filesystems need their plugin", filesystems::filesystem_plugins_enabled),
     rule!("ours: no secrets in the ConfigMap", security::secrets_in_configuration),
     rule!("ours: the REST API is not exposed without TLS", security::rest_exposure),
+    rule!("ours: pod templates meet the restricted Pod Security Standard", security::restricted_profile),
     rule!("ours (FO §5.1): the configuration file can hold every value", configuration::config_file_writable),
 ];
 

@@ -13,7 +13,7 @@ use crate::parse::spec::RawDeploymentSpec;
 use super::findings::at;
 
 /// The spec's own pod templates, with their paths.
-fn layers(spec: &RawDeploymentSpec) -> Vec<(&'static str, &Value)> {
+pub(super) fn layers(spec: &RawDeploymentSpec) -> Vec<(&'static str, &Value)> {
     [
         ("spec.podTemplate", spec.pod_template.as_ref()),
         ("spec.jobManager.podTemplate", spec.job_manager.as_ref().and_then(|jm| jm.pod_template.as_ref())),

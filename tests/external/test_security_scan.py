@@ -50,6 +50,15 @@ def has_user_container(spec: dict) -> bool:
     return any(c.get("name") not in OURS for c in containers(spec))
 
 
+def asks_for_privilege(container: dict) -> bool:
+    """Whether a container's own securityContext asks for what the restricted profile forbids:
+    privilege, privilege escalation, added capabilities or root (flink-render keeps it and warns
+    `restricted-profile`)."""
+    context = container.get("securityContext") or {}
+    return (context.get("privileged") is True or context.get("allowPrivilegeEscalation") is True
+            or bool((context.get("capabilities") or {}).get("add")) or context.get("runAsUser") == 0)
+
+
 def loose_tag(image: str) -> bool:
     if "@" in image:
         return False
@@ -78,6 +87,7 @@ def condition_holds(when: str, obj: dict, objects: list[dict]) -> bool:
         "api-token": bool(spec) and spec.get("automountServiceAccountToken") is not False,
         "image-tag": any(loose_tag(c.get("image") or "") for c in containers(spec)),
         "user-container": has_user_container(spec),
+        "user-asks": any(c.get("name") not in OURS and asks_for_privilege(c) for c in containers(spec)),
         "built-in-plugins": has_user_container(spec)
                             or any(e.get("name") == "ENABLE_BUILT_IN_PLUGINS" for e in main.get("env") or []),
     }[when]
