@@ -236,10 +236,23 @@ class Pod:
             self.events.append(line)
             self.cluster.events.append(line)
 
-    def jvm_args(self, container: str | None = None) -> list[str]:
-        """The command line of the container's main process (a JVM once Flink started)."""
+    def jvm_pid(self, container: str | None = None) -> int | None:
+        """The container's JVM: its main process once Flink started, or the first JVM below it
+        (a TaskManager runs as a child of its serve wrapper)."""
         c = self.container(container)
-        return sysutil.cmdline(c.pid) if c.pid else []
+        todo = [c.pid] if c.pid else []
+        while todo:
+            pid = todo.pop(0)
+            args = sysutil.cmdline(pid)
+            if args and os.path.basename(args[0]) == "java":
+                return pid
+            todo += sysutil.children(pid)
+        return c.pid
+
+    def jvm_args(self, container: str | None = None) -> list[str]:
+        """The command line of the container's JVM (`jvm_pid`)."""
+        pid = self.jvm_pid(container)
+        return sysutil.cmdline(pid) if pid else []
 
     def describe(self, log_lines: int = 25) -> str:
         out = [f"pod {self.namespace}/{self.name} ({self.owner_kind} {self.owner_name}, revision {self.revision}): "
@@ -310,7 +323,7 @@ class Cluster:
                                    when a container exits)
         .wait_job(name) / .run_job(obj_or_name)   a Job's JobResult (exit code, termination message)
         .wait_for(fn, timeout)     poll any condition, with a cluster description on timeout
-        .pods(owner=...)           Pod objects (ip, labels, containers, jvm_args(), describe())
+        .pods(owner=...)           Pod objects (ip, labels, containers, jvm_pid(), jvm_args(), describe())
         .resolve(name) / .http(host, port, path) / .rest_json(service, path)
                                    talk to Services and pods from the "node" (bridge namespace)
         .exec(pod, argv)           run a command in a container (nsenter, as the container's user)

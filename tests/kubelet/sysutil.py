@@ -117,6 +117,18 @@ def cmdline(pid: int) -> list[str]:
     return [a.decode("utf-8", "replace") for a in raw.split(b"\0")[:-1]]
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of pid (every thread's)."""
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                out += [int(child) for child in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
 def kill_quietly(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)

@@ -237,12 +237,28 @@ mod tests {
         );
     }
 
+    /// Every script in the repository, with its path.
+    fn scripts() -> Vec<(std::path::PathBuf, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emit/lifecycle/scripts");
+        let entries = std::fs::read_dir(dir).expect("the scripts");
+        let paths = entries.map(|entry| entry.expect("an entry").path());
+        paths.map(|path| (path.clone(), std::fs::read_to_string(&path).expect("a script"))).collect()
+    }
+
+    #[test]
+    fn programs_are_ascii() {
+        // the YAML emitter writes an ASCII literal block itself and hands anything else to
+        // serde-saphyr, several times slower (a `µ` in a script once cost a fifth of a render)
+        for (path, text) in scripts() {
+            for line in text.lines().filter(|line| !line.trim_start().starts_with('#')) {
+                assert!(line.is_ascii(), "{}: {line}", path.display());
+            }
+        }
+    }
+
     #[test]
     fn every_step_runs_with_the_library_it_names() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emit/lifecycle/scripts");
-        for entry in std::fs::read_dir(dir).expect("the scripts") {
-            let path = entry.expect("an entry").path();
-            let text = std::fs::read_to_string(&path).expect("a script");
+        for (path, text) in scripts() {
             if let Some(line) = text.lines().find(|line| line.starts_with("# library: ")) {
                 assert!(library(&text).is_some(), "{}: unknown {line}", path.display());
             }

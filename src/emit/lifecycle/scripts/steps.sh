@@ -64,15 +64,16 @@ all_running() {
 }
 
 # duration_ms TEXT: a Flink duration (`3 s`, `3000`, `1min`, as Flink's TimeUtils reads them; a
-# bare number is milliseconds) in milliseconds, or nothing when it cannot be read.
+# bare number is milliseconds) in milliseconds, or nothing when it cannot be read (`µs` among
+# them: the programs stay ASCII).
 duration_ms() {
   local text=${1// /} number unit
   text=${text,,}
-  [[ $text =~ ^([0-9]+)([a-zµ]*)$ ]] || return 0
+  [[ $text =~ ^([0-9]+)([a-z]*)$ ]] || return 0
   number=$((10#${BASH_REMATCH[1]})) unit=${BASH_REMATCH[2]}
   case $unit in
     ns | nano | nanos | nanosecond | nanoseconds) printf '%s' $(((number + 999999) / 1000000)) ;;
-    us | µs | micro | micros | microsecond | microseconds) printf '%s' $(((number + 999) / 1000)) ;;
+    us | micro | micros | microsecond | microseconds) printf '%s' $(((number + 999) / 1000)) ;;
     "" | ms | milli | millis | millisecond | milliseconds) printf '%s' "$number" ;;
     s | sec | secs | second | seconds) printf '%s' $((number * 1000)) ;;
     m | min | minute | minutes) printf '%s' $((number * 60000)) ;;
