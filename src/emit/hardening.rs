@@ -46,9 +46,8 @@ pub fn secure_pod(spec: &mut Map<String, Value>, calls_kubernetes_api: bool) {
 
 /// The container-level defaults; returns whether the root filesystem ends up read-only.
 pub fn secure_container(container: &mut Map<String, Value>, plugins_enabled: bool) -> bool {
+    restrict_container(container);
     let context = object(container, "securityContext");
-    context.entry("allowPrivilegeEscalation").or_insert(json!(false));
-    context.entry("capabilities").or_insert(json!({ "drop": ["ALL"] }));
     context.entry("readOnlyRootFilesystem").or_insert(json!(!plugins_enabled));
     context.get("readOnlyRootFilesystem").and_then(Value::as_bool) == Some(true)
 }

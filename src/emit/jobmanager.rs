@@ -3,7 +3,8 @@
 //! `--allowNonRestoredState`, the HA rpc-address override, then the job args verbatim, started
 //! through the hand-over ([`handoff`]): its init container stops the running revision's job by
 //! upgrade mode, and `--fromSavepoint` comes from it (`initialSavepointPath` on a first start);
-//! the Deployment's rollout keeps the old JobManager until the new one is ready. While the job is suspended the JobManager stays, parked: `jobmanager` with no job, keeping
+//! the Deployment's rollout keeps the old JobManager until the new one is ready. While the job
+//! is suspended the JobManager stays, parked: `jobmanager` with no job, keeping
 //! the savepoint the job resumes from. Application mode mounts an emptyDir at `/opt/flink/usrlib` when the jar is in
 //! the image and nothing is mounted there yet (UserLibMountDecorator), unless the jar itself
 //! is in `/opt/flink/usrlib`; a remote jar is fetched with `--jars` into an emptyDir at
