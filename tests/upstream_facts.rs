@@ -462,7 +462,11 @@ fn fact32_standalone_taskmanager_objects() {
     );
     assert_eq!(tm["spec"]["template"]["metadata"]["labels"]["from-template"], "x");
     let main = main_container(tm);
-    assert_eq!(upstream_env(main), [json!({"name": "TEMPLATE_ENV", "value": "x"})], "no _POD_IP_ADDRESS on TaskManagers");
+    assert_eq!(
+        upstream_env(main),
+        [json!({"name": "TEMPLATE_ENV", "value": "x"})],
+        "no _POD_IP_ADDRESS on TaskManagers"
+    );
     assert_eq!(main["ports"], json!([{"containerPort": 6122, "name": "taskmanager-rpc", "protocol": "TCP"}]));
     assert_eq!(main["resources"]["requests"], json!({"cpu": "4.0", "memory": "2048Mi"}));
     assert_eq!(main["args"], json!(["taskmanager"]));

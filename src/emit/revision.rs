@@ -128,9 +128,13 @@ mod tests {
         let mut found = Vec::new();
         for object in compiled.objects.iter().filter(|object| object["kind"] == "Deployment") {
             let spec = &object["spec"]["template"]["spec"];
-            for container in ["initContainers", "containers"].iter().filter_map(|list| spec[list].as_array()).flatten() {
-                for entry in container["env"].as_array().into_iter().flatten().filter(|entry| entry["name"] == REVISION_ENV) {
-                    found.push((container["name"].as_str().unwrap_or_default().to_string(), entry["value"].to_string()));
+            for container in ["initContainers", "containers"].iter().filter_map(|list| spec[list].as_array()).flatten()
+            {
+                for entry in
+                    container["env"].as_array().into_iter().flatten().filter(|entry| entry["name"] == REVISION_ENV)
+                {
+                    found
+                        .push((container["name"].as_str().unwrap_or_default().to_string(), entry["value"].to_string()));
                 }
             }
         }

@@ -84,7 +84,11 @@ const ALLOWED_VOLUMES: [&str; 8] =
 pub fn restricted_profile(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     if view.flag("kubernetes.hostnetwork.enabled", false) {
-        found.push(("spec.flinkConfiguration.\"kubernetes.hostnetwork.enabled\"".to_string(), "the pod uses the node's network".to_string(), "Host Namespaces"));
+        found.push((
+            "spec.flinkConfiguration.\"kubernetes.hostnetwork.enabled\"".to_string(),
+            "the pod uses the node's network".to_string(),
+            "Host Namespaces",
+        ));
     }
     for (layer, template) in layers(view.spec) {
         let template = as_template(template);
@@ -102,7 +106,11 @@ pub fn restricted_profile(view: &ClusterView<'_>) -> Vec<Diagnostic> {
             for kind in kinds {
                 let path = format!("{layer}.spec.volumes[{index}].{kind}");
                 if kind == "hostPath" {
-                    found.push((path, format!("the pod mounts the node's files as volume `{name}`"), "HostPath Volumes"));
+                    found.push((
+                        path,
+                        format!("the pod mounts the node's files as volume `{name}`"),
+                        "HostPath Volumes",
+                    ));
                 } else if !ALLOWED_VOLUMES.contains(&kind.as_str()) {
                     found.push((path, format!("the pod has volume `{name}` of type `{kind}`"), "Volume Types"));
                 }
@@ -120,18 +128,34 @@ pub fn restricted_profile(view: &ClusterView<'_>) -> Vec<Diagnostic> {
                     found.push((format!("{path}.privileged"), format!("{who} is privileged"), "Privileged Containers"));
                 }
                 if field("allowPrivilegeEscalation") == Some(&Value::Bool(true)) {
-                    found.push((format!("{path}.allowPrivilegeEscalation"), format!("{who} allows privilege escalation"), "Privilege Escalation"));
+                    found.push((
+                        format!("{path}.allowPrivilegeEscalation"),
+                        format!("{who} allows privilege escalation"),
+                        "Privilege Escalation",
+                    ));
                 }
                 let added = context.and_then(|context| context.pointer("/capabilities/add")).and_then(Value::as_array);
-                let extra: Vec<&str> =
-                    added.into_iter().flatten().filter_map(Value::as_str).filter(|cap| *cap != ALLOWED_CAPABILITY).collect();
+                let extra: Vec<&str> = added
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .filter(|cap| *cap != ALLOWED_CAPABILITY)
+                    .collect();
                 if !extra.is_empty() {
-                    found.push((format!("{path}.capabilities.add"), format!("{who} adds {}", extra.join(", ")), "Capabilities"));
+                    found.push((
+                        format!("{path}.capabilities.add"),
+                        format!("{who} adds {}", extra.join(", ")),
+                        "Capabilities",
+                    ));
                 }
                 let ports = container.get("ports").and_then(Value::as_array);
                 for (port, spec) in ports.into_iter().flatten().enumerate() {
                     if spec.get("hostPort").and_then(Value::as_i64).is_some_and(|host| host != 0) {
-                        found.push((format!("{layer}.spec.{list}[{index}].ports[{port}].hostPort"), format!("{who} opens a port on the node"), "Host Ports"));
+                        found.push((
+                            format!("{layer}.spec.{list}[{index}].ports[{port}].hostPort"),
+                            format!("{who} opens a port on the node"),
+                            "Host Ports",
+                        ));
                     }
                 }
                 root(context, &path, &who, &mut found);

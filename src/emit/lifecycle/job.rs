@@ -233,7 +233,9 @@ mod tests {
             |text: &str| text.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
         assert_eq!(
             program.lines().count(),
-            1 + commands(COMMON_SCRIPT) + commands(STEPS_SCRIPT) + commands(crate::emit::lifecycle::submit::SUBMIT_SCRIPT)
+            1 + commands(COMMON_SCRIPT)
+                + commands(STEPS_SCRIPT)
+                + commands(crate::emit::lifecycle::submit::SUBMIT_SCRIPT)
         );
     }
 
