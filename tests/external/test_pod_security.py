@@ -12,20 +12,16 @@ the container and the rule. Such a violation is allowed only where that warning 
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
-from conftest import fixture_id, fixture_params, real_world_paths, render_fixture, valid_fixture_paths
+from conftest import REPO, fixture_id, fixture_params, real_world_paths, render_fixture, valid_fixture_paths
 
-# Restricted: "Volume Types"
-ALLOWED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                   "projected", "secret"}
-# Baseline: "Sysctls"
-SAFE_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-                "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-                "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-                "net.ipv4.tcp_keepalive_probes"}
-SELINUX_TYPES = {None, "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+sys.path.insert(0, str(REPO / "tests"))
+
+from kubelet.admission import violations  # noqa: E402
+
 WARNED = re.compile(r"warning\[restricted-profile\]: (?:container `([^`]*)`|the pod) [^(]*\(([^)]*)\)")
 
 
@@ -33,71 +29,6 @@ def pods(objects: list[dict]):
     for o in objects:
         if o.get("kind") in ("Deployment", "Job"):
             yield f"{o['kind']}/{o['metadata']['name']}", o["spec"]["template"]["spec"]
-
-
-def violations(spec: dict) -> list[tuple[str, str]]:
-    """(container name or `the pod`, rule) for every control the pod spec breaks."""
-    found = []
-    pod_context = spec.get("securityContext") or {}
-    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or []),
-                  *(spec.get("ephemeralContainers") or [])]
-
-    # baseline
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
-        if spec.get(key) is True:
-            found.append(("the pod", "Host Namespaces"))
-    for volume in spec.get("volumes") or []:
-        if "hostPath" in volume:
-            found.append(("the pod", "HostPath Volumes"))
-        kinds = set(volume) - {"name"}
-        if not kinds <= ALLOWED_VOLUMES:
-            found.append(("the pod", "Volume Types"))
-    for sysctl in pod_context.get("sysctls") or []:
-        if sysctl.get("name") not in SAFE_SYSCTLS:
-            found.append(("the pod", "Sysctls"))
-    if (pod_context.get("windowsOptions") or {}).get("hostProcess") is True:
-        found.append(("the pod", "HostProcess"))
-    if (pod_context.get("appArmorProfile") or {}).get("type") == "Unconfined":
-        found.append(("the pod", "AppArmor"))
-    if (pod_context.get("seLinuxOptions") or {}).get("type") not in SELINUX_TYPES:
-        found.append(("the pod", "SELinux"))
-
-    pod_non_root = pod_context.get("runAsNonRoot") is True
-    pod_seccomp = (pod_context.get("seccompProfile") or {}).get("type")
-    if pod_context.get("runAsUser") == 0:
-        found.append(("the pod", "Running as Non-root user"))
-    if pod_seccomp == "Unconfined":
-        found.append(("the pod", "Seccomp"))
-    for c in containers:
-        name, context = c.get("name", ""), c.get("securityContext") or {}
-        capabilities = context.get("capabilities") or {}
-        if context.get("privileged") is True:
-            found.append((name, "Privileged Containers"))
-        if (context.get("windowsOptions") or {}).get("hostProcess") is True:
-            found.append((name, "HostProcess"))
-        if any((p.get("hostPort") or 0) != 0 for p in c.get("ports") or []):
-            found.append((name, "Host Ports"))
-        if (context.get("appArmorProfile") or {}).get("type") == "Unconfined":
-            found.append((name, "AppArmor"))
-        selinux = context.get("seLinuxOptions") or {}
-        if selinux.get("type") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
-            found.append((name, "SELinux"))
-        if context.get("procMount") not in (None, "Default"):
-            found.append((name, "/proc Mount Type"))
-        # restricted
-        if context.get("allowPrivilegeEscalation") is not False:
-            found.append((name, "Privilege Escalation"))
-        non_root = context.get("runAsNonRoot")
-        if non_root is False or (non_root is None and not pod_non_root):
-            found.append((name, "Running as Non-root"))
-        if context.get("runAsUser") == 0:
-            found.append((name, "Running as Non-root user"))
-        seccomp = (context.get("seccompProfile") or {}).get("type") or pod_seccomp
-        if seccomp not in ("RuntimeDefault", "Localhost"):
-            found.append((name, "Seccomp"))
-        if "ALL" not in (capabilities.get("drop") or []) or set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
-            found.append((name, "Capabilities"))
-    return found
 
 
 PATHS = valid_fixture_paths() + real_world_paths()

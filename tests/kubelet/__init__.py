@@ -1,6 +1,7 @@
 """A local kubelet for flink-render's tests: runs a rendered YAML stream on a real Flink, with no
-container runtime and no Kubernetes API server (DESIGN §8). Needs root, Linux namespaces,
-overlayfs, iproute2, util-linux (nsenter) and a JDK under /usr; Python stdlib only.
+container runtime, and serves it through a small Kubernetes API (DESIGN §8). Needs root, Linux
+namespaces, overlayfs, iproute2, util-linux (nsenter), openssl and a JDK under /usr; Python
+stdlib only.
 
     from kubelet import Cluster, build_job_jar
     with Cluster(flink_homes={"1": FLINK_HOME_1, "2": FLINK_HOME_2},
@@ -8,10 +9,17 @@ overlayfs, iproute2, util-linux (nsenter) and a JDK under /usr; Python stdlib on
         cluster.apply(objects)                 # the rendered stream, parsed
         cluster.wait_ready()                   # every Deployment's pods ready
         cluster.rest_json("my-app-rest", "/overview")
+        cluster.api.request("GET", "/api/v1/namespaces/default/configmaps")   # as the admin
+        cluster.api.calls                      # every API request: user, verb, resource, name, code
 
 What it emulates
-  * Objects: an in-memory store filled by apply() (like `kubectl apply -n <namespace>`; Job and
-    Pod specs are immutable, as in Kubernetes), bare Pods run as they are, with a
+  * Objects: one store (store.py) filled by apply() (like `kubectl apply -n <namespace>`; Job and
+    Pod specs are immutable, as in Kubernetes) and by the Kubernetes API (api.py: HTTPS on the
+    node address, in-cluster service-account tokens, RBAC from the stored Roles with every call
+    recorded, watches; see its doc for what it serves and leaves out), with uids,
+    resourceVersions and garbage collection by ownerReference; admission at pod creation,
+    whoever creates the pod (admission.py: the ServiceAccount must exist; the namespace's Pod
+    Security `enforce` level); bare Pods (applied or created through the API) run as they are, with a
     Deployment → ReplicaSet → Pod controller (pods named <deployment>-<template hash>-<suffix>,
     keyed by revision; a changed template makes a new ReplicaSet whose pods replace the old ones
     once ready, or after them for `strategy: Recreate`), a Job controller (a pod per attempt,
@@ -24,7 +32,10 @@ What it emulates
     pods it selects (publishNotReadyAddresses honoured) plus hostAliases; init containers in
     order, then the containers.
   * Containers: the image's ENTRYPOINT/CMD overridden by `command`/`args` as Kubernetes does, with
-    `$(VAR)` expansion; `env` and `envFrom` (values, downward API fieldRef/resourceFieldRef,
+    `$(VAR)` expansion; the `kubernetes` Service's KUBERNETES_SERVICE_HOST/PORT (and KUBERNETES_PORT*)
+    variables; the service-account token, `ca.crt` and `namespace` under
+    /var/run/secrets/kubernetes.io/serviceaccount where automountServiceAccountToken (pod, else
+    ServiceAccount, else true) says so; `env` and `envFrom` (values, downward API fieldRef/resourceFieldRef,
     configMapKeyRef/secretKeyRef, optional refs); every volumeMount (configMap, secret, projected,
     downwardAPI volumes laid out like the kubelet with `..data` symlinks, `items`, `defaultMode`,
     always read-only, and updated in place when the object changes (every 2 s here; a real
@@ -64,10 +75,10 @@ What it does not emulate
   probes, HTTPS/gRPC probes, a PID namespace (processes see the host's), capabilities, seccomp,
   AppArmor/SELinux, network policies, kube-proxy (a Service name resolves straight to pod
   addresses; ports are not remapped, ClusterIP/NodePort/LoadBalancer/ExternalName behave like
-  headless), DNS (only /etc/hosts; unknown names fail fast), service-link and KUBERNETES_* env
-  vars, Ingress, RBAC/ServiceAccount admission and tokens (a projected serviceAccountToken is a
-  fake string), the Kubernetes API (so no Kubernetes HA, no operator), jemalloc, and remote file
-  systems (s3://, gs://: the PyPI distribution has no such plugin).
+  headless), DNS (only /etc/hosts; unknown names fail fast; `kubernetes.default.svc` is the API),
+  the service-link env vars of other Services, Ingress, token expiry and audiences (a token is an opaque string per
+  ServiceAccount, not a JWT), the parts of the Kubernetes API api.py leaves out, any operator,
+  jemalloc, and remote file systems (s3://, gs://: the PyPI distribution has no such plugin).
 """
 
 from .cluster import Cluster, HarnessError, JobResult, Pod, WaitTimeout  # noqa: F401

@@ -28,15 +28,19 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import model, sysutil
+from . import admission, model, sysutil
+from .api import SA_DIR, SERVICE_NAMES, ApiServer
+from .api import PORT as API_PORT
 from .image import FLINK_GID, FLINK_UID, Image, ImageStore
 from .net import NODE_IP, Network, PodNet
+from .store import ObjectStore, now_rfc3339, without_server_fields
 
 INIT = str(Path(__file__).resolve().parent / "container_init.py")
 CLUSTER_DOMAIN = "cluster.local"
 NODE_NAME = "kubelet-harness"
 SETUP_FAILED = 128
 VOLUME_SYNC_S = 2.0  # how often ConfigMap/Secret volume content is brought up to date
+ACCESS_VOLUME = "kube-api-access-harness"  # the service-account credentials a pod mounts
 
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume",
                   "StorageClass", "PriorityClass"}
@@ -104,6 +108,7 @@ class Container:
         self.exit_code: int | None = None
         self.reason = "ContainerCreating"
         self.started_at = self.finished_at = None
+        self.started_rfc3339 = ""
         self.started = False  # startup probe passed (or none)
         self.ready = False
         self.probes = {k: ProbeState(spec[k]) for k in ("startupProbe", "readinessProbe") if spec.get(k)}
@@ -210,6 +215,8 @@ class Pod:
         self.init_done = not self.init_containers
         self.ready = False
         self.deleting_since: float | None = None
+        self.deleting_at = ""  # RFC 3339, for the API
+        self.created = now_rfc3339()
         self.gone = False
         self.events: list[str] = []
 
@@ -352,7 +359,11 @@ class Cluster:
         self.job_backoff_s = job_backoff_s
         self.flink_image_re = flink_image
 
-        self.objects: dict[tuple, dict] = {}
+        self.store = ObjectStore(self.id)
+        self.objects: dict[tuple, dict] = self.store.objects  # read it; change it through self.store
+        self.pod_views: dict[tuple, dict] = {}  # (namespace, name) -> the API's Pod object
+        self._pod_digests: dict[tuple, str] = {}
+        self._refused: set[str] = set()
         self.replicasets: dict[tuple, ReplicaSet] = {}
         self.jobs: dict[tuple, JobRun] = {}
         self.all_pods: list[Pod] = []
@@ -375,6 +386,7 @@ class Cluster:
         _LIVE.add(self)
         self.network = self._in_loop(Network)
         self.netns_inodes.add(self.network.bridge.inode)
+        self.api = ApiServer(self, self.work_dir / "pki", NODE_IP)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -439,6 +451,8 @@ class Cluster:
                 time.sleep(0.1)
             for p in pods:
                 self._kill_pod_processes(p)
+            if getattr(self, "api", None) is not None:
+                self.api.close()
             with self._lock:  # the loop only runs queued calls while closing
                 for p in pods:
                     self._release_pod(p)
@@ -509,13 +523,18 @@ class Cluster:
                 if key[1] is not None:
                     obj["metadata"]["namespace"] = key[1]
                 old = self.objects.get(key)
-                self.objects[key] = obj
-                verb = "created" if old is None else ("unchanged" if old == obj else "configured")
-                out.append(f"{key[0].lower()}/{key[2]} {verb}")
-                if key[0] in ("Job", "Pod") and old is not None and old != obj:
-                    self.objects[key] = old
+                same = old is not None and without_server_fields(old) == without_server_fields(obj)
+                out.append(f"{key[0].lower()}/{key[2]} {'created' if old is None else ('unchanged' if same else 'configured')}")
+                if same:
+                    continue
+                if key[0] in ("Job", "Pod") and old is not None:
                     raise HarnessError(f"{key[0].lower()} {key[2]}: its spec is immutable; delete it first")
-                if key[0] == "Job" and old is None:
+                if key[0] == "Pod":
+                    why = admission.refusal(self.objects, key[1], key[2], obj.get("spec") or {})
+                    if why:
+                        raise HarnessError(f"Error from server (Forbidden): {why}")
+                self.store.put(key, obj, quiet=key[0] == "Pod")
+                if key[0] == "Job":
                     self.jobs[key] = JobRun(key[1], key[2], obj)
         self._wake.set()
         return out
@@ -523,15 +542,14 @@ class Cluster:
     def delete(self, kind: str, name: str, namespace: str | None = None) -> None:
         ns = None if kind in CLUSTER_SCOPED else (namespace or self.namespace)
         with self._lock:
-            if self.objects.pop((kind, ns, name), None) is None:
+            removed = self.store.remove((kind, ns, name))
+            if not removed:
                 raise KeyError(f"{kind} {ns}/{name} not found")
-            if kind == "Job" and (kind, ns, name) in self.jobs:
-                for p in self.jobs.pop((kind, ns, name)).pods:
-                    self._delete_pod(p)
-            if kind == "Pod":
-                for p in self.all_pods:
-                    if p.namespace == ns and p.name == name:
+            for key in removed:
+                if key[0] == "Job" and key in self.jobs:
+                    for p in self.jobs.pop(key).pods:
                         self._delete_pod(p)
+            # bare pods (and what garbage collection took) stop in the next sync
         self._wake.set()
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict | None:
@@ -543,6 +561,11 @@ class Cluster:
             return [p for p in self.all_pods
                     if (include_gone or not p.gone) and (owner is None or p.owner_name == owner)
                     and (kind is None or p.owner_kind == kind)]
+
+    def pod_at(self, ip: str) -> Pod | None:
+        """The pod that had this address (pods keep theirs for the cluster's life)."""
+        with self._lock:
+            return next((p for p in self.all_pods if p.ip == ip), None)
 
     def pod(self, name: str) -> Pod:
         for p in self.pods():
@@ -561,6 +584,19 @@ class Cluster:
             if not pod.gone:
                 self._sync_pod(pod, now)
         self._sync_endpoints()
+        self._publish_pods()
+
+    def _admitted(self, owner: str, namespace: str, name: str, spec: dict) -> bool:
+        """Whether the API server would create this pod for a controller; a refusal is an event
+        (FailedCreate) once, and the controller tries again on its next sync, as Kubernetes does."""
+        why = admission.refusal(self.objects, namespace, name, spec)
+        if why is None:
+            return True
+        line = f"{owner}: FailedCreate: {why}"
+        if line not in self._refused:
+            self._refused.add(line)
+            self.events.append(f"{time.strftime('%H:%M:%S')} {line}")
+        return False
 
     def _new_pod(self, namespace: str, template: dict, owner_kind: str, owner_name: str, revision: str,
                  name: str, extra_labels: dict) -> Pod:
@@ -606,8 +642,11 @@ class Cluster:
     def _scale(self, rs: ReplicaSet) -> None:
         active = [p for p in rs.pods if p.deleting_since is None and not p.gone]
         while len(active) < rs.replicas:
+            name = f"{rs.name}-{model.name_suffix(f'{self.id}/{rs.name}/{rs.created + 1}')}"
+            if not self._admitted(f"replicaset {rs.namespace}/{rs.name}", rs.namespace, name,
+                                  rs.template.get("spec") or {}):
+                break
             rs.created += 1
-            name = f"{rs.name}-{model.name_suffix(f'{self.id}/{rs.name}/{rs.created}')}"
             sel = (rs.template.get("metadata") or {}).get("labels") or {}
             pod = self._new_pod(rs.namespace, rs.template, "Deployment", rs.deployment, rs.revision, name,
                                 {**sel, "pod-template-hash": rs.revision})
@@ -617,10 +656,132 @@ class Cluster:
             self._delete_pod(pod)
 
     def _sync_bare_pods(self) -> None:
+        """Run every stored Pod (applied, or created through the API) and stop the runtime pods
+        whose object is gone (deleted, or collected with its owner)."""
+        running = {p.uid: p for p in self.all_pods if p.owner_kind == "Pod" and not p.gone}
+        stored = set()
         for (kind, ns, name), obj in self.objects.items():
-            if kind == "Pod" and not any(p.owner_kind == "Pod" and p.namespace == ns and p.name == name for p in self.all_pods):
-                template = {"metadata": obj.get("metadata") or {}, "spec": obj.get("spec") or {}}
-                self._new_pod(ns, template, "Pod", name, "", name, {})
+            if kind != "Pod":
+                continue
+            md = obj.get("metadata") or {}
+            stored.add(md.get("uid"))
+            pod = running.get(md.get("uid"))
+            if pod is None:
+                template = {"metadata": md, "spec": obj.get("spec") or {}}
+                pod = self._new_pod(ns, template, "Pod", name, "", name, {})
+                pod.uid = md.get("uid")
+            else:
+                pod.labels, pod.annotations = dict(md.get("labels") or {}), dict(md.get("annotations") or {})
+        for uid, pod in running.items():
+            if uid not in stored:
+                self._delete_pod(pod)
+
+    def _delete_pod_by_api(self, namespace: str, name: str) -> None:
+        """DELETE pods/<name>: a bare pod's object goes (and the kubelet stops it); a
+        controller's pod is stopped and its controller makes a new one."""
+        if ("Pod", namespace, name) in self.objects:
+            self.store.remove(("Pod", namespace, name))
+        else:
+            for p in self.all_pods:
+                if p.namespace == namespace and p.name == name and not p.gone:
+                    self._delete_pod(p)
+        self._wake.set()
+
+    def _pod_view(self, pod: "Pod | None", stored: dict | None, namespace: str, name: str) -> dict:
+        """The API's Pod object: the stored object (bare pods) or the controller's template, with
+        the kubelet's status."""
+        if stored is not None:
+            view = copy.deepcopy(stored)
+        else:
+            owner = [] if pod is None else [{
+                "apiVersion": "apps/v1" if pod.owner_kind == "Deployment" else "batch/v1",
+                "kind": "ReplicaSet" if pod.owner_kind == "Deployment" else "Job",
+                "name": f"{pod.owner_name}-{pod.revision}" if pod.owner_kind == "Deployment" else pod.owner_name,
+                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.id}/{pod.owner_kind}/{namespace}/{pod.owner_name}/{pod.revision}")),
+                "controller": True, "blockOwnerDeletion": True}]
+            view = {"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": name, "namespace": namespace, "uid": pod.uid, "labels": dict(pod.labels),
+                                 "annotations": dict(pod.annotations), "ownerReferences": owner,
+                                 "creationTimestamp": pod.created},
+                    "spec": copy.deepcopy(pod.spec)}
+        view.setdefault("apiVersion", "v1")
+        view.setdefault("kind", "Pod")
+        view.setdefault("spec", {})["nodeName"] = NODE_NAME
+        md = view["metadata"]
+        md.pop("resourceVersion", None)
+        if pod is None:
+            view["status"] = {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False"}]}
+            return view
+        if pod.deleting_since is not None:
+            md["deletionTimestamp"] = pod.deleting_at
+            md["deletionGracePeriodSeconds"] = int(pod.spec.get("terminationGracePeriodSeconds", 30))
+
+        def state(c: Container) -> dict:
+            if c.state == "running":
+                return {"running": {"startedAt": c.started_rfc3339}}
+            if c.state == "terminated":
+                return {"terminated": {"exitCode": c.exit_code, "reason": "Completed" if c.exit_code == 0 else "Error",
+                                       "message": c.termination_message()[:4096]}}
+            return {"waiting": {"reason": c.reason or "ContainerCreating"}}
+
+        def flag(b: bool) -> str:
+            return "True" if b else "False"
+
+        view["status"] = {
+            "phase": pod.phase, "hostIP": NODE_IP, "hostIPs": [{"ip": NODE_IP}],
+            **({"podIP": pod.ip, "podIPs": [{"ip": pod.ip}]} if pod.ip else {}),
+            "conditions": [{"type": "PodScheduled", "status": "True"},
+                           {"type": "Initialized", "status": flag(pod.init_done)},
+                           {"type": "ContainersReady", "status": flag(pod.ready)},
+                           {"type": "Ready", "status": flag(pod.ready)}],
+            "initContainerStatuses": [{"name": c.name, "ready": c.exit_code == 0, "restartCount": 0, "state": state(c),
+                                       "image": c.spec.get("image", "")} for c in pod.init_containers],
+            "containerStatuses": [{"name": c.name, "ready": bool(c.ready), "restartCount": 0, "state": state(c),
+                                   "started": c.state == "running", "image": c.spec.get("image", "")}
+                                  for c in pod.containers],
+        }
+        return view
+
+    def _publish_pods(self) -> None:
+        """Bring the API's Pod objects up to date with the kubelet and record each change as a
+        watch event."""
+        views: dict[tuple, dict] = {}
+        bare = {(o.get("metadata") or {}).get("uid"): (k, o) for k, o in self.objects.items() if k[0] == "Pod"}
+        seen_bare = set()
+        for p in self.all_pods:
+            if p.gone:
+                continue
+            stored = None
+            if p.owner_kind == "Pod":
+                hit = bare.get(p.uid)
+                stored = hit[1] if hit else None
+                seen_bare.add(p.uid)
+                if stored is None and p.deleting_since is None:
+                    continue
+                if stored is None:  # deleted, still stopping: the last object seen
+                    last = self.pod_views.get((p.namespace, p.name))
+                    stored = {k: v for k, v in (last or {}).items() if k != "status"} or None
+            views[(p.namespace, p.name)] = self._pod_view(p, stored, p.namespace, p.name)
+        for uid, ((_, ns, name), obj) in bare.items():
+            if uid not in seen_bare:
+                views[(ns, name)] = self._pod_view(None, obj, ns, name)
+        for key, view in views.items():
+            digest = json.dumps(view, sort_keys=True)
+            if self._pod_digests.get(key) == digest:
+                view["metadata"]["resourceVersion"] = self.pod_views[key]["metadata"]["resourceVersion"]
+                continue
+            rv = self.store.next_rv()
+            view["metadata"]["resourceVersion"] = str(rv)
+            self.store.record("MODIFIED" if key in self.pod_views else "ADDED", ("Pod", *key), view, rv)
+            self._pod_digests[key] = digest
+        for key in [k for k in self.pod_views if k not in views]:
+            rv = self.store.next_rv()
+            last = copy.deepcopy(self.pod_views[key])
+            last["metadata"]["resourceVersion"] = str(rv)
+            self.store.record("DELETED", ("Pod", *key), last, rv)
+            self._pod_digests.pop(key, None)
+        self.pod_views.clear()
+        self.pod_views.update(views)
 
     def _sync_jobs(self, now: float) -> None:
         for key, run in self.jobs.items():
@@ -657,6 +818,7 @@ class Cluster:
     def _delete_pod(self, pod: Pod) -> None:
         if pod.deleting_since is None and not pod.gone:
             pod.deleting_since = time.monotonic()
+            pod.deleting_at = now_rfc3339()
             pod.ready = False
             pod.event("Killing", "pod deleted")
             grace = min(float(pod.spec.get("terminationGracePeriodSeconds", 30)), self.grace_cap_s)
@@ -768,11 +930,6 @@ class Cluster:
         spec = pod.spec
         if spec.get("hostNetwork"):
             raise PodStartError("Unsupported", "hostNetwork is not emulated")
-        sa = spec.get("serviceAccountName") or spec.get("serviceAccount")
-        if sa and sa != "default" and ("ServiceAccount", pod.namespace, sa) not in self.objects:
-            note = f"service account {pod.namespace}/{sa} is not in the stream (admission would reject the pod; not enforced)"
-            if note not in self.notes:
-                self.notes.append(note)
         pod.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(pod.dir, 0o755)
         dirs, kinds = self._prepare_volumes(pod)  # may raise FailedMount before anything runs
@@ -821,7 +978,27 @@ class Cluster:
             except KeyError as e:
                 raise PodStartError("FailedMount", f"MountVolume.SetUp failed for volume {name!r}: {e.args[0]}") from None
             dirs[name] = d
+        if self._automount(pod):
+            d = pod.dir / "volumes" / ACCESS_VOLUME
+            model.write_atomic_volume(str(d), self._credentials(pod), fs_group)
+            dirs[ACCESS_VOLUME], kinds[ACCESS_VOLUME] = d, "projected"
         return dirs, kinds
+
+    def _account(self, pod: Pod) -> str:
+        return pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default"
+
+    def _automount(self, pod: Pod) -> bool:
+        """automountServiceAccountToken: the pod's, else its ServiceAccount's, else true."""
+        if pod.spec.get("automountServiceAccountToken") is not None:
+            return bool(pod.spec["automountServiceAccountToken"])
+        sa = self.objects.get(("ServiceAccount", pod.namespace, self._account(pod))) or {}
+        return sa.get("automountServiceAccountToken", True) is not False
+
+    def _credentials(self, pod: Pod) -> dict:
+        """What the ServiceAccount admission plugin's projected volume holds: the account's token,
+        the API's CA and the namespace."""
+        return {"token": (self.api.token_for(pod.namespace, self._account(pod)).encode(), 0o644),
+                "ca.crt": (self.api.ca_pem, 0o644), "namespace": (pod.namespace.encode(), 0o644)}
 
     def _refresh_volumes(self, pod: Pod) -> None:
         """Bring ConfigMap/Secret/projected/downwardAPI volumes up to date, as the kubelet does
@@ -881,7 +1058,7 @@ class Cluster:
                 files[it["path"]] = (value.encode(), it.get("mode", default_mode))
             return files
         if kind == "serviceAccountToken":
-            return {src.get("path", "token"): (b"kubelet-harness-fake-token", default_mode)}
+            return {src.get("path", "token"): (self.api.token_for(pod.namespace, self._account(pod)).encode(), default_mode)}
         raise KeyError(f"{kind} projections are not emulated")
 
     # -- container set-up -----------------------------------------------------------------------
@@ -1025,6 +1202,8 @@ class Cluster:
                 src = real
             api_data = kind in ("configMap", "secret", "projected", "downwardAPI")
             out.append({"source": str(src), "target": vm["mountPath"], "readonly": bool(vm.get("readOnly")) or api_data})
+        if ACCESS_VOLUME in pod.volume_dirs and not any(m["target"].rstrip("/") == SA_DIR for m in out):
+            out.append({"source": str(pod.volume_dirs[ACCESS_VOLUME]), "target": SA_DIR, "readonly": True})
         return out
 
     def _start_container(self, pod: Pod, c: Container) -> None:
@@ -1044,6 +1223,7 @@ class Cluster:
         mounts = self._mounts(pod, spec, env)
         full_env = dict(image.env)
         full_env["HOSTNAME"] = pod.hostname
+        full_env.update(self._service_env())
         full_env.update(env)
         full_env.setdefault("HOME", "/root" if uid == 0 else ("/opt/flink" if uid == FLINK_UID else "/"))
         csc = spec.get("securityContext") or {}
@@ -1087,6 +1267,7 @@ class Cluster:
                                   cwd="/", env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"})
         c.exit_code = None
         c.started_at = time.monotonic()
+        c.started_rfc3339 = now_rfc3339()
         c.reason = "Running"
         c.started = "startupProbe" not in c.probes
         c.ready = False
@@ -1205,6 +1386,15 @@ class Cluster:
                     self._write_in_place(pod.dir / "hosts", self._hosts_for(pod))
 
     @staticmethod
+    def _service_env() -> dict[str, str]:
+        """The `kubernetes` Service's variables, which every container gets."""
+        url = f"tcp://{NODE_IP}:{API_PORT}"
+        return {"KUBERNETES_SERVICE_HOST": NODE_IP, "KUBERNETES_SERVICE_PORT": str(API_PORT),
+                "KUBERNETES_SERVICE_PORT_HTTPS": str(API_PORT), "KUBERNETES_PORT": url,
+                f"KUBERNETES_PORT_{API_PORT}_TCP": url, f"KUBERNETES_PORT_{API_PORT}_TCP_PROTO": "tcp",
+                f"KUBERNETES_PORT_{API_PORT}_TCP_PORT": str(API_PORT), f"KUBERNETES_PORT_{API_PORT}_TCP_ADDR": NODE_IP}
+
+    @staticmethod
     def _write_in_place(path: Path, text: str) -> None:
         """Rewrite a bind-mounted file in place (a rename would leave containers on the old inode)."""
         with open(path, "r+", encoding="utf-8") as f:
@@ -1218,6 +1408,7 @@ class Cluster:
             lines.append(f"{pod.ip}\t{pod.hostname}")
         for ha in pod.spec.get("hostAliases") or []:
             lines.append(f"{ha['ip']}\t{' '.join(ha.get('hostnames') or [])}")
+        lines.append(f"{NODE_IP}\t{' '.join(SERVICE_NAMES)}")
         lines.append("# Services: their ready endpoints (no kube-proxy, no cluster IPs)")
         for (ns, name), ips in sorted(self._endpoints.items()):
             names = [f"{name}.{ns}.svc.{CLUSTER_DOMAIN}", f"{name}.{ns}.svc", f"{name}.{ns}"]
