@@ -4,7 +4,8 @@
 #   scripts/test.sh [--quick] [PYTEST ARGS...]
 #
 # --quick (the edit-test loop): everything but the suites that run real Flink clusters on the local
-# kubelet (tests/external/test_lifecycle.py, test_local_kubelet.py), with a 15 s fuzz run.
+# kubelet (tests/external/test_lifecycle.py, test_kubernetes_ha.py, test_local_kubelet.py), with a
+# 15 s fuzz run.
 #
 # Idempotent; does all of its own set-up:
 #   1. tools venv with pinned kubernetes-validate / pyyaml / yamllint / pytest / check-jsonschema;
@@ -12,7 +13,7 @@
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
-#   3. java check; local-kubelet prerequisites (iproute2, util-linux, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
+#   3. java check; local-kubelet prerequisites (iproute2, util-linux, openssl, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
 #   4. shellcheck of the lifecycle scripts and our own; cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
 #   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
@@ -122,7 +123,7 @@ java -version 2>&1 | sed 's/^/  /'
 
 # --- local kubelet (tests/kubelet, tests/external/test_local_kubelet.py) -------------------------
 # The harness runs rendered pods as local processes: it needs root, overlayfs, iproute2 (ip, ss),
-# util-linux (nsenter) and javac (the test job in tests/jobs is compiled at test time); the
+# util-linux (nsenter), openssl (its Kubernetes API's certificates) and javac (the test job in tests/jobs is compiled at test time); the
 # lifecycle scripts the Jobs run are checked with shellcheck. Missing Debian packages are
 # installed with apt-get (after apt-get update).
 section "local kubelet prerequisites"
@@ -130,6 +131,7 @@ KUBELET_PKGS=()
 { command -v ip && command -v ss; } >/dev/null 2>&1 || KUBELET_PKGS+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || KUBELET_PKGS+=(util-linux)
 command -v shellcheck >/dev/null 2>&1 || KUBELET_PKGS+=(shellcheck)
+command -v openssl >/dev/null 2>&1 || KUBELET_PKGS+=(openssl)  # the API server's CA
 command -v javac >/dev/null 2>&1 || KUBELET_PKGS+=("openjdk-$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p;q')-jdk-headless")
 if ((${#KUBELET_PKGS[@]})); then
   if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
@@ -286,7 +288,8 @@ export FLINK_RENDER_BIN=$TARGET_DIR/release/flink-render
 # no .pytest_cache / __pycache__ left in the work tree
 QUICK_ARGS=()
 if $QUICK; then
-  QUICK_ARGS=(--ignore=tests/external/test_lifecycle.py --ignore=tests/external/test_local_kubelet.py)
+  QUICK_ARGS=(--ignore=tests/external/test_lifecycle.py --ignore=tests/external/test_kubernetes_ha.py
+    --ignore=tests/external/test_local_kubelet.py)
   echo "quick: without the real-Flink suites (${QUICK_ARGS[*]})"
 fi
 PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/external "${QUICK_ARGS[@]}" "$@"

@@ -72,6 +72,12 @@ pub fn high_availability_rbac_name(cluster: &str) -> String {
     format!("{cluster}-ha")
 }
 
+/// `<cluster-id>-cluster-config-map`: where Flink's Kubernetes HA keeps the leaders and the job
+/// graphs (Flink 1.20 and 2.x alike; the cluster id is the cluster's name).
+pub fn high_availability_config_map_name(cluster: &str) -> String {
+    format!("{cluster}-cluster-config-map")
+}
+
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
 pub fn is_dns1123_label(name: &str) -> bool {
     let bytes = name.as_bytes();

@@ -118,6 +118,8 @@ pub struct ProcessView {
 pub struct HighAvailability {
     /// Kubernetes HA (needs ConfigMap access, so RBAC is emitted, and a namespace).
     pub kubernetes: bool,
+    /// ZooKeeper HA.
+    pub zookeeper: bool,
 }
 
 /// The job of an application cluster.
@@ -131,6 +133,9 @@ pub struct JobView<'a> {
     pub state: JobState,
     /// The deterministic job id (DESIGN §3).
     pub job_id: String,
+    /// What identifies the job's graph: the id it would have if every change of the job started a
+    /// new one (the job id of the other upgrade modes), whatever its upgrade mode.
+    pub graph_id: String,
     /// The effective parallelism P (FO §2.4), when it can be known.
     pub parallelism: Option<i64>,
     /// `job.parallelism` is set to something else than what `taskManager.replicas` decides.
@@ -393,6 +398,8 @@ impl<'a> Builder<'a> {
         (!kind.eq_ignore_ascii_case("none")).then(|| HighAvailability {
             kubernetes: kind.eq_ignore_ascii_case("kubernetes")
                 || kind == "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
+            zookeeper: kind.eq_ignore_ascii_case("zookeeper")
+                || kind == "org.apache.flink.runtime.highavailability.zookeeper.ZooKeeperHaServicesFactory",
         })
     }
 
@@ -435,6 +442,7 @@ impl<'a> Builder<'a> {
         Some(JobView {
             spec: job,
             job_id: job_id(self.namespace, self.name, &spec_json, &user, last_state),
+            graph_id: job_id(self.namespace, self.name, &spec_json, &user, false),
             state: job_state(job),
             upgrade_mode,
             parallelism,
@@ -546,10 +554,37 @@ impl<'a> Builder<'a> {
                 }
                 self.config.derive_default("job-result-store.delete-on-commit", "false");
             }
+            if let Some(job) =
+                job.filter(|job| high_availability.is_some_and(|ha| ha.zookeeper) && job.job_id != job.graph_id)
+            {
+                self.graph_path(job);
+            }
         }
         if let Some(generation) = self.parsed.raw.metadata.generation {
             self.annotate_generation(generation);
         }
+    }
+}
+
+impl Builder<'_> {
+    /// ZooKeeper HA and a job id that outlives changes of the job (last-state): the job's graph
+    /// is stored under a path of its own per version of the job, so that a new JobManager finds
+    /// no graph for a changed job and runs it from the jar under the same id, restoring the
+    /// latest checkpoint HA keeps for that id (the checkpoints' paths are the id's), where it would
+    /// otherwise recover the previous graph. The operator deletes the graph's node before every
+    /// deploy (`FlinkUtils#deleteJobGraphInZookeeperHA`); here no node is deleted: Flink watches
+    /// these nodes, and a removed one suspends the job that still runs during a hand-over. An
+    /// unchanged job keeps its path, and HA recovers its graph. The previous versions' nodes are
+    /// left in ZooKeeper (one small node per upgrade of the job).
+    fn graph_path(&mut self, job: &JobView<'_>) {
+        const KEYS: [&str; 2] =
+            ["high-availability.zookeeper.path.jobgraphs", "high-availability.zookeeper.path.execution-plans"];
+        if KEYS.iter().any(|key| self.config.contains(key)) {
+            return;
+        }
+        // Flink 2.3 renamed the option; the old key stays its deprecated name
+        let key = if (self.version.major, self.version.minor) >= (2, 3) { KEYS[1] } else { KEYS[0] };
+        self.config.derive(key, format!("/jobgraphs-{}", &job.graph_id[..16]));
     }
 }
 

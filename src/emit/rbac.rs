@@ -2,6 +2,14 @@
 //! metadata in ConfigMaps, so the JobManager's and TaskManagers' service accounts get a
 //! namespaced Role limited to ConfigMaps, and a RoleBinding when the namespace is known (a
 //! ServiceAccount subject must name its namespace).
+//!
+//! Measured on the local kubelet's Kubernetes API through the whole lifecycle
+//! (tests/external/test_kubernetes_ha.py, Flink 1.20 and 2.3): JobManagers create, get, list,
+//! watch, update (compare-and-swap) and patch (the leader lease) `<name>-cluster-config-map` and
+//! `<name>-<job id>-config-map`, and delete the latter when a job ends; the hand-over gets and
+//! patches the former (the job graphs it removes); TaskManagers list and watch it. Every verb is
+//! used. `resourceNames` cannot narrow it: `create` takes no name, and during a rollout the
+//! previous revision's JobManager, whose job id may differ, works under this Role.
 
 use std::collections::BTreeSet;
 

@@ -22,8 +22,9 @@ from a spec and applied the way `kubectl apply` would (no hooks: the hand-over l
      retained checkpoint, also when the job id stays;
   8. `savepointRedeployNonce`: the job is cancelled and starts over from `initialSavepointPath`.
 
-and, on its own cluster, last-state with ZooKeeper HA: a configuration change rolls the JobManager,
-the job keeps its id and HA recovers it from its latest checkpoint.
+and, on its own cluster, last-state with ZooKeeper HA: an upgrade that changes the job rolls the
+JobManager, the job keeps its id, its new graph runs and HA restores its latest checkpoint.
+Kubernetes HA goes through the lifecycle in test_kubernetes_ha.py.
 
 Every pod and checkpoint lives in the harness; checkpoints and savepoints go to a volume all pods
 share (a PersistentVolumeClaim, which the harness keeps across pods).
@@ -467,9 +468,10 @@ def zookeeper(image: str) -> list[dict]:
 
 
 def test_last_state_with_zookeeper_ha_keeps_the_job(lifecycle):
-    """last-state with ZooKeeper HA: a configuration change rolls the pods, the job keeps its
-    id (nothing is stopped: the new JobManager waits as a standby, then HA recovers the job from
-    its latest checkpoint) and its counts continue."""
+    """last-state with ZooKeeper HA: an upgrade that changes the job (another parallelism) rolls the
+    pods and the job keeps its id; nothing is stopped: the new JobManager waits as a standby, then
+    runs the new graph (stored under a path of its own: high-availability.zookeeper.path.jobgraphs)
+    and HA restores its latest checkpoint, so the counts continue."""
     lc, major = lifecycle, lifecycle.major
     rev1 = spec(major, mode="last-state")
     rev1["spec"]["flinkConfiguration"].update({
@@ -486,22 +488,24 @@ def test_last_state_with_zookeeper_ha_keeps_the_job(lifecycle):
 
     rev2 = copy.deepcopy(rev1)
     rev2["spec"]["flinkConfiguration"]["web.refresh-interval"] = "5000"
+    rev2["spec"]["job"]["parallelism"] = 3
     assert job_id_of(lc.apply(rev2)) == id1, "last-state keeps the job id"
     jm2 = lc.jobmanager_ready()
-    assert jm2.name != jm1.name, "the configuration change did not roll the JobManager"
-    assert lc.handoff(jm2)["reason"] == f"job {id1} keeps its id: high availability recovers it"
-    job = lc.running(id1, 2)
+    assert jm2.name != jm1.name, "the upgrade did not roll the JobManager"
+    assert lc.handoff(jm2)["reason"] == f"job {id1} keeps its id: high availability restores its latest checkpoint"
+    job = lc.running(id1, 3)
     after = lc.counting(id1)
     assert after >= before - CHECKPOINT_LAG, f"HA recovery lost the state: {before} before, {after} after"
     assert [j["jid"] for j in lc.jobs()] == [id1]
-    print(f"last-state with ZooKeeper HA on Flink {VERSIONS[major][2]}: countSum {before} -> {after} ({job['state']})")
+    print(f"last-state with ZooKeeper HA on Flink {VERSIONS[major][2]}: parallelism 2 -> 3, "
+          f"countSum {before} -> {after} ({job['state']})")
 
 
 # ------------------------------------------------------------------------------------------------
 # last-state hand-overs through a stale checkpoint-statistics cache
 # ------------------------------------------------------------------------------------------------
 
-ROUNDS = 4
+ROUNDS = 2  # each a hand-over through the stale cache; the suspend and resume make a third
 STATS_CACHE = "5 s"
 
 

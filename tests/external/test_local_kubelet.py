@@ -147,8 +147,10 @@ COVERED_ELSEWHERE = {
 # (checkpoint storage, savepoint path). The PyPI distribution ships no S3 plugin, and Kubernetes
 # HA would next need a Kubernetes API server for leader election and its ConfigMaps.
 CANNOT_RUN_OFFLINE = {
-    "kubernetes-ha-last-state.yaml": "Kubernetes HA needs a Kubernetes API server (leader election, HA ConfigMaps); "
-                                     "before that, the JobManager exits: no filesystem for its s3:// HA storage",
+    "kubernetes-ha-last-state.yaml": "its s3:// HA storage and checkpoints need a filesystem plugin the PyPI "
+                                     "distribution lacks (Kubernetes HA itself runs in test_kubernetes_ha.py)",
+    "zookeeper-ha-last-state.yaml": "its s3:// HA storage needs a filesystem plugin the PyPI distribution lacks "
+                                    "(ZooKeeper HA with last-state runs in test_lifecycle.py)",
     "initial-savepoint-path.yaml": "the job FAILS at start: --fromSavepoint s3://... (no S3 filesystem plugin offline; "
                                    "and that savepoint does not exist)",
     "savepoint-upgrade-mode.yaml": "the job FAILS at start: s3:// state.checkpoints.dir, no S3 filesystem plugin offline",

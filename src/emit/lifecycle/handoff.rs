@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use super::job::{STOP_TIMEOUT_SECONDS, common_env, compact, program, upgrade_mode};
 use crate::emit::hardening::secure_container;
 use crate::emit::revision;
-use crate::objects::rest_service_name;
+use crate::objects::{high_availability_config_map_name, rest_service_name};
 use crate::resolve::model::{Cluster, DesiredState};
 
 const HANDOFF_SCRIPT: &str = include_str!("scripts/handoff.sh");
@@ -35,6 +35,10 @@ const START_SCRIPT: &str = include_str!("scripts/start.sh");
 const RELEASE_SCRIPT: &str = include_str!("scripts/release.sh");
 const AWAIT_SCRIPT: &str = include_str!("scripts/await.sh");
 const SERVE_SCRIPT: &str = include_str!("scripts/serve.sh");
+
+/// Where Flink's HA services record the jobs that reached a terminal state; the hand-over gives
+/// every JobManager that does not recover a running job a directory of its own below it.
+const JOB_RESULT_STORE_KEY: &str = "job-result-store.storage-path";
 
 /// The `emptyDir` the init container writes and the main container reads.
 pub const HANDOFF_VOLUME: &str = "flink-render-handoff";
@@ -73,6 +77,14 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("JOB_ID", if suspended { String::new() } else { application.job_id.clone() }),
         ("UPGRADE_MODE", upgrade_mode(application.upgrade_mode).to_string()),
         ("HIGH_AVAILABILITY", cluster.high_availability.is_some().to_string()),
+    ]);
+    if cluster.high_availability.is_some_and(|ha| ha.kubernetes) {
+        env.push(("HA_CONFIG_MAP", high_availability_config_map_name(&cluster.name)));
+    }
+    if let Some(store) = cluster.high_availability.and_then(|_| cluster.config.get(JOB_RESULT_STORE_KEY)) {
+        env.push(("JOB_RESULT_STORE", store));
+    }
+    env.extend([
         ("SAVEPOINT_DIR", application.snapshots.savepoint_dir.clone().unwrap_or_default()),
         ("FORMAT_TYPE", application.snapshots.format.clone()),
         ("INITIAL_SAVEPOINT", application.savepoint_path.clone().unwrap_or_default()),

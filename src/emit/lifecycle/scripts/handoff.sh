@@ -5,7 +5,8 @@
 # pod is not ready while its init container runs). By upgrade mode (FO §7.1):
 #   savepoint   stop the running job with a savepoint and start from it; a failed stop leaves
 #               the old job running and this pod never ready, so the rollout stops visibly;
-#   last-state  with HA and the same job id, nothing: HA recovers the job; else cancel it and
+#   last-state  with HA and the same job id, nothing: the new JobManager runs this revision's
+#               job under that id and HA restores its latest checkpoint; else cancel it and
 #               start from its latest retained checkpoint, read once final (common.sh's
 #               `restore_point`: a job that completed checkpoints and has none to hand over
 #               fails this step, and only one that never completed any starts empty);
@@ -19,7 +20,8 @@
 # result goes to $HANDOFF/restore for the main container, and as YAML to /dev/termination-log.
 #
 # Settings, from the environment (besides common.sh's): JOB_ID (empty when suspending),
-# UPGRADE_MODE, HIGH_AVAILABILITY (true or false), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
+# UPGRADE_MODE, HIGH_AVAILABILITY (true or false), HA_CONFIG_MAP (Kubernetes HA only: the
+# ConfigMap holding the job graphs), JOB_RESULT_STORE (HA only), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
 # REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
 # HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS,
 # RELEASE_TIMEOUT_SECONDS (how long to wait for the old TaskManagers to leave).
@@ -28,10 +30,21 @@ set -u
 
 readonly PARKED_KEY=flink-render.handoff.savepoint
 readonly REDEPLOY_KEY=flink-render.savepoint-redeploy-nonce
-seen=""
+seen="" store=""
 
 # handed_over PATH REASON: record where the new JobManager restores from (PATH may be empty).
+# With Kubernetes HA, the stored job graphs go first (steps.sh's `clear_job_graphs`), on every
+# path: a job stopped on the way has none left, one that keeps its id must not be recovered
+# with its old graph, and a first start must not recover a graph an earlier cluster of this
+# name left behind. With HA, the JobManager also gets its job result store ($HANDOFF/job-result-
+# store): the running JobManager's when it recovers the running job, else a new directory below
+# JOB_RESULT_STORE. Flink refuses to run a job id its store lists as ended, and a resume runs
+# the id the suspend stopped (as the operator does, each deploy gets a store of its own).
 handed_over() {
+  [[ -n ${HA_CONFIG_MAP:-} ]] && clear_job_graphs
+  if [[ -n ${JOB_RESULT_STORE:-} ]]; then
+    printf '%s' "${store:-$JOB_RESULT_STORE/$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}" >"$HANDOFF/job-result-store"
+  fi
   printf '%s' "$1" >"$HANDOFF/restore"
   log "restore from: ${1:-nothing} ($2)"
   result jobId "$JOB_ID" restore "$1" reason "$2"
@@ -88,7 +101,8 @@ fi
 [[ -n $old ]] || handed_over "" "the running JobManager has no job"
 
 if [[ $old == "$JOB_ID" && $HIGH_AVAILABILITY == true ]] && active "$old_state"; then
-  handed_over "" "job $old keeps its id: high availability recovers it"
+  store=$(config_value job-result-store.storage-path <<<"$config")
+  handed_over "" "job $old keeps its id: high availability restores its latest checkpoint"
 fi
 log "the running JobManager has job $old ($old_state); upgrade mode $UPGRADE_MODE"
 

@@ -229,3 +229,45 @@ stop_by_upgrade_mode() {
   fi
   printf '%s' "$restore"
 }
+
+# Kubernetes HA keeps what a JobManager recovers in ConfigMaps, which the pod's own service
+# account reads and writes (the rendered Role): the API as in-cluster clients reach it.
+readonly ACCOUNT=/var/run/secrets/kubernetes.io/serviceaccount
+
+# kube METHOD PATH [CURL ARGS]...: a request to the Kubernetes API with the pod's token; the
+# body goes to $RESPONSE, the HTTP status (000 when nothing answered) to stdout.
+kube() {
+  local method=$1 path=$2 host=${KUBERNETES_SERVICE_HOST:-kubernetes.default.svc}
+  shift 2
+  [[ $host == *:* ]] && host="[$host]"
+  curl -sS --connect-timeout "$CONNECT_TIMEOUT_SECONDS" --max-time "$REQUEST_TIMEOUT_SECONDS" \
+    --cacert "$ACCOUNT/ca.crt" -H "Authorization: Bearer $(cat "$ACCOUNT/token" 2>/dev/null)" \
+    -o "$RESPONSE" -w '%{http_code}' -X "$method" "$@" \
+    "https://$host:${KUBERNETES_SERVICE_PORT:-443}$path" 2>/dev/null || true
+}
+
+# clear_job_graphs: remove every stored job graph (`jobGraph-<id>` in Flink 1.x,
+# `executionPlan-<id>` in 2.x) from the Kubernetes HA ConfigMap HA_CONFIG_MAP, keeping the
+# checkpoints and the leader entries, as the operator does before every deploy with HA
+# (FlinkUtils#deleteJobGraphInKubernetesHA): a JobManager that finds no graph runs this
+# revision's job under the same id, restoring the latest checkpoint HA keeps for that id, where
+# it would otherwise recover the previous revision's graph. Flink does not watch these entries,
+# so a JobManager still running the job is not disturbed.
+clear_job_graphs() {
+  local namespace status keys body="" key
+  namespace=$(cat "$ACCOUNT/namespace" 2>/dev/null) ||
+    fail ha "no service-account credentials in $ACCOUNT: Kubernetes HA needs the pod's token"
+  status=$(kube GET "/api/v1/namespaces/$namespace/configmaps/$HA_CONFIG_MAP")
+  [[ $status == 404 ]] && return 0
+  [[ $status == 200 ]] || fail ha "GET configmaps/$HA_CONFIG_MAP answered $status: $(head -c 300 "$RESPONSE")"
+  keys=$(grep -o '"\(jobGraph\|executionPlan\)-[0-9a-f]*"' "$RESPONSE" | sort -u)
+  [[ -n $keys ]] || return 0
+  for key in $keys; do
+    body+="${body:+,}$key:null"
+  done
+  status=$(kube PATCH "/api/v1/namespaces/$namespace/configmaps/$HA_CONFIG_MAP" \
+    -H 'Content-Type: application/merge-patch+json' --data "{\"data\":{$body}}")
+  [[ $status == 200 || $status == 404 ]] ||
+    fail ha "PATCH configmaps/$HA_CONFIG_MAP answered $status: $(head -c 300 "$RESPONSE")"
+  log "removed the stored job graphs from $HA_CONFIG_MAP: $(tr -d '"' <<<"$keys" | tr '\n' ' ')"
+}
