@@ -2,8 +2,7 @@
 shows, the verbs and semantics Flink's fabric8 client relies on, in-cluster credentials as a pod
 really gets them, RBAC from the stored Roles (403 as Kubernetes answers it) and restricted Pod
 Security admission for every pod, whoever creates it. Flink itself talks to this API in
-test_lifecycle.py (Kubernetes HA) and this file's last test (a rendered Kubernetes HA cluster in
-a restricted namespace, its RBAC measured).
+test_kubernetes_ha.py (Kubernetes HA through the lifecycle, its RBAC measured).
 """
 
 from __future__ import annotations
@@ -179,6 +178,76 @@ def test_watch_streams_changes_and_the_websocket_upgrade_falls_back(cluster):
                       ("DELETED", "watched-2", "2"), ("DELETED", "watched", "1")], events
 
 
+def raw_requests(cluster, requests: list[bytes]) -> list[int]:
+    """Send requests one after the other on one kept-alive connection; their status codes."""
+    import http.client
+    import ssl
+
+    api = cluster.api
+    raw = cluster.network.connect(api.ip, 443, 10)
+    s = ssl.create_default_context(cadata=api.ca_pem.decode()).wrap_socket(raw, server_hostname="kubernetes")
+    codes = []
+    try:
+        for r in requests:
+            s.sendall(r)
+            resp = http.client.HTTPResponse(s)
+            resp.begin()
+            resp.read()
+            codes.append(resp.status)
+    finally:
+        s.close()
+    return codes
+
+
+def test_a_kept_alive_connection_survives_refusals_with_bodies(cluster):
+    """A 403 (or 401, 404, 405) sent before the body was read must not leave the body for the
+    next request on the connection: okhttp reuses connections."""
+    body = json.dumps(config_map("kept")).encode()
+    put = (f"PUT {CM}/kept HTTP/1.1\r\nHost: k\r\nAuthorization: Bearer wrong\r\n"
+           f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    post_named = (f"POST {CM}/kept HTTP/1.1\r\nHost: k\r\nAuthorization: Bearer {cluster.api.admin_token}\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    get = f"GET {CM}?limit=1 HTTP/1.1\r\nHost: k\r\nAuthorization: Bearer {cluster.api.admin_token}\r\n\r\n".encode()
+    assert raw_requests(cluster, [put, get, post_named, get]) == [401, 200, 405, 200]
+
+
+def test_a_watch_from_a_resource_version_replays_what_happened_since(cluster):
+    """An informer re-watches from the resourceVersion it has seen: what was created, changed,
+    deleted or left the selection since then arrives as ADDED, MODIFIED and DELETED."""
+    api = cluster.api
+    cluster.apply([config_map("rv-stays", {"app": "rv"}), config_map("rv-goes", {"app": "rv"}),
+                   config_map("rv-leaves", {"app": "rv"})])
+    seen = api.request("GET", f"{CM}?labelSelector=app%3Drv")[1]["metadata"]["resourceVersion"]
+    api.request("POST", CM, config_map("rv-new", {"app": "rv"}))
+    api.request("PATCH", f"{CM}/rv-stays", {"data": {"x": "1"}}, content_type="application/merge-patch+json")
+    api.request("DELETE", f"{CM}/rv-goes")
+    api.request("PATCH", f"{CM}/rv-leaves", {"metadata": {"labels": {"app": "elsewhere"}}},
+                content_type="application/merge-patch+json")
+    api.request("POST", CM, config_map("rv-other", {"app": "other"}))
+    import ssl
+
+    raw = cluster.network.connect(api.ip, 443, 20)
+    s = ssl.create_default_context(cadata=api.ca_pem.decode()).wrap_socket(raw, server_hostname="kubernetes")
+    s.sendall(f"GET {CM}?watch=true&labelSelector=app%3Drv&resourceVersion={seen}&timeoutSeconds=2 HTTP/1.1\r\n"
+              f"Host: k\r\nAuthorization: Bearer {api.admin_token}\r\n\r\n".encode())
+    buf = b""
+    while not buf.endswith(b"0\r\n\r\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    events = [(e["type"], e["object"]["metadata"]["name"]) for e in
+              (json.loads(line) for line in buf.split(b"\r\n") if line.startswith(b"{"))]
+    assert events == [("ADDED", "rv-new"), ("MODIFIED", "rv-stays"), ("DELETED", "rv-goes"),
+                      ("DELETED", "rv-leaves")], events
+    # a selector that does not parse is a 400 before any stream starts
+    assert api.request("GET", f"{CM}?watch=true&fieldSelector=spec.x%3D1")[0] == 400
+    # deletecollection answers with what it deleted
+    status, body = api.request("DELETE", f"{CM}?labelSelector=app%3Drv")
+    assert status == 200 and sorted(o["metadata"]["name"] for o in body["items"]) == ["rv-new", "rv-stays"]
+
+
 def pod(name: str, script: str, account: str = "default", automount: bool | None = None) -> dict:
     spec = {"serviceAccountName": account, "restartPolicy": "Never", "securityContext": {"runAsUser": 9999,
                                                                                         "runAsNonRoot": True},
@@ -267,7 +336,15 @@ def test_restricted_admission_refuses_what_breaks_the_profile(cluster):
     cluster.wait_for(lambda: any("replicaset locked/refused" in e and "FailedCreate" in e for e in cluster.events), 10,
                      "FailedCreate")
     assert not [p for p in cluster.pods() if p.namespace == ns]
-    # the same pod passes where nothing is enforced, and a missing ServiceAccount is refused anywhere
+    # baseline refuses less: the same root pod is refused for what baseline states only
+    cluster.apply([{"apiVersion": "v1", "kind": "Namespace",
+                    "metadata": {"name": "base", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}}])
+    privileged = pod("privileged", "true")
+    privileged["metadata"]["namespace"] = "base"
+    privileged["spec"]["containers"][0]["securityContext"] = {"privileged": True}
+    status, body = cluster.api.request("POST", "/api/v1/namespaces/base/pods", privileged)
+    assert status == 403 and 'violates PodSecurity "baseline:latest": Privileged Containers (main)' in body["message"]
+    # a missing ServiceAccount is refused anywhere
     missing = pod("no-account", "true", "nobody")
     with pytest.raises(HarnessError, match='serviceaccount "nobody" not found'):
         cluster.apply([missing])

@@ -40,7 +40,9 @@ What it emulates
 
 What it leaves out
   server-side apply, strategic merge by list keys, the `/scale` and `/status` write
-  subresources, discovery beyond /version, /api and /apis, aggregated ClusterRoles,
+  subresources, discovery beyond /version, /api and /apis, aggregated ClusterRoles, 403 before
+  404 for unknown resources, a request's independence from the control loop (a request waits
+  while the loop holds the cluster's lock: a probe, a container start; a second or two at most),
   impersonation, field managers, finalizers and graceful deletion of anything but pods, watch
   bookmarks, compaction (410 Gone), defaulting and validation of object schemas, admission
   webhooks, and every resource not listed.
@@ -302,7 +304,7 @@ def authorize(objects: dict, user: str, groups: set[str], verb: str, group: str,
 # ------------------------------------------------------------------------------------------------
 
 class ApiServer:
-    """Started by Cluster (on the loop thread, which owns the bridge namespace socket)."""
+    """Started by Cluster; its listening socket is made in the bridge ("node") network namespace."""
 
     def __init__(self, cluster, pki_dir: Path, ip: str):
         self.cluster = cluster
@@ -400,9 +402,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
+    def _read_body(self) -> bytes:
+        """The whole body, read before anything is answered, so that a connection the client
+        keeps alive is at the next request whatever the answer."""
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            n = 0
+        return self.rfile.read(n) if n > 0 else b""
+
+    @staticmethod
+    def _json(raw: bytes):
         if not raw:
             return None
         try:
@@ -454,6 +464,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
         record = {"user": "", "verb": method.lower(), "resource": "", "namespace": None, "name": "", "code": 0,
                   "ip": self.client_address[0]}
+        raw = self._read_body()
         try:
             if self.headers.get("Upgrade", "").lower() == "websocket":
                 # fabric8 tries a WebSocket watch first and falls back to an HTTP one on 200
@@ -472,6 +483,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             group, plural, kind, version, namespaced, writable, ns, name, sub = self._route(url.path)
             watch = query.get("watch") in ("true", "1")
+            if (method in ("PUT", "PATCH") and not name) or (method == "POST" and name):
+                raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+            if namespaced and ns is None and (method != "GET" or name):
+                raise ApiError(404, "NotFound", "the server could not find the requested resource (a namespaced "
+                                                "resource needs its namespace in the path)")
+            if watch and name:  # the deprecated watch of one object: a watch narrowed to its name
+                query["fieldSelector"] = f"metadata.name={name}"
+                name = ""
             verb = {"GET": "get" if name else ("watch" if watch else "list"), "POST": "create", "PUT": "update",
                     "PATCH": "patch", "DELETE": "delete" if name else "deletecollection"}[method]
             auth_name = name or (exact_name(query.get("fieldSelector")) if verb in ("list", "watch") else "")
@@ -489,11 +508,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(405, "MethodNotAllowed", f"the {plural}/{sub} subresource is not emulated for {method}")
             ctx = _Request(api.cluster, group, plural, kind, version, ns, name, query)
             if verb == "watch":
+                watch_ctx = self._watch_settings(ctx)  # a bad selector is a 400 before the stream starts
                 record["code"] = 200
                 api.calls.append(record)
-                self._watch(ctx)
+                self._watch(ctx, *watch_ctx)
                 return
-            code, body = ctx.run(verb, None if method in ("GET",) else self._body(),
+            code, body = ctx.run(verb, None if method == "GET" else self._json(raw),
                                  self.headers.get("Content-Type", "application/json"))
             record["code"] = code
             self._send(code, body)
@@ -514,22 +534,27 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     # -- watch ----------------------------------------------------------------------------------
 
-    def _watch(self, ctx: "_Request") -> None:
+    def _watch_settings(self, ctx: "_Request"):
+        q = ctx.query
+        try:
+            labels = label_matcher(q.get("labelSelector"))
+            fields = field_matcher(q.get("fieldSelector"))
+            timeout = min(float(q.get("timeoutSeconds") or WATCH_LIMIT_S), WATCH_LIMIT_S)
+            since = int(q.get("resourceVersion") or "0")
+        except ValueError as e:
+            raise ApiError(400, "BadRequest", str(e)) from None
+        return labels, fields, timeout, since
+
+    def _watch(self, ctx: "_Request", labels, fields, timeout: float, since: int) -> None:
+        """Events as the API server's watch cache sends them: from `since` (or, for 0, the current
+        objects as ADDED first), each change judged by whether the object was selected before
+        and is now (entering the selection is ADDED, leaving it DELETED)."""
         api = self.server_api
         cluster = ctx.cluster
-        q = ctx.query
-        labels = label_matcher(q.get("labelSelector"))
-        fields = field_matcher(q.get("fieldSelector"))
-        timeout = min(float(q.get("timeoutSeconds") or WATCH_LIMIT_S), WATCH_LIMIT_S)
         deadline = time.monotonic() + timeout
 
-        def selected(obj: dict) -> bool:
-            return labels((obj.get("metadata") or {}).get("labels")) and fields(obj)
-
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
+        def selected(obj: dict | None) -> bool:
+            return obj is not None and labels((obj.get("metadata") or {}).get("labels")) and fields(obj)
 
         def send(type_: str, obj: dict) -> None:
             line = json.dumps({"type": type_, "object": obj}).encode() + b"\n"
@@ -539,38 +564,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with cluster._lock:
             current = [o for o in ctx.objects() if selected(o)]
             now_rv = cluster.store.rv
-        since = q.get("resourceVersion") or "0"
-        matching = {o["metadata"]["name"] for o in current}
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
         try:
-            if since == "0":
+            if since == 0:
                 for o in current:
                     send("ADDED", o)
                 rv = now_rv
             else:
-                rv = int(since)
+                rv = since
             while not api.closing and time.monotonic() < deadline:
-                for erv, type_, key, obj in cluster.store.events_after(rv):
+                for erv, type_, key, obj, prev in cluster.store.events_after(rv):
                     rv = erv
                     if key[0] != ctx.kind or (ctx.namespace is not None and key[1] != ctx.namespace):
                         continue
-                    name = key[2]
-                    if type_ == "DELETED":
-                        if name in matching:
-                            matching.discard(name)
-                            send("DELETED", obj)
-                        continue
-                    if selected(obj):
-                        send("MODIFIED" if name in matching else "ADDED", obj)
-                        matching.add(name)
-                    elif name in matching:
-                        matching.discard(name)
+                    was, now = selected(prev), type_ != "DELETED" and selected(obj)
+                    if was and not now:
                         send("DELETED", obj)
+                    elif now:
+                        send("MODIFIED" if was else "ADDED", obj)
                 cluster.store.wait_change(rv, min(1.0, max(0.0, deadline - time.monotonic())))
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
-            pass
-        self.close_connection = True
+            self.close_connection = True
 
 
 class _Plain(Exception):
@@ -647,11 +666,12 @@ class _Request:
                 return 200, self._patch(body, content_type)
             if verb == "delete":
                 return 200, self._delete(self.name, body or {})
-            if verb == "deletecollection":
-                for o in self._selected():
-                    self._delete(o["metadata"]["name"], body or {})
-                return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
-        raise ApiError(405, "MethodNotAllowed", verb)
+            # deletecollection: the list of what was deleted
+            items = self._selected()
+            for o in items:
+                self._delete(o["metadata"]["name"], body or {})
+            return 200, {"kind": f"{self.kind}List", "apiVersion": self.api_version,
+                         "metadata": {"resourceVersion": str(c.store.rv)}, "items": items}
 
     def _check_body(self, body) -> dict:
         if not isinstance(body, dict):

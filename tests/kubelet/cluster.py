@@ -359,7 +359,7 @@ class Cluster:
         self.job_backoff_s = job_backoff_s
         self.flink_image_re = flink_image
 
-        self.store = ObjectStore(self.id)
+        self.store = ObjectStore()
         self.objects: dict[tuple, dict] = self.store.objects  # read it; change it through self.store
         self.pod_views: dict[tuple, dict] = {}  # (namespace, name) -> the API's Pod object
         self._pod_digests: dict[tuple, str] = {}
@@ -772,13 +772,14 @@ class Cluster:
                 continue
             rv = self.store.next_rv()
             view["metadata"]["resourceVersion"] = str(rv)
-            self.store.record("MODIFIED" if key in self.pod_views else "ADDED", ("Pod", *key), view, rv)
+            self.store.record("MODIFIED" if key in self.pod_views else "ADDED", ("Pod", *key), view, rv,
+                              self.pod_views.get(key))
             self._pod_digests[key] = digest
         for key in [k for k in self.pod_views if k not in views]:
             rv = self.store.next_rv()
             last = copy.deepcopy(self.pod_views[key])
             last["metadata"]["resourceVersion"] = str(rv)
-            self.store.record("DELETED", ("Pod", *key), last, rv)
+            self.store.record("DELETED", ("Pod", *key), last, rv, last)
             self._pod_digests.pop(key, None)
         self.pod_views.clear()
         self.pod_views.update(views)

@@ -42,25 +42,26 @@ class ObjectStore:
     """Objects keyed (kind, namespace or None, name). Mutate only through put() and remove() (the
     caller holds the cluster lock); read `objects` directly."""
 
-    def __init__(self, cluster_id: str):
-        self.cluster_id = cluster_id
+    def __init__(self):
         self.objects: dict[tuple, dict] = {}
         self.rv = 0
-        self.log: list[tuple[int, str, tuple, dict]] = []  # (rv, type, key, object)
+        self.log: list[tuple[int, str, tuple, dict, dict | None]] = []  # (rv, type, key, object, before)
         self.changed = threading.Condition(threading.Lock())
 
     def next_rv(self) -> int:
         self.rv += 1
         return self.rv
 
-    def record(self, type_: str, key: tuple, obj: dict, rv: int) -> None:
+    def record(self, type_: str, key: tuple, obj: dict, rv: int, prev: dict | None) -> None:
+        """An event; `prev` is the object before the change (None for ADDED), which a watch needs
+        to tell whether the object left or entered its selection."""
         with self.changed:
-            self.log.append((rv, type_, key, copy.deepcopy(obj)))
+            self.log.append((rv, type_, key, copy.deepcopy(obj), copy.deepcopy(prev)))
             if len(self.log) > KEEP_EVENTS:
                 del self.log[: len(self.log) - KEEP_EVENTS]
             self.changed.notify_all()
 
-    def events_after(self, rv: int) -> list[tuple[int, str, tuple, dict]]:
+    def events_after(self, rv: int) -> list[tuple[int, str, tuple, dict, dict | None]]:
         with self.changed:
             if not self.log or self.log[-1][0] <= rv:
                 return []
@@ -102,7 +103,7 @@ class ObjectStore:
             md.pop(k, None)
         self.objects[key] = obj
         if not quiet:
-            self.record("ADDED" if old is None else "MODIFIED", key, obj, rv)
+            self.record("ADDED" if old is None else "MODIFIED", key, obj, rv, old)
         return obj
 
     def remove(self, key: tuple, orphan: bool = False) -> list[tuple]:
@@ -115,18 +116,19 @@ class ObjectStore:
         obj = copy.deepcopy(obj)
         obj["metadata"]["resourceVersion"] = str(rv)
         if key[0] != "Pod":  # a pod's events are its view's
-            self.record("DELETED", key, obj, rv)
+            self.record("DELETED", key, obj, rv, obj)
         removed = [key]
         if orphan:
             return removed
         uid = obj["metadata"].get("uid")
         if not uid:
             return removed
-        live = {(o.get("metadata") or {}).get("uid") for o in self.objects.values()}
         for k, o in list(self.objects.items()):
             refs = (o.get("metadata") or {}).get("ownerReferences") or []
-            # a dependent goes when its last owner has gone
-            if any(r.get("uid") == uid for r in refs) and not any(r.get("uid") in live for r in refs) \
-                    and k in self.objects:
+            if k not in self.objects or not any(r.get("uid") == uid for r in refs):
+                continue
+            # a dependent goes when its last owner has gone (owners as they are now, mid-recursion)
+            live = {(x.get("metadata") or {}).get("uid") for x in self.objects.values()}
+            if not any(r.get("uid") in live for r in refs):
                 removed += self.remove(k)
         return removed
