@@ -7,8 +7,9 @@
 //! (tests/external/test_kubernetes_ha.py, Flink 1.20 and 2.3): JobManagers create, get, list,
 //! watch, update (compare-and-swap) and patch (the leader lease) `<name>-cluster-config-map` and
 //! `<name>-<job id>-config-map`, and delete the latter when a job ends; the hand-over gets and
-//! patches the former (the job graphs it removes); TaskManagers list and watch it. Every verb is
-//! used. `resourceNames` cannot narrow it: `create` takes no name, and during a rollout the
+//! patches the former (the job graphs it removes); TaskManagers list and watch it; the
+//! JobManager's start wrapper gets its own Deployment (by name) and patches the HA ConfigMaps
+//! with it as their owner, so they go with the application. Every verb is used. `resourceNames` cannot narrow it: `create` takes no name, and during a rollout the
 //! previous revision's JobManager, whose job id may differ, works under this Role.
 
 use std::collections::BTreeSet;
@@ -33,11 +34,20 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
         "metadata": metadata(cluster, name(cluster), &common_labels(cluster)),
-        "rules": [{
-            "apiGroups": [""],
-            "resources": ["configmaps"],
-            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
-        }],
+        "rules": [
+            {
+                "apiGroups": [""],
+                "resources": ["configmaps"],
+                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            },
+            // the JobManager's start wrapper makes it the owner of the HA ConfigMaps (start.sh)
+            {
+                "apiGroups": ["apps"],
+                "resources": ["deployments"],
+                "resourceNames": [cluster.name],
+                "verbs": ["get"],
+            },
+        ],
     });
     // A ServiceAccount subject must name its namespace (see `ha-without-namespace`).
     let Some(namespace) = &cluster.namespace else { return vec![role] };

@@ -12,13 +12,16 @@ One cluster goes through:
   4. last-state with a changed job (another parallelism): same id, and the new graph runs (the
      hand-over removed the stored graph; before that fix the old graph kept running) while the
      counts continue from the HA checkpoint;
-  5. two JobManagers: the standby takes over through leader election in the API when the leader
-     is killed (the harness does not restart containers, so the standby is what recovers), and the
-     counts continue;
+  5. a savepoint upgrade (a new id from the savepoint; Flink removes the old id's HA entries);
   6. suspend and resume (the resumed job runs its stopped id again: with HA that needs a job
      result store of its own, which the hand-over gives it);
-  7. `savepointRedeployNonce` (from initialSavepointPath, not from HA).
-(stateless upgrades cancel the job and start a new id, under HA as without: test_lifecycle.py.)
+  7. stateless: a new id, from zero;
+  8. `savepointRedeployNonce` (from initialSavepointPath, not from HA);
+  9. two JobManagers: the standby takes over through leader election in the API when the leader
+     is killed (the harness does not restart containers, so the standby is what recovers), from
+     the newest checkpoint, and the counts continue;
+  10. deleting the application (every rendered object, as `kubectl delete -f` or a GitOps prune
+     does) removes Flink's HA ConfigMaps too: the JobManager made its Deployment their owner.
 Every API call is recorded: the test prints what each ServiceAccount was granted beside what it
 used, and no call is refused. A second test drops one verb the JobManager needs from the Role and
 sees Flink refused with a 403.
@@ -74,6 +77,19 @@ def config_map(lc: Lifecycle, name: str) -> dict:
 
 def graph_keys(lc: Lifecycle) -> list[str]:
     return sorted(k for k in (config_map(lc, HA_MAP).get("data") or {}) if re.match(r"(jobGraph|executionPlan)-", k))
+
+
+def ha_maps(lc: Lifecycle) -> list[dict]:
+    """Flink's HA ConfigMaps, by the labels Flink gives them."""
+    status, body = lc.cluster.api.request(
+        "GET", f"/api/v1/namespaces/{NS}/configmaps?labelSelector=app%3D{NAME},type%3Dflink-native-kubernetes")
+    return body["items"] if status == 200 else []
+
+
+def objects_of_last(objects: list[dict]) -> list[dict]:
+    """The objects of the last rendering (a stream starts with its ServiceAccount)."""
+    starts = [i for i, o in enumerate(objects) if o["kind"] == "ServiceAccount"]
+    return objects[starts[-1]:]
 
 
 def leader_ip(lc: Lifecycle) -> str:
@@ -169,35 +185,28 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
     lc.cluster.wait_for(lambda: graph_keys(lc), 30, "the new graph stored")
     lc.notes.append(f"last-state, changed job (parallelism 2 -> 3): countSum {before} -> {after}")
 
-    lc.step("two JobManagers, the leader killed")
-    # 5. two JobManagers: kill the leader, the standby takes over
+    lc.step("a savepoint upgrade")
+    # 5. savepoint mode, another parallelism: the job stops with a savepoint, a new id starts from
+    # it, and Flink removes the stopped job's HA entries itself
     rev4 = copy.deepcopy(rev3)
-    rev4["spec"]["jobManager"]["replicas"] = 2
-    assert job_id_of(apply(rev4)) == id1
-    lc.cluster.wait_ready(NAME, timeout=STEP_TIMEOUT_S)
-    lc.running(id1, 3)
+    rev4["spec"]["job"]["upgradeMode"] = "savepoint"
+    rev4["spec"]["job"]["parallelism"] = 2
     before = lc.counting(id1, after + 300)
-    newest = lc.cluster.rest_json(lc.rest, f"/jobs/{id1}/checkpoints")["latest"]["completed"]["id"]
-    ip = lc.cluster.wait_for(lambda: leader_ip(lc), 30, "the leader's address")
-    (leader,) = [p for p in lc.cluster.current_pods(NAME) if p.ip == ip]
-    (standby,) = [p for p in lc.cluster.current_pods(NAME) if p.ip != ip]
-    os.kill(leader.jvm_pid(), signal.SIGKILL)
-    lc.cluster.wait_for(lambda: leader_ip(lc) == standby.ip, 90, "the standby to lead")
-    lc.running(id1, 3)
-    # the new leader restored the job from the newest checkpoint HA kept (not a savepoint, not empty)
-    point = lc.cluster.wait_for(lambda: lc.cluster.rest_json(lc.rest, f"/jobs/{id1}/checkpoints")["latest"]["restored"],
-                                60, "the job restored by the new leader")
-    assert point["id"] >= newest and not point["is_savepoint"], (point, newest)
-    after = lc.counting(id1, before + 1)
-    lc.notes.append(f"leader killed, standby took over from checkpoint {point['id']} (newest seen before: {newest}): "
-                    f"countSum {before} -> {after}")
+    id2 = job_id_of(apply(rev4))
+    assert id2 != id1
+    jm4 = lc.jobmanager_ready()
+    assert lc.handoff(jm4)["reason"] == f"job {id1} stopped with a savepoint"
+    lc.running(id2, 2)
+    after = lc.counting(id2, before)
+    lc.cluster.wait_for(lambda: not config_map(lc, f"{NAME}-{id1}-config-map"), 60, "the stopped job's HA entries gone")
+    lc.notes.append(f"savepoint upgrade: countSum {before} -> {after}")
 
     lc.step("suspend and resume")
-    # 6. suspend and resume (back to one JobManager)
-    rev5 = copy.deepcopy(rev3)
-    suspended = copy.deepcopy(rev5)
+    # 6. suspend and resume: the resumed job runs its stopped id again
+    rev6 = copy.deepcopy(rev4)
+    suspended = copy.deepcopy(rev6)
     suspended["spec"]["job"]["state"] = "suspended"
-    before = lc.count_sum(id1)
+    before = lc.count_sum(id2)
     apply(suspended)
     parked = lc.jobmanager_ready()
     kept = lc.handoff(parked)
@@ -205,31 +214,90 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
     # the parked JobManager answers once it leads (until then: 503, a leader election is ongoing)
     lc.cluster.wait_for(lambda: (lambda jobs: "parked" if all(j["state"] != "RUNNING" for j in jobs) else None)(lc.jobs()),
                         60, "the parked JobManager to lead, with no job running")
-    apply(rev5)
+    assert job_id_of(apply(rev6)) == id2
     resumed = lc.jobmanager_ready()
     assert lc.handoff(resumed)["restore"] == kept["restore"]
-    lc.running(id1, 3)
-    after = lc.counting(id1)
+    lc.running(id2, 2)
+    after = lc.counting(id2)
     assert after >= before - LAG, f"resume lost the state: {before} at suspend, {after} after"
     lc.notes.append(f"suspend ({kept['reason']}) and resume: countSum {before} -> {after}")
 
+    lc.step("stateless")
+    # 7. stateless: cancelled, a new id from zero
+    stateless = copy.deepcopy(rev6)
+    stateless["spec"]["job"]["upgradeMode"] = "stateless"
+    stateless["spec"]["flinkConfiguration"]["web.refresh-interval"] = "5000"
+    before = lc.count_sum(id2)
+    id3 = job_id_of(apply(stateless))
+    assert id3 != id2
+    assert lc.handoff(lc.jobmanager_ready())["reason"] == f"job {id2} cancelled; stateless"
+    lc.running(id3, 2)
+    fresh = lc.counting(id3)
+    assert fresh < before, f"a stateless upgrade kept the state: {before} before, {fresh} after"
+
     lc.step("savepointRedeployNonce")
-    # 7. savepointRedeployNonce: from initialSavepointPath (step 2's savepoint), not from HA
-    redeploy = copy.deepcopy(rev5)
+    # 8. savepointRedeployNonce: from initialSavepointPath (step 2's savepoint), not from HA
+    redeploy = copy.deepcopy(stateless)
+    redeploy["spec"]["job"]["upgradeMode"] = "last-state"
     redeploy["spec"]["job"]["initialSavepointPath"] = taken["savepoint"]
     redeploy["spec"]["job"]["savepointRedeployNonce"] = 1
-    id3 = job_id_of(apply(redeploy))
-    assert id3 != id1
+    id4 = job_id_of(apply(redeploy))
+    assert id4 not in (id1, id2, id3)
     jm = lc.jobmanager_ready()
     assert lc.handoff(jm)["reason"] == "savepointRedeployNonce 1: from initialSavepointPath"
-    lc.running(id3, 3)
-    lc.counting(id3)
-    restored = lc.cluster.rest_json(lc.rest, f"/jobs/{id3}/checkpoints")["latest"]["restored"]
+    lc.running(id4, 2)
+    lc.counting(id4)
+    restored = lc.cluster.rest_json(lc.rest, f"/jobs/{id4}/checkpoints")["latest"]["restored"]
     assert restored and restored["external_path"] == taken["savepoint"], restored
+
+    lc.step("two JobManagers, the leader killed")
+    # 9. two JobManagers (last-state: the id stays, the JobManager Deployment scales up, and the
+    # second one's hand-over finds the job running): kill the leader, the standby takes over
+    rev5 = copy.deepcopy(redeploy)
+    rev5["spec"]["jobManager"]["replicas"] = 2
+    assert job_id_of(apply(rev5)) == id4
+    lc.cluster.wait_ready(NAME, timeout=STEP_TIMEOUT_S)
+    lc.running(id4, 2)
+    before = lc.counting(id4, 600)
+    newest = lc.cluster.rest_json(lc.rest, f"/jobs/{id4}/checkpoints")["latest"]["completed"]["id"]
+    ip = lc.cluster.wait_for(lambda: leader_ip(lc), 30, "the leader's address")
+    (leader,) = [p for p in lc.cluster.current_pods(NAME) if p.ip == ip]
+    (standby,) = [p for p in lc.cluster.current_pods(NAME) if p.ip != ip]
+    os.kill(leader.jvm_pid(), signal.SIGKILL)
+    lc.cluster.wait_for(lambda: leader_ip(lc) == standby.ip, 90, "the standby to lead")
+    lc.running(id4, 2)
+    # the new leader restored the job from the newest checkpoint HA kept (not a savepoint, not empty)
+    point = lc.cluster.wait_for(
+        lambda: (lambda r: r if r and not r["is_savepoint"] else None)(
+            lc.cluster.rest_json(lc.rest, f"/jobs/{id4}/checkpoints")["latest"]["restored"]),
+        60, "the job restored from a checkpoint by the new leader")
+    assert point["id"] >= newest and not point["is_savepoint"], (point, newest)
+    after = lc.counting(id4, before + 1)
+    lc.notes.append(f"leader killed, standby took over from checkpoint {point['id']} (newest seen before: {newest}): "
+                    f"countSum {before} -> {after}")
+
+    lc.step("delete the application")
+    # 10. HA data goes with the application: Flink's HA ConfigMaps carry the JobManager
+    # Deployment as their owner (the start wrapper), so deleting the application collects them
+    dep_uid = lc.cluster.get("Deployment", NAME)["metadata"]["uid"]
+    maps = lc.cluster.wait_for(lambda: (lambda ms: ms if len(ms) >= 2 and all(
+        [r["uid"] for r in m["metadata"].get("ownerReferences") or []] == [dep_uid] for m in ms) else None)(ha_maps(lc)),
+        60, "the HA ConfigMaps owned by the JobManager's Deployment")
+    assert {m["metadata"]["name"] for m in maps} >= {HA_MAP, f"{NAME}-{id4}-config-map"}
+    live_calls = len(lc.cluster.api.calls)  # after this, the Role is gone while the pods shut down
+    for kind, name in [(o["kind"], o["metadata"]["name"]) for o in objects_of_last(all_objects)]:
+        lc.cluster.delete(kind, name, None if kind == "Namespace" else NS)
+    lc.cluster.wait_for(lambda: not lc.cluster.pods(NAME), 120, "the JobManager gone")
+    # a JobManager still shutting down may write its leader entry again (its lease renewal creates
+    # the map it misses): what may be left holds no job graph and no checkpoint
+    left = {m["metadata"]["name"]: sorted(m.get("data") or {}) for m in ha_maps(lc)}
+    assert f"{NAME}-{id4}-config-map" not in left, left
+    assert all(k.startswith("org.apache.flink.k8s.leader.") for keys in left.values() for k in keys), left
+    lc.notes.append(f"deleted: HA ConfigMaps left {left or 'none'}")
     lc.step("end")
 
     table, unused = granted_versus_used(lc, all_objects)
-    refused = [c for c in lc.cluster.api.calls if c["code"] in (401, 403)]
+    refused = [c for c in lc.cluster.api.calls[:live_calls] if c["code"] in (401, 403)]
     lc.notes.append(table)
     lc.notes.append(f"whole sequence on Flink {VERSIONS[major][2]}: {time.monotonic() - t0:.0f} s")
     print("\n".join(lc.notes))

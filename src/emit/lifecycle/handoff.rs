@@ -97,12 +97,19 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
     ]);
     let init =
         small_container(cluster, "flink-render-handoff", HANDOFF_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
+    // Kubernetes HA: the start wrapper gives Flink's HA ConfigMaps the JobManager's Deployment as
+    // their owner (start.sh; the Role lets it read that Deployment)
+    let owner = if cluster.high_availability.is_some_and(|ha| ha.kubernetes) {
+        format!("HA_OWNER={}\n", cluster.name)
+    } else {
+        String::new()
+    };
     Some(JobManagerHandoff {
         init_container: init,
         command: vec![
             "/bin/bash".to_string(),
             "-c".to_string(),
-            format!("HANDOFF={HANDOFF_DIR}\n{}", compact(START_SCRIPT)),
+            format!("HANDOFF={HANDOFF_DIR}\n{owner}{}", compact(START_SCRIPT)),
             "flink-render-start".to_string(),
             cluster.entry_path.clone(),
         ],

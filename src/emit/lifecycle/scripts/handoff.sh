@@ -5,8 +5,9 @@
 # pod is not ready while its init container runs). By upgrade mode (FO §7.1):
 #   savepoint   stop the running job with a savepoint and start from it; a failed stop leaves
 #               the old job running and this pod never ready, so the rollout stops visibly;
-#   last-state  with HA and the same job id, nothing: the new JobManager runs this revision's
-#               job under that id and HA restores its latest checkpoint; else cancel it and
+#   last-state  with HA and the same job id, leave the job running (its stored graph goes: see
+#               `handed_over`): the new JobManager runs this revision's job under that id and
+#               HA restores its latest checkpoint; else cancel it and
 #               start from its latest retained checkpoint, read once final (common.sh's
 #               `restore_point`: a job that completed checkpoints and has none to hand over
 #               fails this step, and only one that never completed any starts empty);
@@ -21,8 +22,8 @@
 #
 # Settings, from the environment (besides common.sh's): JOB_ID (empty when suspending),
 # UPGRADE_MODE, HIGH_AVAILABILITY (true or false), HA_CONFIG_MAP (Kubernetes HA only: the
-# ConfigMap holding the job graphs), JOB_RESULT_STORE (HA only), SAVEPOINT_DIR, FORMAT_TYPE, INITIAL_SAVEPOINT,
-# REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
+# ConfigMap holding the job graphs), JOB_RESULT_STORE (HA only), SAVEPOINT_DIR, FORMAT_TYPE,
+# INITIAL_SAVEPOINT, REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
 # HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS,
 # RELEASE_TIMEOUT_SECONDS (how long to wait for the old TaskManagers to leave).
 
