@@ -67,7 +67,7 @@ impl MainContainer {
 /// Kubernetes HA with no namespace to write into the configuration: the pod's own, from the
 /// downward API, as a dynamic property (Flink's `kubernetes.namespace` defaults to `default`).
 fn namespace_from_pod(cluster: &Cluster) -> bool {
-    cluster.namespace.is_none() && cluster.high_availability.is_some_and(|ha| ha.kubernetes)
+    cluster.namespace.is_none() && cluster.kubernetes_ha()
 }
 
 /// `-D kubernetes.namespace=$(POD_NAMESPACE)` when the pod's namespace is read at run time.
@@ -116,7 +116,7 @@ fn pod_template(
     merge_string_map(spec, "nodeSelector", &component.node_selector);
     append_items(spec, "tolerations", component.tolerations.iter().map(|toleration| json!(toleration)));
 
-    secure_pod(spec, cluster.high_availability.is_some_and(|ha| ha.kubernetes));
+    secure_pod(spec, cluster.kubernetes_ha());
 
     let mut mounts = vec![json!({ "mountPath": cluster.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
     let mut volumes = vec![config_volume(cluster)];

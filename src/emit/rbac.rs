@@ -27,7 +27,7 @@ pub fn name(cluster: &Cluster) -> String {
 
 /// Role and RoleBinding for Kubernetes HA.
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
-    if !cluster.high_availability.as_ref().is_some_and(|ha| ha.kubernetes) {
+    if !cluster.kubernetes_ha() {
         return Vec::new();
     }
     let role = json!({

@@ -280,6 +280,13 @@ pub struct RestService {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl Cluster {
+    /// Kubernetes HA: the pods call the Kubernetes API (a token, RBAC, the HA ConfigMaps).
+    pub fn kubernetes_ha(&self) -> bool {
+        self.high_availability.is_some_and(|ha| ha.kubernetes)
+    }
+}
+
 /// The memory Flink gives the processes of one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClusterMemory {

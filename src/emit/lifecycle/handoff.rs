@@ -78,7 +78,7 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("UPGRADE_MODE", upgrade_mode(application.upgrade_mode).to_string()),
         ("HIGH_AVAILABILITY", cluster.high_availability.is_some().to_string()),
     ]);
-    if cluster.high_availability.is_some_and(|ha| ha.kubernetes) {
+    if cluster.kubernetes_ha() {
         env.push(("HA_CONFIG_MAP", high_availability_config_map_name(&cluster.name)));
     }
     if let Some(store) = cluster.high_availability.and_then(|_| cluster.config.get(JOB_RESULT_STORE_KEY)) {
@@ -99,11 +99,7 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         small_container(cluster, "flink-render-handoff", HANDOFF_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
     // Kubernetes HA: the start wrapper gives Flink's HA ConfigMaps the JobManager's Deployment as
     // their owner (start.sh; the Role lets it read that Deployment)
-    let owner = if cluster.high_availability.is_some_and(|ha| ha.kubernetes) {
-        format!("HA_OWNER={}\n", cluster.name)
-    } else {
-        String::new()
-    };
+    let owner = if cluster.kubernetes_ha() { format!("HA_OWNER={}\n", cluster.name) } else { String::new() };
     Some(JobManagerHandoff {
         init_container: init,
         command: vec![
