@@ -149,7 +149,7 @@ fn render_all(c: &mut Criterion) {
     names.sort();
     let texts: Vec<(String, String)> = names.iter().map(|name| (name.clone(), fixture(name))).collect();
     let inputs: Vec<Input<'_>> = texts.iter().map(|(name, text)| Input { name, text }).collect();
-    let options = Options { namespace: Some("default"), defaults: None };
+    let options = Options { namespace: Some("default"), defaults: None, ..Options::default() };
     c.bench_function(&format!("render all {} fixtures", inputs.len()), |b| {
         b.iter(|| to_yaml(&compile(&inputs, &options).objects))
     });

@@ -7,6 +7,10 @@
 //! - `defaults` / `DEFAULTS`: an operator-defaults file, given relative to the app directory. It
 //!   may point elsewhere in the repository (`../shared/defaults.yaml`) but not outside it, and it
 //!   may not be an absolute path.
+//! - `references` / `REFERENCES`: the specs of session clusters rendered elsewhere (another
+//!   Application), comma-separated (or a parameter of type array), each a file or directory
+//!   given as `defaults` is: read and checked so that session jobs find their cluster, never
+//!   rendered.
 //!
 //! `flink-render argocd` is the shell that reads the environment and the app directory; it
 //! refuses any file (a spec, or the defaults file) whose real path, symlinks resolved, lies
@@ -18,7 +22,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 /// The parameters (and plugin env entries) the plugin understands.
-pub const PARAMETERS: [&str; 2] = ["namespace", "defaults"];
+pub const PARAMETERS: [&str; 3] = ["namespace", "defaults", "references"];
 
 /// The plugin's settings, read from the variables the CMP server sets.
 #[derive(Debug, Default, PartialEq)]
@@ -27,6 +31,8 @@ pub struct Settings {
     pub namespace: Option<String>,
     /// The defaults file, relative to the app directory and normalised.
     pub defaults: Option<PathBuf>,
+    /// Reference specs (files or directories), relative to the app directory and normalised.
+    pub references: Vec<PathBuf>,
     /// Problems worth a warning (unknown env entries).
     pub warnings: Vec<String>,
     /// How many directories the app directory lies below the repository root
@@ -48,7 +54,13 @@ impl Settings {
         let namespace = setting("namespace")
             .or_else(|| environment.get("ARGOCD_APP_NAMESPACE").filter(|ns| !ns.is_empty()).cloned());
         let app_depth = environment.get("ARGOCD_APP_SOURCE_PATH").map_or(0, |path| depth(Path::new(path)));
-        let defaults = setting("defaults").map(|path| defaults_path(&path, app_depth)).transpose()?;
+        let defaults =
+            setting("defaults").map(|path| repository_path("defaults file", &path, app_depth)).transpose()?;
+        let references = setting("references")
+            .iter()
+            .flat_map(|list| list.split(',').map(str::trim).filter(|path| !path.is_empty()))
+            .map(|path| repository_path("reference", path, app_depth))
+            .collect::<Result<_, _>>()?;
         let warnings = environment
             .keys()
             .filter_map(|key| key.strip_prefix("ARGOCD_ENV_"))
@@ -60,7 +72,7 @@ impl Settings {
                 )
             })
             .collect();
-        Ok(Settings { namespace, defaults, warnings, app_depth })
+        Ok(Settings { namespace, defaults, references, warnings, app_depth })
     }
 }
 
@@ -87,20 +99,28 @@ fn parameters(environment: &BTreeMap<String, String>) -> Result<BTreeMap<String,
                 PARAMETERS.join(", ")
             ));
         }
-        let Some(value) = parameter.get("string").and_then(Value::as_str) else {
-            return Err(format!("plugin parameter `{name}` must be a string (not an array or a map)"));
+        let value = match (parameter.get("string").and_then(Value::as_str), parameter.get("array")) {
+            (Some(value), _) => value.to_string(),
+            (None, Some(Value::Array(values))) if name == "references" && values.iter().all(Value::is_string) => {
+                values.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+            }
+            _ if name == "references" => {
+                return Err(format!("plugin parameter `{name}` must be a string or an array of strings"));
+            }
+            _ => return Err(format!("plugin parameter `{name}` must be a string (not an array or a map)")),
         };
-        parameters.insert(name.to_string(), value.to_string());
+        parameters.insert(name.to_string(), value);
     }
     Ok(parameters)
 }
 
-/// Check and normalise the defaults path. `..` may climb at most `app_depth` levels: up to
-/// the repository root that Argo CD copied, never into the plugin's own filesystem.
-fn defaults_path(path: &str, app_depth: usize) -> Result<PathBuf, String> {
+/// Check and normalise the path of a file the settings name (`what`). `..` may climb at most
+/// `app_depth` levels: up to the repository root that Argo CD copied, never into the plugin's
+/// own filesystem.
+fn repository_path(what: &str, path: &str, app_depth: usize) -> Result<PathBuf, String> {
     let given = Path::new(path);
     if given.is_absolute() {
-        return Err(format!("the defaults file `{path}` must be relative to the app directory, not an absolute path"));
+        return Err(format!("the {what} `{path}` must be relative to the app directory, not an absolute path"));
     }
     let mut normalised = PathBuf::new();
     let mut climbed = 0;
@@ -112,7 +132,7 @@ fn defaults_path(path: &str, app_depth: usize) -> Result<PathBuf, String> {
             Component::ParentDir => {
                 climbed += 1;
                 if climbed > app_depth {
-                    return Err(format!("the defaults file `{path}` lies outside the repository"));
+                    return Err(format!("the {what} `{path}` lies outside the repository"));
                 }
                 normalised.push("..");
             }
@@ -182,11 +202,35 @@ mod tests {
     }
 
     #[test]
+    fn references_are_a_list_inside_the_repository() {
+        let settings = Settings::from_environment(&environment(&[
+            ("ARGOCD_APP_SOURCE_PATH", "apps/jobs"),
+            ("ARGOCD_ENV_REFERENCES", "../cluster/flinkdeployment.yaml, ../other/"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.references, [PathBuf::from("../cluster/flinkdeployment.yaml"), PathBuf::from("../other")]);
+        let array = environment(&[
+            ("ARGOCD_APP_SOURCE_PATH", "apps/jobs"),
+            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"references","array":["../cluster/a.yaml","../cluster/b.yaml"]}]"#),
+        ]);
+        assert_eq!(Settings::from_environment(&array).unwrap().references.len(), 2);
+        let outside =
+            environment(&[("ARGOCD_APP_SOURCE_PATH", "jobs"), ("ARGOCD_ENV_REFERENCES", "../../cluster.yaml")]);
+        assert!(
+            Settings::from_environment(&outside)
+                .unwrap_err()
+                .contains("the reference `../../cluster.yaml` lies outside")
+        );
+    }
+
+    #[test]
     fn defaults_path_stays_inside_the_repository() {
-        assert_eq!(defaults_path("../shared/d.yaml", 2).unwrap(), PathBuf::from("../shared/d.yaml"));
-        assert_eq!(defaults_path("conf/../d.yaml", 0).unwrap(), PathBuf::from("d.yaml"));
-        assert!(defaults_path("../../../etc/passwd", 2).unwrap_err().contains("outside the repository"));
-        assert!(defaults_path("../d.yaml", 0).is_err());
-        assert!(defaults_path("/etc/passwd", 5).unwrap_err().contains("absolute"));
+        assert_eq!(repository_path("defaults file", "../shared/d.yaml", 2).unwrap(), PathBuf::from("../shared/d.yaml"));
+        assert_eq!(repository_path("defaults file", "conf/../d.yaml", 0).unwrap(), PathBuf::from("d.yaml"));
+        assert!(
+            repository_path("defaults file", "../../../etc/passwd", 2).unwrap_err().contains("outside the repository")
+        );
+        assert!(repository_path("defaults file", "../d.yaml", 0).is_err());
+        assert!(repository_path("defaults file", "/etc/passwd", 5).unwrap_err().contains("absolute"));
     }
 }

@@ -146,7 +146,7 @@ codes! {
     // FlinkSessionJob.
     InvalidJarUri = "invalid-jar-uri", Error, "A session job's jarURI fails the operator's URI policy (scheme allowlist, restricted hosts).";
     SessionJobOnApplicationCluster = "session-job-on-application-cluster", Error, "A session job points at an application cluster.";
-    SessionClusterMissing = "session-cluster-missing", Error, "A FlinkSessionJob's session cluster is not among the inputs, so its submit Job has no image or REST address.";
+    SessionClusterMissing = "session-cluster-missing", Error, "A FlinkSessionJob's session cluster is neither among the inputs nor a reference (`--reference`), so its submit Job has no image or REST address.";
     // The whole stream.
     DuplicateObject = "duplicate-object", Error, "Two objects with the same kind, namespace and name.";
     // The plugin faces.

@@ -15,6 +15,11 @@
 //!   with all its annotations: kustomize maps kept items back by their identity. All Flink
 //!   items are compiled together, so a FlinkSessionJob finds its FlinkDeployment in any item.
 //!
+//! In either mode, a FlinkDeployment item annotated `config.kubernetes.io/local-config: "true"`
+//! is a **reference**: the spec of a session cluster rendered elsewhere, read and checked so that
+//! a session job finds it, kept as it came (kustomize leaves local-config items out of its
+//! output, and kpt does not apply them) and not rendered.
+//!
 //! Rendered objects are new resources. They carry none of the source item's identity
 //! annotations (`kustomize.config.k8s.io/id`, `config.k8s.io/id`,
 //! `internal.config.kubernetes.io/id`, the index annotations). They do inherit the source
@@ -65,7 +70,8 @@ const PATH_ANNOTATIONS: [&str; 2] = ["internal.config.kubernetes.io/path", "conf
 /// The index annotations that go with [`PATH_ANNOTATIONS`], in the same order.
 const INDEX_ANNOTATIONS: [&str; 2] = ["internal.config.kubernetes.io/index", "config.kubernetes.io/index"];
 
-/// Marks an object that kustomize drops from its output (the generator's own config copy).
+/// Marks an object that kustomize drops from its output (the generator's own config copy, a
+/// reference).
 const LOCAL_CONFIG_ANNOTATION: &str = "config.kubernetes.io/local-config";
 
 /// What one run produced: the output ResourceList (None on error), every finding, and the
@@ -123,7 +129,11 @@ pub fn transform(text: &str) -> Outcome {
         Mode::Transform(settings) => settings,
         Mode::Generate => &Settings::default(),
     };
-    let options = Options { namespace: settings.namespace.as_deref(), defaults: settings.defaults.as_ref() };
+    let options = Options {
+        namespace: settings.namespace.as_deref(),
+        defaults: settings.defaults.as_ref(),
+        ..Options::default()
+    };
     let sources: Vec<(String, Value)> =
         inputs.iter().map(|(read, source)| (read.name.clone(), source.clone())).collect();
     let compiled = compile_read(inputs.into_iter().map(|(read, _)| read).collect(), &options);
@@ -159,10 +169,15 @@ fn slots(list: &ResourceList, mode: &Mode) -> (Vec<Slot>, Vec<(ReadInput, Value)
         if is_config_copy(&item, config_identity.as_ref()) {
             continue;
         }
+        let name = || item_source(&item, &format!("items[{index}]"));
         match (mode, kind_of(&item)) {
+            (_, "FlinkDeployment") if is_local_config(&item) => {
+                slots.push(Slot::Kept(item.clone()));
+                inputs.push((read_item(node, name(), true), item));
+            }
             (Mode::Transform(_), "FlinkDeployment" | "FlinkSessionJob") => {
                 slots.push(Slot::Rendered { input: inputs.len(), source: item.clone() });
-                inputs.push((read_item(node, item_source(&item, &format!("items[{index}]"))), item));
+                inputs.push((read_item(node, name(), false), item));
             }
             _ => slots.push(Slot::Kept(item)),
         }
@@ -170,17 +185,18 @@ fn slots(list: &ResourceList, mode: &Mode) -> (Vec<Slot>, Vec<(ReadInput, Value)
     if let (Mode::Generate, Some(config)) = (mode, &list.function_config) {
         let item = config.to_json();
         slots.push(Slot::Rendered { input: inputs.len(), source: item.clone() });
-        inputs.push((read_item(config, format!("functionConfig ({})", describe(&item))), item));
+        inputs.push((read_item(config, format!("functionConfig ({})", describe(&item)), false), item));
     }
     (slots, inputs)
 }
 
-/// Read one item as a compile input. Its positions are lines of the ResourceList, which the
-/// user never sees, so findings about it carry the item's file and field path instead.
-fn read_item(node: &Node, name: String) -> ReadInput {
+/// Read one item as a compile input (a reference: looked up by session jobs, not rendered).
+/// Its positions are lines of the ResourceList, which the user never sees, so findings about
+/// it carry the item's file and field path instead.
+fn read_item(node: &Node, name: String, reference: bool) -> ReadInput {
     let mut diagnostics = Diagnostics::default();
     let resources = parse_document(node.clone(), &mut diagnostics).into_iter().collect();
-    ReadInput { name, resources, diagnostics }
+    ReadInput { name, resources, diagnostics, reference }
 }
 
 /// `jobs/demo.yaml, document 0 (FlinkDeployment demo)` from the item's path and index
@@ -490,8 +506,12 @@ fn identity(object: &Value) -> [String; 4] {
 }
 
 fn is_config_copy(item: &Value, config_identity: Option<&[String; 4]>) -> bool {
-    config_identity.is_some_and(|config| identity(item) == *config)
-        && annotation(item, LOCAL_CONFIG_ANNOTATION).is_some_and(|value| value == "true")
+    config_identity.is_some_and(|config| identity(item) == *config) && is_local_config(item)
+}
+
+/// An item kustomize and kpt keep out of what they apply.
+fn is_local_config(item: &Value) -> bool {
+    annotation(item, LOCAL_CONFIG_ANNOTATION).is_some_and(|value| value == "true")
 }
 
 fn annotation<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
@@ -616,6 +636,27 @@ mod tests {
         let error = outcome.diagnostics.iter().find(|d| d.code == Code::SessionJobOnApplicationCluster).unwrap();
         assert_eq!(error.source, "jobs/job.yaml (FlinkSessionJob job)");
         assert_eq!((error.path.as_str(), error.line), ("spec.deploymentName", 0), "no ResourceList lines");
+    }
+
+    /// A FlinkDeployment item marked local-config is a reference: the session job's submit Job
+    /// is rendered against it, the item is kept as it came, and nothing of the cluster is
+    /// rendered.
+    #[test]
+    fn a_local_config_deployment_is_a_reference_kept_as_it_came() {
+        let session_cluster = DEPLOYMENT
+            .replace("name: demo", "name: shared")
+            .replace("    config.kubernetes.io/index: '0'\n", "    config.kubernetes.io/local-config: 'true'\n")
+            .replace("  job:\n    jarURI: local:///opt/flink/examples/streaming/StateMachineExample.jar\n    parallelism: 1\n    upgradeMode: stateless\n", "");
+        let session_job = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkSessionJob\nmetadata:\n  name: job\nspec:\n  deploymentName: shared\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n";
+        let outcome = transform(&list(&[&session_cluster, session_job], None));
+        let items = output_items(&outcome);
+        let reference = parse_stream(&session_cluster).unwrap()[0].to_json();
+        assert_eq!(items[0], reference, "the reference is kept exactly as it came");
+        let kinds: Vec<&str> = items[1..].iter().map(kind_of).collect();
+        assert!(kinds.contains(&"Job") && !kinds.contains(&"Deployment"), "{kinds:?}");
+        let image =
+            items.iter().find(|item| kind_of(item) == "Job").unwrap().pointer("/spec/template/spec/containers/0/image");
+        assert_eq!(image, Some(&json!("flink:1.20")), "the submit Job runs on the reference's image");
     }
 
     #[test]

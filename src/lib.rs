@@ -75,6 +75,11 @@ pub struct Options<'a> {
     pub namespace: Option<&'a str>,
     /// Operator defaults; `None` means the built-in Helm profile.
     pub defaults: Option<&'a OperatorDefaults>,
+    /// Reference inputs: their FlinkDeployments are read and checked so that session jobs find
+    /// their clusters, but rendered elsewhere (another application, another repository), so
+    /// nothing of them is output. Only their errors are reported; their other documents are
+    /// ignored.
+    pub references: &'a [Input<'a>],
 }
 
 /// The result of a compile: objects in output order and every finding. When
@@ -100,18 +105,31 @@ pub struct ReadInput {
     pub resources: Vec<Resource>,
     /// Problems found while reading.
     pub diagnostics: Diagnostics,
+    /// A reference input ([`Options::references`]): its FlinkDeployments are looked up and
+    /// checked, never rendered.
+    pub reference: bool,
 }
 
 /// Step 1 for one input text.
 pub fn read(input: &Input<'_>) -> ReadInput {
     let mut diagnostics = Diagnostics::default();
     let resources = parse::parse(input.text, &mut diagnostics);
-    ReadInput { name: input.name.to_string(), resources, diagnostics }
+    ReadInput { name: input.name.to_string(), resources, diagnostics, reference: false }
+}
+
+/// Step 1 for one reference input.
+pub fn read_reference(input: &Input<'_>) -> ReadInput {
+    ReadInput { reference: true, ..read(input) }
+}
+
+/// The inputs, then the references, read (step 1).
+fn read_all(inputs: &[Input<'_>], options: &Options<'_>) -> Vec<ReadInput> {
+    inputs.iter().map(read).chain(options.references.iter().map(read_reference)).collect()
 }
 
 /// Compile every input. Inputs are processed in the given order; objects keep that order.
 pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
-    compile_read(inputs.iter().map(read).collect(), options)
+    compile_read(read_all(inputs, options), options)
 }
 
 /// Compile every input, handing each object and the index of its input to `sink` as soon as
@@ -121,10 +139,12 @@ pub fn compile(inputs: &[Input<'_>], options: &Options<'_>) -> Compiled {
 /// [`TWO_PASS_BYTES`] or more compile in two passes ([`compile_in_two_passes`]).
 pub fn compile_each(inputs: &[Input<'_>], options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
     let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
-    if bytes >= TWO_PASS_BYTES && !inputs.iter().any(|input| input.text.contains("FlinkSessionJob")) {
+    let session_jobs =
+        !options.references.is_empty() || inputs.iter().any(|input| input.text.contains("FlinkSessionJob"));
+    if bytes >= TWO_PASS_BYTES && !session_jobs {
         compile_in_two_passes(inputs, options, sink)
     } else {
-        compile_read_each(inputs.iter().map(read).collect(), options, sink)
+        compile_read_each(read_all(inputs, options), options, sink)
     }
 }
 
@@ -138,7 +158,7 @@ pub const TWO_PASS_BYTES: usize = 512 * 1024;
 /// stays flat with the length of the stream, at the price of reading every document twice.
 /// The findings and objects are exactly those of one pass (`tests/streamed_output.rs`), except
 /// that session jobs need their clusters' views at once: inputs with one are not for this
-/// function (it leaves FlinkSessionJobs out).
+/// function (it leaves FlinkSessionJobs out, and reads no references).
 pub fn compile_in_two_passes(
     inputs: &[Input<'_>],
     options: &Options<'_>,
@@ -153,7 +173,7 @@ pub fn compile_in_two_passes(
             match document {
                 Ok((resources, diagnostics)) => {
                     check.read.extend(diagnostics);
-                    let items = items_of(index, &resources, &settings);
+                    let items = items_of(index, &resources, &settings, false);
                     check.rules.extend(rule_findings(&items, &[], &settings).into_iter().map(|(_, finding)| finding));
                     check.keys.extend(object_keys(&items));
                     shared.extend(passed_through(&items));
@@ -177,7 +197,7 @@ pub fn compile_in_two_passes(
     if !compiled.diagnostics.has_errors() {
         for (index, input) in inputs.iter().enumerate() {
             for (resources, _) in parse::documents(input.text).flatten() {
-                let items = items_of(index, &resources, &settings);
+                let items = items_of(index, &resources, &settings, false);
                 emit_all(&items, std::iter::empty(), &mut shared, &mut compiled.memory, sink);
             }
         }
@@ -219,8 +239,11 @@ fn defaults_of<'a>(options: &Options<'a>) -> &'a OperatorDefaults {
 /// [`compile_read`] with each object handed to `sink`.
 fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
     let settings = Settings::new(options.namespace, defaults_of(options));
-    let items: Vec<Item<'_>> =
-        inputs.iter().enumerate().flat_map(|(index, read)| items_of(index, &read.resources, &settings)).collect();
+    let items: Vec<Item<'_>> = inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(index, read)| items_of(index, &read.resources, &settings, read.reference))
+        .collect();
     let clusters: Vec<&ClusterView<'_>> = items.iter().filter_map(Item::cluster).collect();
     let session_jobs: Vec<(usize, SessionJobView<'_>)> = items
         .iter()
@@ -247,28 +270,52 @@ fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut d
 
 /// One document of the compile, with the input it came from, as later steps see it.
 enum Item<'a> {
-    Deployment { input: usize, view: DeploymentView<'a> },
-    SessionJob { input: usize, parsed: &'a parse::ParsedSessionJob },
-    Other { input: usize, object: Value },
+    Deployment {
+        input: usize,
+        view: DeploymentView<'a>,
+    },
+    /// A FlinkDeployment of a reference input: looked up and checked, not rendered.
+    Reference {
+        input: usize,
+        view: DeploymentView<'a>,
+    },
+    SessionJob {
+        input: usize,
+        parsed: &'a parse::ParsedSessionJob,
+    },
+    Other {
+        input: usize,
+        object: Value,
+    },
 }
 
 impl<'a> Item<'a> {
     fn cluster(&self) -> Option<&ClusterView<'a>> {
         match self {
-            Item::Deployment { view: DeploymentView::Cluster(cluster), .. } => Some(cluster),
+            Item::Deployment { view: DeploymentView::Cluster(cluster), .. }
+            | Item::Reference { view: DeploymentView::Cluster(cluster), .. } => Some(cluster),
             _ => None,
         }
     }
 }
 
-/// Step 2: the effective view of each document of input `input`, in order.
-fn items_of<'a>(input: usize, resources: &'a [Resource], settings: &Settings<'a>) -> Vec<Item<'a>> {
+/// Step 2: the effective view of each document of input `input`, in order; of a reference
+/// input, only its FlinkDeployments.
+fn items_of<'a>(input: usize, resources: &'a [Resource], settings: &Settings<'a>, reference: bool) -> Vec<Item<'a>> {
     resources
         .iter()
-        .map(|resource| match resource {
-            Resource::Deployment(parsed) => Item::Deployment { input, view: effective::deployment(parsed, settings) },
-            Resource::SessionJob(parsed) => Item::SessionJob { input, parsed },
-            Resource::Other(object) => Item::Other { input, object: effective::passthrough(object.clone(), settings) },
+        .filter_map(|resource| match resource {
+            Resource::Deployment(parsed) if reference => {
+                Some(Item::Reference { input, view: effective::deployment(parsed, settings) })
+            }
+            _ if reference => None,
+            Resource::Deployment(parsed) => {
+                Some(Item::Deployment { input, view: effective::deployment(parsed, settings) })
+            }
+            Resource::SessionJob(parsed) => Some(Item::SessionJob { input, parsed }),
+            Resource::Other(object) => {
+                Some(Item::Other { input, object: effective::passthrough(object.clone(), settings) })
+            }
         })
         .collect()
 }
@@ -282,13 +329,17 @@ fn rule_findings(
 ) -> Vec<(usize, Diagnostic)> {
     let mut found = Vec::new();
     for item in items {
-        if let Item::Deployment { input, view } = item {
-            let reported = match view {
-                DeploymentView::Canary(parsed) => &parsed.reported,
-                DeploymentView::Cluster(cluster) => &cluster.parsed.reported,
-            };
-            found.extend(new_findings(validate::check_deployment(view), reported).map(|finding| (*input, finding)));
-        }
+        let (input, view, reference) = match item {
+            Item::Deployment { input, view } => (input, view, false),
+            Item::Reference { input, view } => (input, view, true),
+            Item::SessionJob { .. } | Item::Other { .. } => continue,
+        };
+        let reported = match view {
+            DeploymentView::Canary(parsed) => &parsed.reported,
+            DeploymentView::Cluster(cluster) => &cluster.parsed.reported,
+        };
+        let findings = new_findings(validate::check_deployment(view), reported);
+        found.extend(findings.filter(|finding| !reference || finding.is_error()).map(|finding| (*input, finding)));
     }
     for (input, view) in session_jobs {
         let findings = new_findings(validate::check_session_job(view, settings), &view.parsed.reported);
@@ -337,7 +388,7 @@ fn object_keys(items: &[Item<'_>]) -> Vec<(ObjectKey, usize)> {
                 keys.extend(validate::duplicates::cluster_objects(cluster).into_iter().map(|key| (key, *input)))
             }
             Item::Other { input, object } => keys.push((ObjectKey::of(object), *input)),
-            Item::Deployment { .. } | Item::SessionJob { .. } => {}
+            Item::Deployment { .. } | Item::Reference { .. } | Item::SessionJob { .. } => {}
         }
     }
     keys
@@ -381,7 +432,7 @@ fn emit_all<'a>(
                 }
             }
             Item::Other { input, object } => sink(object.clone(), *input),
-            Item::Deployment { .. } => {}
+            Item::Deployment { .. } | Item::Reference { .. } => {}
         }
     }
 }

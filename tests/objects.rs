@@ -42,7 +42,7 @@ fn fixture_defaults(text: &str) -> Option<OperatorDefaults> {
 fn render(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let defaults = fixture_defaults(&text);
-    let options = Options { namespace: Some("default"), defaults: defaults.as_ref() };
+    let options = Options { namespace: Some("default"), defaults: defaults.as_ref(), ..Options::default() };
     let compiled = compile(&[Input { name: "fixture", text: &text }], &options);
     assert!(!compiled.diagnostics.has_errors(), "{}: {:#?}", path.display(), compiled.diagnostics);
     compiled.objects

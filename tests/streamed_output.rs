@@ -39,7 +39,7 @@ fn library(paths: &[PathBuf]) -> Vec<serde_json::Value> {
         .map(|path| (path.display().to_string(), std::fs::read_to_string(path).expect("readable")))
         .collect();
     let inputs: Vec<Input<'_>> = texts.iter().map(|(name, text)| Input { name, text }).collect();
-    let compiled = compile(&inputs, &Options { namespace: Some("default"), defaults: None });
+    let compiled = compile(&inputs, &Options { namespace: Some("default"), defaults: None, ..Options::default() });
     assert!(!compiled.diagnostics.has_errors(), "the fixtures render");
     compiled.objects
 }
@@ -138,7 +138,7 @@ fn two_passes_equal_one_pass() {
     for set in &sets {
         let inputs: Vec<Input<'_>> = set.iter().map(|(name, text)| Input { name, text }).collect();
         for namespace in [None, Some("default")] {
-            let options = Options { namespace, defaults: None };
+            let options = Options { namespace, defaults: None, ..Options::default() };
             let one = compile(&inputs, &options);
             let mut objects = Vec::new();
             let two = flink_render::compile_in_two_passes(&inputs, &options, &mut |object, origin| {

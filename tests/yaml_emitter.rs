@@ -40,7 +40,7 @@ fn rendered_objects() -> Vec<Value> {
         let Ok(text) = std::fs::read_to_string(path) else { continue };
         let name = path.to_string_lossy();
         for namespace in [None, Some("default")] {
-            let options = Options { namespace, defaults: None };
+            let options = Options { namespace, defaults: None, ..Options::default() };
             objects.extend(compile(&[Input { name: &name, text: &text }], &options).objects);
         }
     }

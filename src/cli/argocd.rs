@@ -12,7 +12,8 @@
 //! defaults file itself. Symlinked files are read when they resolve inside the repository
 //! (anything else is refused, unread); symlinked directories are not followed, because they
 //! could loop. A `kustomization.yaml` is an error: such a directory belongs to
-//! Argo CD's kustomize, where `flink-render krm` is the function to use.
+//! Argo CD's kustomize, where `flink-render krm` is the function to use. The files the
+//! settings name (defaults, references) are read as what they are, not as specs of the app.
 //!
 //! **Settings** are the library's ([`flink_render::argocd::Settings`]).
 //!
@@ -51,8 +52,9 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
         Ok(files) => files,
         Err(message) => return io_error(&message),
     };
-    let files: Vec<PathBuf> = files.into_iter().filter(|file| Some(file) != settings.defaults.as_ref()).collect();
-    if let Err(message) = inside_repository(files.iter().chain(&settings.defaults), settings.app_depth) {
+    let settings_files: Vec<&PathBuf> = settings.defaults.iter().chain(&settings.references).collect();
+    let files: Vec<PathBuf> = files.into_iter().filter(|file| !settings_files.contains(&file)).collect();
+    if let Err(message) = inside_repository(files.iter().chain(settings_files.iter().copied()), settings.app_depth) {
         return invalid(&message);
     }
     if args.discover {
@@ -67,7 +69,12 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
             kustomization.display()
         ));
     }
-    let common = CommonArgs { paths: files, namespace: settings.namespace, defaults: settings.defaults };
+    let common = CommonArgs {
+        paths: files,
+        namespace: settings.namespace,
+        defaults: settings.defaults,
+        references: settings.references,
+    };
     let run = match compile_paths(&common, None) {
         Ok(run) => run,
         Err(code) => return code,

@@ -59,6 +59,10 @@ struct CommonArgs {
     /// Operator defaults file replacing the built-in Helm profile.
     #[arg(long, value_name = "FILE")]
     defaults: Option<PathBuf>,
+    /// The spec of a session cluster rendered elsewhere (file or directory, repeatable): read
+    /// and checked so that session jobs find it, not rendered.
+    #[arg(long = "reference", value_name = "PATH")]
+    references: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -120,6 +124,33 @@ struct Run {
     sources: Vec<(String, String)>,
 }
 
+/// One input text, or a reference's (`--reference`).
+struct Source {
+    name: String,
+    text: String,
+    reference: bool,
+}
+
+/// Read the inputs and the references; what cannot be read is a finding.
+fn load_sources(common: &CommonArgs) -> Result<(Vec<Source>, Diagnostics), ExitCode> {
+    let inputs = inputs::load(&common.paths).map_err(|error| io_error(&error.0))?;
+    let references = inputs::load(&common.references).map_err(|error| io_error(&error.0))?;
+    let reference = std::iter::repeat_n(false, inputs.len()).chain(std::iter::repeat_n(true, references.len()));
+    let mut sources = Vec::new();
+    let mut unreadable = Diagnostics::default();
+    for (input, reference) in inputs.into_iter().chain(references).zip(reference) {
+        match input.text {
+            Ok(text) => sources.push(Source { name: input.name, text, reference }),
+            Err(message) => {
+                let mut diagnostic = Diagnostic::new(Code::UnreadableInput, "", message);
+                diagnostic.source = input.name;
+                unreadable.push(diagnostic);
+            }
+        }
+    }
+    Ok((sources, unreadable))
+}
+
 /// Compile the inputs. With a `sink`, objects go there as they are emitted (and only when
 /// nothing is an error) instead of into the result.
 fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>) -> Result<Run, ExitCode> {
@@ -146,21 +177,15 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
             }
         }
     };
-    let loaded = inputs::load(&common.paths).map_err(|error| io_error(&error.0))?;
-    let mut sources = Vec::new();
-    let mut unreadable = Diagnostics::default();
-    for input in loaded {
-        match input.text {
-            Ok(text) => sources.push((input.name, text)),
-            Err(message) => {
-                let mut diagnostic = Diagnostic::new(Code::UnreadableInput, "", message);
-                diagnostic.source = input.name;
-                unreadable.push(diagnostic);
-            }
-        }
+    let (sources, mut unreadable) = load_sources(common)?;
+    let mut inputs = Vec::new();
+    let mut references = Vec::new();
+    for source in &sources {
+        let input = Input { name: &source.name, text: &source.text };
+        if source.reference { references.push(input) } else { inputs.push(input) }
     }
-    let inputs: Vec<Input<'_>> = sources.iter().map(|(name, text)| Input { name, text }).collect();
-    let options = Options { namespace: common.namespace.as_deref(), defaults: defaults.as_ref() };
+    let options =
+        Options { namespace: common.namespace.as_deref(), defaults: defaults.as_ref(), references: &references };
     let mut compiled = match sink {
         Some(sink) if unreadable.is_empty() => compile_each(&inputs, &options, sink),
         _ => compile(&inputs, &options),
@@ -170,6 +195,7 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
         compiled.diagnostics = unreadable;
         compiled.objects.clear();
     }
+    let sources = sources.into_iter().map(|source| (source.name, source.text)).collect();
     Ok(Run { compiled, sources })
 }
 

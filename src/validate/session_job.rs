@@ -86,7 +86,7 @@ fn session_cluster<'a>(view: &SessionJobView<'a>) -> Option<(&'a ClusterView<'a>
 }
 
 /// Ours: the submit Job runs on the session cluster's image against its REST Service, so the
-/// cluster must be rendered in the same run (any input, any document).
+/// cluster must be among the inputs (any input, any document) or the references.
 pub fn session_cluster_among_inputs(view: &SessionJobView<'_>, _: &Settings<'_>) -> Vec<Diagnostic> {
     let Some(name) = view.spec.and_then(|spec| spec.deployment_name.as_deref()) else { return Vec::new() };
     if view.cluster.is_some() || !is_cluster_id(name) || view.job.is_none() {
@@ -100,7 +100,9 @@ pub fn session_cluster_among_inputs(view: &SessionJobView<'_>, _: &Settings<'_>)
             "spec.deploymentName",
             format!("the session cluster `{name}`{namespace} is not among the inputs: the submit Job runs on its image, against its REST Service"),
         )
-        .with_hint("render the session cluster's FlinkDeployment in the same run (another file, or another item of the kustomization)"),
+        .with_hint(
+            "render the session cluster's FlinkDeployment in the same run; when it is rendered elsewhere, give its spec as a reference: `--reference FILE`, the Argo CD parameter `references`, or a kustomization item annotated `config.kubernetes.io/local-config: \"true\"`",
+        ),
     ]
 }
 

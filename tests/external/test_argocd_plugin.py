@@ -57,7 +57,7 @@ def test_plugin_yaml_is_a_valid_sidecar_plugin():
     assert spec["discover"]["find"]["command"] == ["flink-render", "argocd", "--discover"]
     announced = {p["name"]: p for p in spec["parameters"]["static"]}
     # The announced parameters are exactly the ones the binary accepts (it rejects others).
-    assert set(announced) == {"namespace", "defaults"}
+    assert set(announced) == {"namespace", "defaults", "references"}
     assert all(p["collectionType"] == "string" for p in announced.values())
 
 
@@ -145,6 +145,29 @@ def test_unknown_parameter_and_escaping_defaults_path_are_errors(sidecar_env):
         run_generate(sidecar_env, good_app(parameters=[{"name": "namespce", "string": "x"}]))
     with pytest.raises(CmpError, match="lies outside the repository"):
         run_generate(sidecar_env, good_app(parameters=[{"name": "defaults", "string": "../../etc/passwd"}]))
+
+
+def test_session_jobs_find_a_cluster_another_app_renders_through_references(sidecar_env):
+    """The parameter `references`: the session-jobs app renders its submit Job against the
+    session-cluster app's spec, as `render --reference` does, and nothing of the cluster; without
+    it the app fails with the hint; a reference out of the repository is refused."""
+    reference = {"name": "references", "string": "../session-cluster/flinkdeployment.yaml"}
+    app = Application(name="team-jobs", namespace="streaming", path="session-jobs", parameters=[reference])
+    result = run_generate(sidecar_env, app)
+    expected = run_flink_render([
+        "render", str(REPOSITORY / "session-jobs" / "wordcount.yaml"), "--namespace", "streaming",
+        "--reference", str(REPOSITORY / "session-cluster" / "flinkdeployment.yaml"),
+    ])
+    assert expected.returncode == 0, describe(expected)
+    assert result.stdout == expected.stdout
+    assert {o["kind"] for o in result.objects} == {"Job"}
+    (submit,) = result.objects
+    assert submit["spec"]["template"]["spec"]["containers"][0]["image"] == "flink:2.2"
+    with pytest.raises(CmpError, match=r"error\[session-cluster-missing\](.|\n)*the Argo CD parameter `references`"):
+        run_generate(sidecar_env, Application(name="team-jobs", namespace="streaming", path="session-jobs"))
+    outside = {"name": "references", "string": "../session-cluster/flinkdeployment.yaml,../../cluster.yaml"}
+    with pytest.raises(CmpError, match="the reference `../../cluster.yaml` lies outside the repository"):
+        run_generate(sidecar_env, Application(path="session-jobs", parameters=[outside]))
 
 
 def test_recursion_reads_nested_json_and_skips_hidden_files(sidecar_env, tmp_path):

@@ -17,6 +17,7 @@ import json
 import pytest
 
 from conftest import (
+    FIXTURES,
     default_render_args,
     describe,
     fixture_args,
@@ -136,3 +137,33 @@ def test_usage_and_io_errors_exit_2(args):
     assert proc.returncode == 2, describe(proc)
     assert proc.stdout == "", describe(proc)
     assert proc.stderr.strip(), describe(proc)
+
+
+def test_a_session_cluster_rendered_elsewhere_is_a_reference(tmp_path):
+    """`--reference`: the session jobs of a fixture rendered apart from their cluster, with the
+    cluster's spec as a reference, come out exactly as in the run that renders both (the cluster's
+    objects from its own run); an error in the reference still fails the run, named after it."""
+    path = require_fixture(FIXTURES / "session-jobs-from-artifact-server.yaml")
+    comments, _, body = path.read_text(encoding="utf-8").partition("apiVersion:")
+    cluster, *jobs = ("apiVersion:" + body).split("\n---\n")
+    (tmp_path / "cluster.yaml").write_text(cluster + "\n", encoding="utf-8")
+    (tmp_path / "jobs.yaml").write_text("\n---\n".join(jobs), encoding="utf-8")
+    args = fixture_args(path)
+    together = run_flink_render(["render", str(path), *args])
+    apart = [
+        run_flink_render(["render", str(tmp_path / "cluster.yaml"), *args]),
+        run_flink_render(["render", str(tmp_path / "jobs.yaml"), "--reference", str(tmp_path / "cluster.yaml"), *args]),
+    ]
+    for proc in (together, *apart):
+        assert proc.returncode == 0 and proc.stderr == "", describe(proc)
+    jobs_objects = load_output_docs(apart[1].stdout)
+    assert {o["kind"] for o in jobs_objects} == {"Job"}, "nothing of the reference is rendered"
+    assert load_output_docs(apart[0].stdout) + jobs_objects == load_output_docs(together.stdout)
+
+    (tmp_path / "broken.yaml").write_text(cluster.replace('replicas: 2', 'replicas: -2') + "\n", encoding="utf-8")
+    failed = run_flink_render(["render", str(tmp_path / "jobs.yaml"), "--reference", str(tmp_path / "broken.yaml"), *args])
+    assert failed.returncode == 1 and failed.stdout == "", describe(failed)
+    assert f"--> {tmp_path / 'broken.yaml'}:" in failed.stderr, failed.stderr
+    without = run_flink_render(["render", str(tmp_path / "jobs.yaml"), *args])
+    assert without.returncode == 1 and "error[session-cluster-missing]" in without.stderr, describe(without)
+    assert "--reference FILE" in without.stderr

@@ -174,8 +174,24 @@ def test_session_job_is_checked_against_its_cluster_in_another_file(kustomize, f
     assert "(FlinkSessionJob clickstream)" in failing.stderr, describe(failing)
 
 
+def test_a_local_config_session_cluster_is_a_reference(kustomize, function_path):
+    """A session cluster rendered by another application comes in from its base marked
+    local-config: the session job renders against it exactly as `render --reference` does, and
+    nothing of the cluster comes out (kustomize drops the local-config item itself)."""
+    build = kustomize_build(kustomize, EXAMPLES / "session-jobs-elsewhere", function_path)
+    assert build.returncode == 0, describe(build)
+    objects = load_output_docs(build.stdout)
+    assert {o["kind"] for o in objects} == {"Job"}, [o["kind"] for o in objects]
+    expected = rendered([str(EXAMPLES / "session-jobs-elsewhere" / "session-job.yaml"), "--namespace", "streaming",
+                         "--reference", str(EXAMPLES / "shared-session-cluster" / "session-cluster.yaml")])
+    assert by_id(objects) == expected
+    base = kustomize_build(kustomize, EXAMPLES / "shared-session-cluster", function_path)
+    assert base.returncode == 0 and [o["kind"] for o in load_output_docs(base.stdout)] == ["FlinkDeployment"]
+
+
 def test_every_example_overlay_is_tested():
-    tested = {"generator", "transformer", "overlay", "failing", "session-jobs", "failing-session-job"}
+    tested = {"generator", "transformer", "overlay", "failing", "session-jobs", "failing-session-job",
+              "session-jobs-elsewhere", "shared-session-cluster"}
     present = {p.name for p in EXAMPLES.iterdir() if (p / "kustomization.yaml").is_file()}
     assert present == tested
 
@@ -242,6 +258,24 @@ def test_kpt_in_place_writes_rendered_objects_into_the_specs_file(kpt, flink_ren
     assert load_output_docs((package / "serviceaccount.yaml").read_text()) == load_output_docs(
         (ARGOCD_GOOD / "serviceaccount.yaml").read_text()
     )
+
+
+def test_kpt_in_place_keeps_a_local_config_reference_as_it_is(kpt, flink_render_bin, tmp_path):
+    """In a kpt package, a session cluster spec annotated local-config (so kpt never applies it)
+    is a reference: the session job's file gets its submit Job, the reference's file stays as it
+    was."""
+    package = tmp_path / "package"
+    package.mkdir()
+    cluster = yaml.safe_load((EXAMPLES / "shared-session-cluster" / "session-cluster.yaml").read_text())
+    cluster["metadata"]["annotations"] = {"config.kubernetes.io/local-config": "true"}
+    (package / "cluster.yaml").write_text(yaml.safe_dump(cluster, sort_keys=False))
+    shutil.copy(EXAMPLES / "session-jobs-elsewhere" / "session-job.yaml", package / "session-job.yaml")
+    proc = kpt_eval(kpt, package, flink_render_bin, "--", "namespace=streaming")
+    assert proc.returncode == 0, describe(proc)
+    assert load_output_docs((package / "cluster.yaml").read_text()) == [cluster]
+    written = load_output_docs((package / "session-job.yaml").read_text())
+    assert [o["kind"] for o in written] == ["Job"]
+    assert written[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "flink:2.2"
 
 
 def test_kpt_generator_from_fn_config(kpt, flink_render_bin, tmp_path):

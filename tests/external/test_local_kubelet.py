@@ -105,6 +105,9 @@ RUN_CASES = [
 SESSION_JOBS = "session-jobs-from-artifact-server.yaml"
 
 COVERED_ELSEWHERE = {
+    "session-job-cluster-elsewhere.yaml": "a submit Job only; test_cli_contract.py shows that session jobs rendered "
+                                          "against a reference equal those of the one-run render, which "
+                                          "test_session_jobs_submitted runs",
     "cpu-millicores.yaml": "cpu only reaches Flink config and resources (no cgroups here); like basic-application",
     "empty-array-drops-key.yaml": "a config key less; otherwise basic-application-flink-1-20",
     "ephemeral-storage-resources.yaml": "ephemeral-storage is a resource, not enforced; like basic-application",

@@ -43,6 +43,8 @@ struct Request {
     namespace: Option<String>,
     /// `--defaults`: the operator defaults file.
     defaults: Option<Text>,
+    /// `--reference`: specs of session clusters rendered elsewhere.
+    references: Vec<Text>,
     /// `--format`: `yaml`|`json` for render, `json` for validate, `text`|`json-patch` for diff.
     format: Option<String>,
     /// `diff --against`: the committed output as one YAML or JSON stream.
@@ -351,7 +353,10 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
     };
     let inputs: Vec<Input<'_>> =
         request.inputs.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
-    let options = Options { namespace: request.namespace.as_deref(), defaults: defaults.as_ref() };
+    let references: Vec<Input<'_>> =
+        request.references.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
+    let options =
+        Options { namespace: request.namespace.as_deref(), defaults: defaults.as_ref(), references: &references };
     Ok(compile(&inputs, &options))
 }
 

@@ -147,3 +147,28 @@ fn session_cluster_must_be_among_the_inputs() {
     let codes: Vec<Code> = compiled.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::SessionClusterMissing]);
 }
+
+/// A reference input (`--reference`) holds the session cluster: the job finds it and renders
+/// its submit Job; nothing of the cluster is rendered, its warnings are its own application's
+/// business, and its errors are still reported, under the reference's name.
+#[test]
+fn session_cluster_from_a_reference_is_found_but_not_rendered() {
+    let text = job("  deploymentName: session\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n");
+    let cluster = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: session\nspec:\n  image: flink:1.20\n  serviceAccount: flink\n  flinkVersion: v1_20\n  jobManager:\n    resource: {memory: 2048m, cpu: 1}\n  taskManager:\n    resource: {memory: 2048m, cpu: 1}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ignored\n";
+    let references = [Input { name: "cluster.yaml", text: cluster }];
+    let options = Options { references: &references, ..Options::default() };
+    let compiled = compile(&[Input { name: "job.yaml", text: &text }], &options);
+    assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
+    let kinds: Vec<&str> = compiled.objects.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert!(kinds.contains(&"Job"), "{kinds:?}");
+    assert!(!kinds.contains(&"Deployment") && !kinds.contains(&"ConfigMap"), "{kinds:?}");
+    assert!(compiled.memory.is_empty(), "a reference has no memory report");
+
+    let broken = cluster.replace("memory: 2048m, cpu: 1}\n  taskManager", "memory: 2048x, cpu: 1}\n  taskManager");
+    let references = [Input { name: "cluster.yaml", text: &broken }];
+    let options = Options { references: &references, ..Options::default() };
+    let compiled = compile(&[Input { name: "job.yaml", text: &text }], &options);
+    let errors: Vec<(&str, Code)> = compiled.diagnostics.iter().map(|d| (d.source.as_str(), d.code)).collect();
+    assert_eq!(errors, [("cluster.yaml", Code::InvalidMemory)]);
+    assert!(compiled.objects.is_empty());
+}
