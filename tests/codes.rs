@@ -1,7 +1,7 @@
 //! The diagnostic code registry and the rule registries, held against the fixtures and the
-//! README: every error code is shown by at least one invalid fixture's golden output, every
-//! warning code by some golden output, and the README's code table and rule list are the
-//! registries' own (regenerate them with `UPDATE_README=1 cargo test --test codes`).
+//! manual: every error code is shown by at least one invalid fixture's golden output, every
+//! warning code by some golden output, and the code table and rule list in `docs/validation.md`
+//! are the registries' own (regenerate them with `UPDATE_DOCS=1 cargo test --test codes`).
 
 use std::fs;
 use std::path::Path;
@@ -81,26 +81,30 @@ fn rule_table() -> String {
     table
 }
 
+/// The manual's page that holds the generated code table and rule list.
+const PAGE: &str = "docs/validation.md";
+
 /// Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`.
-fn with_section(readme: &str, name: &str, content: &str) -> String {
+fn with_section(page: &str, name: &str, content: &str) -> String {
     let begin = format!("<!-- {name}:begin -->\n");
     let end = format!("<!-- {name}:end -->");
-    let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin}")) + begin.len();
-    let stop = readme[start..].find(&end).unwrap_or_else(|| panic!("README has no {end}")) + start;
-    format!("{}{content}{}", &readme[..start], &readme[stop..])
+    let start = page.find(&begin).unwrap_or_else(|| panic!("{PAGE} has no {begin}")) + begin.len();
+    let stop = page[start..].find(&end).unwrap_or_else(|| panic!("{PAGE} has no {end}")) + start;
+    format!("{}{content}{}", &page[..start], &page[stop..])
 }
 
 #[test]
-fn readme_lists_the_registries() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = fs::read_to_string(&path).unwrap();
-    let expected = with_section(&with_section(&readme, "codes", &code_table()), "rules", &rule_table());
-    if std::env::var_os("UPDATE_README").is_some() {
+fn the_validation_page_lists_the_registries() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PAGE);
+    let page = fs::read_to_string(&path).unwrap();
+    let expected = with_section(&with_section(&page, "codes", &code_table()), "rules", &rule_table());
+    // UPDATE_README is the variable's name from when the tables were in the README.
+    if std::env::var_os("UPDATE_DOCS").is_some() || std::env::var_os("UPDATE_README").is_some() {
         fs::write(&path, &expected).unwrap();
         return;
     }
     assert!(
-        readme == expected,
-        "the README's code table or rule list is stale: run `UPDATE_README=1 cargo test --test codes`"
+        page == expected,
+        "the code table or rule list in {PAGE} is stale: run `UPDATE_DOCS=1 cargo test --test codes`"
     );
 }
