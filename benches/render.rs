@@ -1,4 +1,4 @@
-//! Rendering speed (`cargo bench`; the README's "Performance" numbers come from here):
+//! Rendering speed (`cargo bench`; the numbers in docs/performance.md come from here):
 //!
 //! - `stages/<spec>/…`: each step alone on a small, a typical and a large spec: parse (text →
 //!   resources), view (the effective view), validate (every rule), resolve (the model), emit

@@ -344,7 +344,7 @@ FLINK_RENDER_WASM_NODE=$TARGET_DIR/wasm-nodejs node tests/wasm/bench-render.mjs
 echo "the WASM block took $((SECONDS - wasm_started)) s"
 # ---- end of the WASM block -----------------------------------------------------------------
 
-# Fuzzing (README: Fuzzing): cargo-fuzz, pinned, into the tools dir; then the `render` target
+# Fuzzing (docs/validation.md#fuzzing): cargo-fuzz, pinned, into the tools dir; then the `render` target
 # over the whole compile entry point for FLINK_RENDER_FUZZ_SECONDS (default 60), seeded with the
 # fixtures. A crash, a hang (-timeout) or an out-of-memory fails the run. Only the stable
 # toolchain is installed: cargo-fuzz's sanitizer flags need RUSTC_BOOTSTRAP=1.

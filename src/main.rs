@@ -2,8 +2,8 @@
 
 mod cli;
 
-/// mimalloc instead of the system allocator: a render allocates many small objects (README:
-/// Performance).
+/// mimalloc instead of the system allocator: a render allocates many small objects
+/// (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

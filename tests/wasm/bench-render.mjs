@@ -1,6 +1,6 @@
 // Warm render time of the WASM module under Node: the basic fixture rendered 1000 times after
-// a warm-up; prints the median and the 90th percentile per call, in microseconds (the README's
-// number). Not a test: scripts/test.sh runs it to report the figure.
+// a warm-up; prints the median and the 90th percentile per call, in microseconds (the number in
+// docs/browser.md and docs/performance.md). Not a test: scripts/test.sh runs it to report the figure.
 //
 //   node tests/wasm/bench-render.mjs [CALLS]
 //

@@ -14,7 +14,7 @@
 //   $FLINK_RENDER_TOOLS/playwright/node_modules/playwright-core, as scripts/test.sh installs it)
 // FLINK_RENDER_CHROMIUM: the browser (default /usr/bin/chromium)
 // FLINK_RENDER_BIN: the CLI (default target/release/flink-render)
-// FLINK_RENDER_UPDATE_SCREENSHOT=1: also write the README's wasm/screenshot.png
+// FLINK_RENDER_UPDATE_SCREENSHOT=1: also write wasm/screenshot.png (shown in README.md and docs/browser.md)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
