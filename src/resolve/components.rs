@@ -63,22 +63,7 @@ fn environment(view: &ClusterView<'_>, process: Process) -> Vec<(String, String)
 /// reported by `validate`, and a cluster with errors is never lowered.
 fn unresolved_memory(process: Process) -> ProcessMemory {
     match process {
-        Process::JobManager => ProcessMemory::JobManager(JobManagerMemory {
-            jvm_heap: 0,
-            off_heap: 0,
-            jvm_metaspace: 0,
-            jvm_overhead: 0,
-            direct_memory_limit: false,
-        }),
-        Process::TaskManager => ProcessMemory::TaskManager(TaskManagerMemory {
-            framework_heap: 0,
-            task_heap: 0,
-            framework_off_heap: 0,
-            task_off_heap: 0,
-            network: 0,
-            managed: 0,
-            jvm_metaspace: 0,
-            jvm_overhead: 0,
-        }),
+        Process::JobManager => ProcessMemory::JobManager(JobManagerMemory::default()),
+        Process::TaskManager => ProcessMemory::TaskManager(TaskManagerMemory::default()),
     }
 }

@@ -288,7 +288,7 @@ impl Cluster {
 }
 
 /// The memory Flink gives the processes of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClusterMemory {
     /// The FlinkDeployment's name.
     pub name: String,
