@@ -30,6 +30,7 @@ pub fn component(view: &ClusterView<'_>, process: &ProcessView, pod_template: Va
         pod_template,
         replicas: process.replicas.clamp(0, i32::MAX as i64) as i32,
         memory,
+        memory_field: process.resources.memory_path.clone(),
         memory_mib,
         memory_limit_mib: (memory_mib as f64 * process.memory_limit_factor).floor() as u64,
         cpu: process.cpu,
