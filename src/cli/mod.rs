@@ -36,7 +36,7 @@ enum Command {
     Render(RenderArgs),
     /// Check FlinkDeployments and print every problem found.
     Validate(ValidateArgs),
-    /// Print the memory Flink gives each JobManager and TaskManager, and their JVM arguments (JSON).
+    /// Print the memory Flink gives each JobManager and TaskManager, part by part, and their JVM arguments.
     Memory(memory::MemoryArgs),
     /// Render and compare with committed output (a --output-dir directory or a YAML stream).
     Diff(diff::DiffArgs),

@@ -12,6 +12,10 @@
 //! 3. Else if Total Process memory (`*.memory.process.size`) is set, JVM overhead is its
 //!    fraction clamped to [min, max], metaspace is fixed, and Total Flink is what remains.
 //!
+//! Each size keeps where it comes from ([`Source`]): an option that is set, an option's
+//! default, a fraction of a total (and whether the fraction was raised to its minimum or
+//! lowered to its maximum), the rest of a total, or a sum.
+//!
 //! Exactness matters: fractions are Java `float` options widened to `double`, and
 //! `MemorySize.multiply` multiplies by the double's shortest decimal text (Java's
 //! `BigDecimal.valueOf`) and truncates. So the default 0.1 overhead of 2 GiB is
@@ -64,8 +68,87 @@ impl MemoryError {
     }
 }
 
-/// The TaskManager's memory, in bytes (Flink's `TaskExecutorProcessSpec`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a size of the memory model comes from: what was configured and what Flink derived.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum Source {
+    /// Set by this option (its key, or the deprecated key it was set under).
+    Configured(&'static str),
+    /// Its option is not set: Flink's default.
+    #[default]
+    Default,
+    /// A fraction of a total (the fraction option's value, or its default), kept within the
+    /// option's minimum and maximum.
+    Fraction {
+        /// The fraction, as Flink reads it (a Java `float`).
+        fraction: f32,
+        /// The total it is a fraction of.
+        of: Total,
+        /// The bound it was brought back to, when the fraction fell outside the range.
+        limited: Option<Limit>,
+    },
+    /// What is left of a total once the other sizes are taken from it.
+    Rest(Total),
+    /// The sum of its parts.
+    Sum,
+}
+
+/// The two totals of Flink's memory model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    /// Total Process Memory: Total Flink Memory, JVM metaspace and JVM overhead.
+    Process,
+    /// Total Flink Memory: what Flink itself uses, heap and off-heap.
+    Flink,
+}
+
+/// The bound of an option's range that a fraction was raised or lowered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The fraction came out below the minimum (`*.min`).
+    Minimum,
+    /// The fraction came out above the maximum (`*.max`).
+    Maximum,
+}
+
+/// A size and where it comes from.
+#[derive(Clone, Copy)]
+struct Size {
+    bytes: u64,
+    source: Source,
+}
+
+/// Where each size of a [`TaskManagerMemory`] comes from: one field per size, named as there,
+/// and the two totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[allow(missing_docs)]
+pub struct TaskManagerSources {
+    pub total_process: Source,
+    pub total_flink: Source,
+    pub framework_heap: Source,
+    pub task_heap: Source,
+    pub framework_off_heap: Source,
+    pub task_off_heap: Source,
+    pub network: Source,
+    pub managed: Source,
+    pub jvm_metaspace: Source,
+    pub jvm_overhead: Source,
+}
+
+/// Where each size of a [`JobManagerMemory`] comes from: one field per size, named as there,
+/// and the two totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[allow(missing_docs)]
+pub struct JobManagerSources {
+    pub total_process: Source,
+    pub total_flink: Source,
+    pub jvm_heap: Source,
+    pub off_heap: Source,
+    pub jvm_metaspace: Source,
+    pub jvm_overhead: Source,
+}
+
+/// The TaskManager's memory, in bytes (Flink's `TaskExecutorProcessSpec`); all zero by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskManagerMemory {
     /// Framework heap.
@@ -84,10 +167,13 @@ pub struct TaskManagerMemory {
     pub jvm_metaspace: u64,
     /// JVM overhead.
     pub jvm_overhead: u64,
+    /// Where each size comes from (not part of the JSON report).
+    #[serde(skip)]
+    pub sources: TaskManagerSources,
 }
 
-/// The JobManager's memory, in bytes (Flink's `JobManagerProcessSpec`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The JobManager's memory, in bytes (Flink's `JobManagerProcessSpec`); all zero by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobManagerMemory {
     /// JVM heap.
@@ -100,10 +186,13 @@ pub struct JobManagerMemory {
     pub jvm_overhead: u64,
     /// `jobmanager.memory.enable-jvm-direct-memory-limit`.
     pub direct_memory_limit: bool,
+    /// Where each size comes from (not part of the JSON report).
+    #[serde(skip)]
+    pub sources: JobManagerSources,
 }
 
 /// The memory breakdown of one Flink process, as Flink computes it at start-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase", tag = "process")]
 pub enum ProcessMemory {
     /// A JobManager.
@@ -226,6 +315,20 @@ fn required(config: &FlinkConfig, keys: &[&str], default: u64) -> Result<u64, Me
     memory_option(config, keys, Some(default)).map(|value| value.unwrap_or(default))
 }
 
+/// A memory option that is set, under its key or a deprecated one: its size, configured there.
+fn configured_size(config: &FlinkConfig, keys: &[&'static str]) -> Result<Option<Size>, MemoryError> {
+    let Some(key) = keys.iter().find(|key| config.contains(key)) else {
+        return Ok(None);
+    };
+    let bytes = memory_option(config, keys, None)?;
+    Ok(bytes.map(|bytes| Size { bytes, source: Source::Configured(key) }))
+}
+
+/// A memory option's size: configured, or else its default.
+fn size_or_default(config: &FlinkConfig, keys: &[&'static str], default: u64) -> Result<Size, MemoryError> {
+    Ok(configured_size(config, keys)?.unwrap_or(Size { bytes: default, source: Source::Default }))
+}
+
 /// `MemorySize.multiply`: bytes × the decimal text of the double, truncated.
 pub fn multiply(bytes: u64, multiplier: f64) -> u64 {
     let text = format!("{multiplier}");
@@ -277,12 +380,27 @@ impl RangeFraction {
         Ok(RangeFraction { min, max, fraction })
     }
 
-    fn of(&self, base: u64) -> u64 {
-        multiply(base, self.fraction).clamp(self.min, self.max)
+    /// The fraction of `base`, which is the total `of`.
+    fn of(&self, base: u64, of: Total) -> Size {
+        self.within_range(multiply(base, self.fraction), of)
     }
 
-    fn inverse_of(&self, base: u64) -> u64 {
-        multiply(base, self.fraction / (1.0 - self.fraction)).clamp(self.min, self.max)
+    /// The fraction of the total `of`, given the rest of it (`base`): `base × f / (1 − f)`.
+    fn inverse_of(&self, base: u64, of: Total) -> Size {
+        self.within_range(multiply(base, self.fraction / (1.0 - self.fraction)), of)
+    }
+
+    fn within_range(&self, bytes: u64, of: Total) -> Size {
+        let limited = if bytes < self.min {
+            Some(Limit::Minimum)
+        } else if bytes > self.max {
+            Some(Limit::Maximum)
+        } else {
+            None
+        };
+        // the fraction was read as a Java float and widened, so narrowing it back is exact
+        let source = Source::Fraction { fraction: self.fraction as f32, of, limited };
+        Size { bytes: bytes.clamp(self.min, self.max), source }
     }
 }
 
@@ -314,23 +432,30 @@ const JOBMANAGER_KEYS: ProcessKeys = ProcessKeys {
     overhead_fraction: "jobmanager.memory.jvm-overhead.fraction",
 };
 
+/// JVM metaspace and overhead, and where Total Process Memory comes from.
+struct JvmMemory {
+    metaspace: Size,
+    overhead: Size,
+    total_process: Source,
+}
+
 /// Metaspace and overhead given the Total Flink memory (`ProcessMemoryUtils`).
 fn metaspace_and_overhead_from_total_flink(
     config: &FlinkConfig,
     keys: &ProcessKeys,
     total_flink: u64,
-) -> Result<(u64, u64), MemoryError> {
-    let metaspace = required(config, &[keys.metaspace], 256 * MIB)?;
+) -> Result<JvmMemory, MemoryError> {
+    let metaspace = size_or_default(config, &[keys.metaspace], 256 * MIB)?;
     let overhead_range = overhead_range(config, keys)?;
-    match memory_option(config, &[keys.process], None)? {
-        Some(process) => {
-            let flink_and_metaspace = total_flink + metaspace;
+    match configured_size(config, &[keys.process])? {
+        Some(Size { bytes: process, source: total_process }) => {
+            let flink_and_metaspace = total_flink + metaspace.bytes;
             if process < flink_and_metaspace {
                 return Err(MemoryError::too_small(format!(
                     "The configured Total Process Memory size ({}) is less than the sum of the derived Total Flink Memory size ({}) and the configured or default JVM Metaspace size  ({}).",
                     human_readable(process),
                     human_readable(total_flink),
-                    human_readable(metaspace)
+                    human_readable(metaspace.bytes)
                 )));
             }
             let overhead = process - flink_and_metaspace;
@@ -342,9 +467,14 @@ fn metaspace_and_overhead_from_total_flink(
                     human_readable(overhead_range.max)
                 )));
             }
-            Ok((metaspace, overhead))
+            let overhead = Size { bytes: overhead, source: Source::Rest(Total::Process) };
+            Ok(JvmMemory { metaspace, overhead, total_process })
         }
-        None => Ok((metaspace, overhead_range.inverse_of(total_flink + metaspace))),
+        None => Ok(JvmMemory {
+            metaspace,
+            overhead: overhead_range.inverse_of(total_flink + metaspace.bytes, Total::Process),
+            total_process: Source::Sum,
+        }),
     }
 }
 
@@ -359,19 +489,26 @@ fn overhead_range(config: &FlinkConfig, keys: &ProcessKeys) -> Result<RangeFract
 fn metaspace_and_overhead_from_total_process(
     config: &FlinkConfig,
     keys: &ProcessKeys,
-    process: u64,
-) -> Result<(u64, u64), MemoryError> {
-    let metaspace = required(config, &[keys.metaspace], 256 * MIB)?;
-    let overhead = overhead_range(config, keys)?.of(process);
-    if metaspace + overhead > process {
+    process: Size,
+) -> Result<JvmMemory, MemoryError> {
+    let metaspace = size_or_default(config, &[keys.metaspace], 256 * MIB)?;
+    let overhead = overhead_range(config, keys)?.of(process.bytes, Total::Process);
+    if metaspace.bytes + overhead.bytes > process.bytes {
         return Err(MemoryError::too_small(format!(
             "Sum of configured JVM Metaspace ({}) and JVM Overhead ({}) exceed configured Total Process Memory ({}).",
-            human_readable(metaspace),
-            human_readable(overhead),
-            human_readable(process)
+            human_readable(metaspace.bytes),
+            human_readable(overhead.bytes),
+            human_readable(process.bytes)
         )));
     }
-    Ok((metaspace, overhead))
+    Ok(JvmMemory { metaspace, overhead, total_process: process.source })
+}
+
+impl JvmMemory {
+    /// What Total Process Memory leaves for Total Flink Memory.
+    fn total_flink_of(&self, process: Size) -> Size {
+        Size { bytes: process.bytes - self.metaspace.bytes - self.overhead.bytes, source: Source::Rest(Total::Process) }
+    }
 }
 
 fn not_configured(fine_grained: &str, keys: &ProcessKeys) -> MemoryError {
@@ -394,48 +531,80 @@ pub fn taskmanager(config: &FlinkConfig) -> Result<TaskManagerMemory, MemoryErro
 
 fn taskmanager_unprefixed(config: &FlinkConfig) -> Result<TaskManagerMemory, MemoryError> {
     let keys = &TASKMANAGER_KEYS;
-    let task_heap = memory_option(config, &["taskmanager.memory.task.heap.size"], None)?;
-    let managed = memory_option(config, &["taskmanager.memory.managed.size", "taskmanager.memory.size"], None)?;
-    let total_flink = memory_option(config, &[keys.flink], None)?;
+    let task_heap = configured_size(config, &["taskmanager.memory.task.heap.size"])?;
+    let managed = configured_size(config, &["taskmanager.memory.managed.size", "taskmanager.memory.size"])?;
+    let total_flink = configured_size(config, &[keys.flink])?;
     if let (Some(task_heap), Some(managed)) = (task_heap, managed) {
         let memory = taskmanager_from_fine_grained(config, task_heap, managed, total_flink)?;
-        let (jvm_metaspace, jvm_overhead) =
-            metaspace_and_overhead_from_total_flink(config, keys, memory.total_flink())?;
-        return Ok(TaskManagerMemory { jvm_metaspace, jvm_overhead, ..memory });
+        let jvm = metaspace_and_overhead_from_total_flink(config, keys, memory.total_flink())?;
+        return Ok(memory.with_jvm(jvm));
     }
     if let Some(total_flink) = total_flink {
         let memory = taskmanager_from_total_flink(config, total_flink, task_heap, managed)?;
-        let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_flink(config, keys, total_flink)?;
-        return Ok(TaskManagerMemory { jvm_metaspace, jvm_overhead, ..memory });
+        let jvm = metaspace_and_overhead_from_total_flink(config, keys, total_flink.bytes)?;
+        return Ok(memory.with_jvm(jvm));
     }
-    if let Some(process) = memory_option(config, &[keys.process], None)? {
-        let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_process(config, keys, process)?;
-        let memory = taskmanager_from_total_flink(config, process - jvm_metaspace - jvm_overhead, task_heap, managed)?;
-        return Ok(TaskManagerMemory { jvm_metaspace, jvm_overhead, ..memory });
+    if let Some(process) = configured_size(config, &[keys.process])? {
+        let jvm = metaspace_and_overhead_from_total_process(config, keys, process)?;
+        let memory = taskmanager_from_total_flink(config, jvm.total_flink_of(process), task_heap, managed)?;
+        return Ok(memory.with_jvm(jvm));
     }
     Err(not_configured("taskmanager.memory.task.heap.size and taskmanager.memory.managed.size", keys))
 }
 
+impl TaskManagerMemory {
+    /// These Flink-memory components with the JVM's metaspace and overhead.
+    fn with_jvm(self, jvm: JvmMemory) -> TaskManagerMemory {
+        TaskManagerMemory {
+            jvm_metaspace: jvm.metaspace.bytes,
+            jvm_overhead: jvm.overhead.bytes,
+            sources: TaskManagerSources {
+                total_process: jvm.total_process,
+                jvm_metaspace: jvm.metaspace.source,
+                jvm_overhead: jvm.overhead.source,
+                ..self.sources
+            },
+            ..self
+        }
+    }
+}
+
 struct TaskManagerFixed {
-    framework_heap: u64,
-    framework_off_heap: u64,
-    task_off_heap: u64,
+    framework_heap: Size,
+    framework_off_heap: Size,
+    task_off_heap: Size,
     network: RangeFraction,
 }
 
 impl TaskManagerFixed {
-    /// The Flink-memory components (metaspace and overhead are added by the caller).
-    fn flink_memory(&self, task_heap: u64, network: u64, managed: u64) -> TaskManagerMemory {
+    /// The Flink-memory components (metaspace and overhead are added by the caller), and where
+    /// Total Flink Memory comes from.
+    fn flink_memory(&self, task_heap: Size, network: Size, managed: Size, total_flink: Source) -> TaskManagerMemory {
         TaskManagerMemory {
-            framework_heap: self.framework_heap,
-            task_heap,
-            framework_off_heap: self.framework_off_heap,
-            task_off_heap: self.task_off_heap,
-            network,
-            managed,
+            framework_heap: self.framework_heap.bytes,
+            task_heap: task_heap.bytes,
+            framework_off_heap: self.framework_off_heap.bytes,
+            task_off_heap: self.task_off_heap.bytes,
+            network: network.bytes,
+            managed: managed.bytes,
             jvm_metaspace: 0,
             jvm_overhead: 0,
+            sources: TaskManagerSources {
+                total_flink,
+                framework_heap: self.framework_heap.source,
+                task_heap: task_heap.source,
+                framework_off_heap: self.framework_off_heap.source,
+                task_off_heap: self.task_off_heap.source,
+                network: network.source,
+                managed: managed.source,
+                ..TaskManagerSources::default()
+            },
         }
+    }
+
+    /// The sizes besides network memory, with `task_heap` and `managed`.
+    fn without_network(&self, task_heap: u64, managed: u64) -> u64 {
+        self.framework_heap.bytes + self.framework_off_heap.bytes + task_heap + self.task_off_heap.bytes + managed
     }
 }
 
@@ -447,9 +616,9 @@ fn taskmanager_fixed(config: &FlinkConfig) -> Result<TaskManagerFixed, MemoryErr
     let fraction_keys = ["taskmanager.memory.network.fraction", "taskmanager.network.memory.fraction"];
     let network_fraction = float_option(config, &fraction_keys, 0.1)?;
     Ok(TaskManagerFixed {
-        framework_heap: required(config, &["taskmanager.memory.framework.heap.size"], 128 * MIB)?,
-        framework_off_heap: required(config, &["taskmanager.memory.framework.off-heap.size"], 128 * MIB)?,
-        task_off_heap: required(config, &["taskmanager.memory.task.off-heap.size"], 0)?,
+        framework_heap: size_or_default(config, &["taskmanager.memory.framework.heap.size"], 128 * MIB)?,
+        framework_off_heap: size_or_default(config, &["taskmanager.memory.framework.off-heap.size"], 128 * MIB)?,
+        task_off_heap: size_or_default(config, &["taskmanager.memory.task.off-heap.size"], 0)?,
         network: RangeFraction::new(network_min, network_max, network_fraction, &fraction_keys, 0.1)?,
     })
 }
@@ -460,8 +629,10 @@ fn managed_range(config: &FlinkConfig) -> Result<RangeFraction, MemoryError> {
     RangeFraction::new(0, i64::MAX as u64, fraction, &keys, 0.4)
 }
 
-/// Network memory that is "the rest" must still be inside its configured range.
-fn check_network_rest(fixed: &TaskManagerFixed, network: u64) -> Result<(), MemoryError> {
+/// Network memory that is "the rest" of Total Flink Memory must still be inside its
+/// configured range.
+fn network_rest(fixed: &TaskManagerFixed, total: u64, without_network: u64) -> Result<Size, MemoryError> {
+    let network = total - without_network;
     if network > fixed.network.max || network < fixed.network.min {
         return Err(MemoryError::inconsistent(format!(
             "If Total Flink, Task Heap and (or) Managed Memory sizes are explicitly configured then the Network Memory size is the rest of the Total Flink memory after subtracting all other configured types of memory, but the derived Network Memory is inconsistent with its configuration. Derived Network Memory size ({}) is not in configured Network Memory range [{}, {}].",
@@ -470,38 +641,36 @@ fn check_network_rest(fixed: &TaskManagerFixed, network: u64) -> Result<(), Memo
             human_readable(fixed.network.max)
         )));
     }
-    Ok(())
+    Ok(Size { bytes: network, source: Source::Rest(Total::Flink) })
 }
 
 fn taskmanager_from_fine_grained(
     config: &FlinkConfig,
-    task_heap: u64,
-    managed: u64,
-    total_flink: Option<u64>,
+    task_heap: Size,
+    managed: Size,
+    total_flink: Option<Size>,
 ) -> Result<TaskManagerMemory, MemoryError> {
     let fixed = taskmanager_fixed(config)?;
-    let without_network = fixed.framework_heap + fixed.framework_off_heap + task_heap + fixed.task_off_heap + managed;
-    let network = match total_flink {
+    let without_network = fixed.without_network(task_heap.bytes, managed.bytes);
+    let (network, total_flink) = match total_flink {
         Some(total) => {
-            if without_network > total {
-                return Err(exceeds_without_network(&fixed, task_heap, managed, total));
+            if without_network > total.bytes {
+                return Err(exceeds_without_network(&fixed, task_heap.bytes, managed.bytes, total.bytes));
             }
-            let network = total - without_network;
-            check_network_rest(&fixed, network)?;
-            network
+            (network_rest(&fixed, total.bytes, without_network)?, total.source)
         }
-        None => fixed.network.inverse_of(without_network),
+        None => (fixed.network.inverse_of(without_network, Total::Flink), Source::Sum),
     };
-    Ok(fixed.flink_memory(task_heap, network, managed))
+    Ok(fixed.flink_memory(task_heap, network, managed, total_flink))
 }
 
 fn exceeds_without_network(fixed: &TaskManagerFixed, task_heap: u64, managed: u64, total: u64) -> MemoryError {
     MemoryError::too_small(format!(
         "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Heap Memory ({}), Task Off-Heap Memory ({}) and Managed Memory ({}) exceed configured Total Flink Memory ({}).",
-        human_readable(fixed.framework_heap),
-        human_readable(fixed.framework_off_heap),
+        human_readable(fixed.framework_heap.bytes),
+        human_readable(fixed.framework_off_heap.bytes),
         human_readable(task_heap),
-        human_readable(fixed.task_off_heap),
+        human_readable(fixed.task_off_heap.bytes),
         human_readable(managed),
         human_readable(total)
     ))
@@ -509,111 +678,155 @@ fn exceeds_without_network(fixed: &TaskManagerFixed, task_heap: u64, managed: u6
 
 fn taskmanager_from_total_flink(
     config: &FlinkConfig,
-    total: u64,
-    task_heap: Option<u64>,
-    managed: Option<u64>,
+    total: Size,
+    task_heap: Option<Size>,
+    managed: Option<Size>,
 ) -> Result<TaskManagerMemory, MemoryError> {
     let fixed = taskmanager_fixed(config)?;
     let managed = match managed {
         Some(managed) => managed,
-        None => managed_range(config)?.of(total),
+        None => managed_range(config)?.of(total.bytes, Total::Flink),
     };
     let (task_heap, network) = match task_heap {
         Some(task_heap) => {
-            let without_network =
-                fixed.framework_heap + fixed.framework_off_heap + task_heap + fixed.task_off_heap + managed;
-            if without_network > total {
-                return Err(exceeds_without_network(&fixed, task_heap, managed, total));
+            let without_network = fixed.without_network(task_heap.bytes, managed.bytes);
+            if without_network > total.bytes {
+                return Err(exceeds_without_network(&fixed, task_heap.bytes, managed.bytes, total.bytes));
             }
-            let network = total - without_network;
-            check_network_rest(&fixed, network)?;
-            (task_heap, network)
+            (task_heap, network_rest(&fixed, total.bytes, without_network)?)
         }
         None => {
-            let network = fixed.network.of(total);
-            let without_task_heap =
-                fixed.framework_heap + fixed.framework_off_heap + fixed.task_off_heap + managed + network;
-            if without_task_heap > total {
-                return Err(MemoryError::too_small(format!(
-                    "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Off-Heap Memory ({}), Managed Memory ({}) and Network Memory ({}) exceed configured Total Flink Memory ({}).",
-                    human_readable(fixed.framework_heap),
-                    human_readable(fixed.framework_off_heap),
-                    human_readable(fixed.task_off_heap),
-                    human_readable(managed),
-                    human_readable(network),
-                    human_readable(total)
-                )));
-            }
-            (total - without_task_heap, network)
+            let network = fixed.network.of(total.bytes, Total::Flink);
+            (task_heap_rest(&fixed, total.bytes, managed.bytes, network.bytes)?, network)
         }
     };
-    let memory = fixed.flink_memory(task_heap, network, managed);
-    if config.contains(TASKMANAGER_KEYS.flink) && memory.total_flink() != total {
+    let memory = fixed.flink_memory(task_heap, network, managed, total.source);
+    if config.contains(TASKMANAGER_KEYS.flink) && memory.total_flink() != total.bytes {
         return Err(MemoryError::too_small(format!(
             "Configured and Derived Flink internal memory sizes (total {}) do not add up to the configured Total Flink Memory size ({}).",
             human_readable(memory.total_flink()),
-            human_readable(total)
+            human_readable(total.bytes)
         )));
     }
     Ok(memory)
+}
+
+/// Task heap when it is not configured: the rest of Total Flink Memory.
+fn task_heap_rest(fixed: &TaskManagerFixed, total: u64, managed: u64, network: u64) -> Result<Size, MemoryError> {
+    let without_task_heap = fixed.without_network(0, managed) + network;
+    if without_task_heap > total {
+        return Err(MemoryError::too_small(format!(
+            "Sum of configured Framework Heap Memory ({}), Framework Off-Heap Memory ({}), Task Off-Heap Memory ({}), Managed Memory ({}) and Network Memory ({}) exceed configured Total Flink Memory ({}).",
+            human_readable(fixed.framework_heap.bytes),
+            human_readable(fixed.framework_off_heap.bytes),
+            human_readable(fixed.task_off_heap.bytes),
+            human_readable(managed),
+            human_readable(network),
+            human_readable(total)
+        )));
+    }
+    Ok(Size { bytes: total - without_task_heap, source: Source::Rest(Total::Flink) })
+}
+
+/// Off-heap memory when `jobmanager.memory.off-heap.size` is not set.
+const JOBMANAGER_OFF_HEAP_DEFAULT: Size = Size { bytes: 128 * MIB, source: Source::Default };
+
+/// The JobManager's sizes before they are put together.
+struct JobManagerParts {
+    heap: Size,
+    off_heap: Size,
+    total_flink: Source,
+    jvm: JvmMemory,
 }
 
 /// The JobManager memory Flink would compute from `config`.
 pub fn jobmanager(config: &FlinkConfig) -> Result<JobManagerMemory, MemoryError> {
     let keys = &JOBMANAGER_KEYS;
     let direct_memory_limit = flag(config, "jobmanager.memory.enable-jvm-direct-memory-limit", false)?;
-    let off_heap_set = memory_option(config, &["jobmanager.memory.off-heap.size"], None)?;
-    let off_heap_default = off_heap_set.unwrap_or(128 * MIB);
-    let total_flink = memory_option(config, &[keys.flink], None)?;
-    let (jvm_heap, off_heap, total) = if let Some(heap) = memory_option(config, &["jobmanager.memory.heap.size"], None)?
-    {
-        let off_heap = match (total_flink, off_heap_set) {
-            (Some(total), Some(off_heap)) => {
-                if heap + off_heap != total {
-                    return Err(MemoryError::inconsistent(format!(
-                        "Sum of the configured JVM Heap Memory ({}) and the configured Off-heap Memory ({}) does not match the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
-                        human_readable(heap),
-                        human_readable(off_heap),
-                        human_readable(total)
-                    )));
-                }
-                off_heap
+    let off_heap = configured_size(config, &["jobmanager.memory.off-heap.size"])?;
+    let total_flink = configured_size(config, &[keys.flink])?;
+    let JobManagerParts { heap, off_heap, total_flink, jvm } =
+        match configured_size(config, &["jobmanager.memory.heap.size"])? {
+            Some(heap) => {
+                let (off_heap, total_flink) = jobmanager_off_heap_beside_heap(heap, off_heap, total_flink)?;
+                let jvm = metaspace_and_overhead_from_total_flink(config, keys, heap.bytes + off_heap.bytes)?;
+                JobManagerParts { heap, off_heap, total_flink, jvm }
             }
-            (Some(total), None) => {
-                if total < heap {
-                    return Err(MemoryError::inconsistent(format!(
-                        "The configured JVM Heap Memory ({}) exceeds the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
-                        human_readable(heap),
-                        human_readable(total)
-                    )));
-                }
-                total - heap
-            }
-            (None, _) => off_heap_default,
+            None => jobmanager_heap_as_the_rest(config, off_heap.unwrap_or(JOBMANAGER_OFF_HEAP_DEFAULT), total_flink)?,
         };
-        (heap, off_heap, None)
-    } else if let Some(total) = total_flink {
-        (jobmanager_heap_from_total_flink(total, off_heap_default)?, off_heap_default, Some(total))
-    } else if let Some(process) = memory_option(config, &[keys.process], None)? {
-        let (jvm_metaspace, jvm_overhead) = metaspace_and_overhead_from_total_process(config, keys, process)?;
-        let total = process - jvm_metaspace - jvm_overhead;
-        let jvm_heap = jobmanager_heap_from_total_flink(total, off_heap_default)?;
-        return Ok(JobManagerMemory {
-            jvm_heap,
-            off_heap: off_heap_default,
-            jvm_metaspace,
-            jvm_overhead,
-            direct_memory_limit,
-        });
+    Ok(JobManagerMemory {
+        jvm_heap: heap.bytes,
+        off_heap: off_heap.bytes,
+        jvm_metaspace: jvm.metaspace.bytes,
+        jvm_overhead: jvm.overhead.bytes,
+        direct_memory_limit,
+        sources: JobManagerSources {
+            total_process: jvm.total_process,
+            total_flink,
+            jvm_heap: heap.source,
+            off_heap: off_heap.source,
+            jvm_metaspace: jvm.metaspace.source,
+            jvm_overhead: jvm.overhead.source,
+        },
+    })
+}
+
+/// The JobManager when its heap is not configured: Total Flink Memory is configured or the rest
+/// of Total Process Memory, and the heap is what off-heap memory leaves of it.
+fn jobmanager_heap_as_the_rest(
+    config: &FlinkConfig,
+    off_heap: Size,
+    total_flink: Option<Size>,
+) -> Result<JobManagerParts, MemoryError> {
+    let keys = &JOBMANAGER_KEYS;
+    let (total_flink, jvm) = if let Some(total) = total_flink {
+        (total, metaspace_and_overhead_from_total_flink(config, keys, total.bytes)?)
+    } else if let Some(process) = configured_size(config, &[keys.process])? {
+        let jvm = metaspace_and_overhead_from_total_process(config, keys, process)?;
+        (jvm.total_flink_of(process), jvm)
     } else {
         return Err(not_configured("jobmanager.memory.heap.size", keys));
     };
-    let (jvm_metaspace, jvm_overhead) =
-        metaspace_and_overhead_from_total_flink(config, keys, total.unwrap_or(jvm_heap + off_heap))?;
-    Ok(JobManagerMemory { jvm_heap, off_heap, jvm_metaspace, jvm_overhead, direct_memory_limit })
+    let heap = jobmanager_heap_from_total_flink(total_flink.bytes, off_heap.bytes)?;
+    Ok(JobManagerParts { heap, off_heap, total_flink: total_flink.source, jvm })
 }
 
-fn jobmanager_heap_from_total_flink(total: u64, off_heap: u64) -> Result<u64, MemoryError> {
+/// Off-heap memory when the JVM heap is configured, and where Total Flink Memory comes from:
+/// configured, or the rest of a configured Total Flink Memory, or else its default (Total
+/// Flink Memory is then their sum).
+fn jobmanager_off_heap_beside_heap(
+    heap: Size,
+    off_heap: Option<Size>,
+    total_flink: Option<Size>,
+) -> Result<(Size, Source), MemoryError> {
+    match (total_flink, off_heap) {
+        (Some(total), Some(off_heap)) => {
+            if heap.bytes + off_heap.bytes != total.bytes {
+                return Err(MemoryError::inconsistent(format!(
+                    "Sum of the configured JVM Heap Memory ({}) and the configured Off-heap Memory ({}) does not match the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
+                    human_readable(heap.bytes),
+                    human_readable(off_heap.bytes),
+                    human_readable(total.bytes)
+                )));
+            }
+            Ok((off_heap, total.source))
+        }
+        (Some(total), None) => {
+            if total.bytes < heap.bytes {
+                return Err(MemoryError::inconsistent(format!(
+                    "The configured JVM Heap Memory ({}) exceeds the configured Total Flink Memory ({}). Please, make the configuration consistent or configure only one option: either JVM Heap or Total Flink Memory.",
+                    human_readable(heap.bytes),
+                    human_readable(total.bytes)
+                )));
+            }
+            Ok((Size { bytes: total.bytes - heap.bytes, source: Source::Rest(Total::Flink) }, total.source))
+        }
+        (None, off_heap) => Ok((off_heap.unwrap_or(JOBMANAGER_OFF_HEAP_DEFAULT), Source::Sum)),
+    }
+}
+
+/// The JVM heap when it is not configured: the rest of Total Flink Memory.
+fn jobmanager_heap_from_total_flink(total: u64, off_heap: u64) -> Result<Size, MemoryError> {
     if total <= off_heap {
         return Err(MemoryError::too_small(format!(
             "The configured Total Flink Memory ({}) is less than the configured Off-heap Memory ({}).",
@@ -621,7 +834,7 @@ fn jobmanager_heap_from_total_flink(total: u64, off_heap: u64) -> Result<u64, Me
             human_readable(off_heap)
         )));
     }
-    Ok(total - off_heap)
+    Ok(Size { bytes: total - off_heap, source: Source::Rest(Total::Flink) })
 }
 
 #[cfg(test)]
@@ -686,6 +899,97 @@ mod tests {
                 .message
                 .starts_with("Either required fine-grained memory (jobmanager.memory.heap.size)")
         );
+    }
+
+    fn fraction(fraction: f32, of: Total, limited: Option<Limit>) -> Source {
+        Source::Fraction { fraction, of, limited }
+    }
+
+    /// Total Process Memory set: overhead is its fraction (192 MiB minimum over 0.1 × 1728m),
+    /// Total Flink Memory what metaspace and overhead leave, managed and network fractions of
+    /// it, task heap the rest.
+    #[test]
+    fn process_size_set_derives_overhead_by_fraction_and_flink_memory_as_the_rest() {
+        let memory = taskmanager(&config(&[("taskmanager.memory.process.size", "1728m")])).unwrap();
+        let expected = TaskManagerSources {
+            total_process: Source::Configured("taskmanager.memory.process.size"),
+            total_flink: Source::Rest(Total::Process),
+            framework_heap: Source::Default,
+            task_heap: Source::Rest(Total::Flink),
+            framework_off_heap: Source::Default,
+            task_off_heap: Source::Default,
+            network: fraction(0.1, Total::Flink, None),
+            managed: fraction(0.4, Total::Flink, None),
+            jvm_metaspace: Source::Default,
+            jvm_overhead: fraction(0.1, Total::Process, Some(Limit::Minimum)),
+        };
+        assert_eq!(memory.sources, expected);
+    }
+
+    /// Task heap and managed memory set: network is its fraction of Total Flink Memory, and
+    /// both totals are sums.
+    #[test]
+    fn fine_grained_sizes_are_configured_and_the_totals_their_sum() {
+        let entries = [("taskmanager.memory.task.heap.size", "512m"), ("taskmanager.memory.size", "512m")];
+        let sources = taskmanager(&config(&entries)).unwrap().sources;
+        assert_eq!(sources.task_heap, Source::Configured("taskmanager.memory.task.heap.size"));
+        assert_eq!(sources.managed, Source::Configured("taskmanager.memory.size"), "the deprecated key, as written");
+        assert_eq!(sources.network, fraction(0.1, Total::Flink, None));
+        assert_eq!((sources.total_flink, sources.total_process), (Source::Sum, Source::Sum));
+    }
+
+    /// Total Flink and Total Process Memory both set: overhead is the rest of the process.
+    #[test]
+    fn flink_and_process_size_set_leave_overhead_the_rest() {
+        let entries = [("taskmanager.memory.flink.size", "1280m"), ("taskmanager.memory.process.size", "1728m")];
+        let sources = taskmanager(&config(&entries)).unwrap().sources;
+        assert_eq!(sources.total_flink, Source::Configured("taskmanager.memory.flink.size"));
+        assert_eq!(sources.jvm_overhead, Source::Rest(Total::Process));
+        assert_eq!(sources.task_heap, Source::Rest(Total::Flink));
+    }
+
+    /// 0.1 × 16 GiB is above the 1 GiB maximum: overhead is lowered to it.
+    #[test]
+    fn overhead_above_its_maximum_is_lowered_to_it() {
+        let memory = taskmanager(&config(&[("taskmanager.memory.process.size", "16g")])).unwrap();
+        assert_eq!(memory.jvm_overhead, 1024 * MIB);
+        assert_eq!(memory.sources.jvm_overhead, fraction(0.1, Total::Process, Some(Limit::Maximum)));
+    }
+
+    /// JobManager heap set: off-heap is its default and both totals are sums.
+    #[test]
+    fn jobmanager_heap_set_makes_the_totals_sums() {
+        let sources = jobmanager(&config(&[("jobmanager.memory.heap.size", "1g")])).unwrap().sources;
+        let expected = JobManagerSources {
+            total_process: Source::Sum,
+            total_flink: Source::Sum,
+            jvm_heap: Source::Configured("jobmanager.memory.heap.size"),
+            off_heap: Source::Default,
+            jvm_metaspace: Source::Default,
+            jvm_overhead: fraction(0.1, Total::Process, Some(Limit::Minimum)),
+        };
+        assert_eq!(sources, expected);
+    }
+
+    /// JobManager heap and Total Flink Memory set: off-heap is the rest.
+    #[test]
+    fn jobmanager_heap_and_flink_size_set_leave_off_heap_the_rest() {
+        let entries = [("jobmanager.memory.heap.size", "1g"), ("jobmanager.memory.flink.size", "1200m")];
+        let memory = jobmanager(&config(&entries)).unwrap();
+        assert_eq!(memory.off_heap, 176 * MIB);
+        assert_eq!(memory.sources.off_heap, Source::Rest(Total::Flink));
+        assert_eq!(memory.sources.total_flink, Source::Configured("jobmanager.memory.flink.size"));
+    }
+
+    /// JobManager process size set: the heap is the rest of Total Flink Memory, which is the
+    /// rest of the process.
+    #[test]
+    fn jobmanager_process_size_set_leaves_the_heap_the_rest() {
+        let sources = jobmanager(&config(&[("jobmanager.memory.process.size", "2 gb")])).unwrap().sources;
+        assert_eq!(sources.total_process, Source::Configured("jobmanager.memory.process.size"));
+        assert_eq!(sources.total_flink, Source::Rest(Total::Process));
+        assert_eq!(sources.jvm_heap, Source::Rest(Total::Flink));
+        assert_eq!(sources.jvm_overhead, fraction(0.1, Total::Process, None));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub fn component(view: &ClusterView<'_>, process: &ProcessView, pod_template: Va
         pod_template,
         replicas: process.replicas.clamp(0, i32::MAX as i64) as i32,
         memory,
+        memory_field: process.resources.memory_path.clone(),
         memory_mib,
         memory_limit_mib: (memory_mib as f64 * process.memory_limit_factor).floor() as u64,
         cpu: process.cpu,
@@ -63,22 +64,7 @@ fn environment(view: &ClusterView<'_>, process: Process) -> Vec<(String, String)
 /// reported by `validate`, and a cluster with errors is never lowered.
 fn unresolved_memory(process: Process) -> ProcessMemory {
     match process {
-        Process::JobManager => ProcessMemory::JobManager(JobManagerMemory {
-            jvm_heap: 0,
-            off_heap: 0,
-            jvm_metaspace: 0,
-            jvm_overhead: 0,
-            direct_memory_limit: false,
-        }),
-        Process::TaskManager => ProcessMemory::TaskManager(TaskManagerMemory {
-            framework_heap: 0,
-            task_heap: 0,
-            framework_off_heap: 0,
-            task_off_heap: 0,
-            network: 0,
-            managed: 0,
-            jvm_metaspace: 0,
-            jvm_overhead: 0,
-        }),
+        Process::JobManager => ProcessMemory::JobManager(JobManagerMemory::default()),
+        Process::TaskManager => ProcessMemory::TaskManager(TaskManagerMemory::default()),
     }
 }

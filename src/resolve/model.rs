@@ -242,6 +242,9 @@ pub struct Component {
     pub replicas: i32,
     /// Flink's memory breakdown of the process (the container gets its total).
     pub memory: ProcessMemory,
+    /// The spec field that gives the process size (`spec.taskManager.resources.requests.memory`,
+    /// `…resource.memory`), when one does.
+    pub memory_field: Option<String>,
     /// Container memory request in MiB.
     pub memory_mib: u64,
     /// Container memory limit in MiB.
@@ -288,7 +291,7 @@ impl Cluster {
 }
 
 /// The memory Flink gives the processes of one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClusterMemory {
     /// The FlinkDeployment's name.
     pub name: String,
@@ -298,6 +301,10 @@ pub struct ClusterMemory {
     pub jobmanager: ProcessMemory,
     /// The TaskManager breakdown.
     pub taskmanager: ProcessMemory,
+    /// The spec field that gives the JobManager's process size, when one does.
+    pub jobmanager_field: Option<String>,
+    /// The spec field that gives the TaskManager's process size, when one does.
+    pub taskmanager_field: Option<String>,
 }
 
 impl ClusterMemory {
@@ -308,6 +315,8 @@ impl ClusterMemory {
             namespace: cluster.namespace.clone(),
             jobmanager: cluster.jobmanager.memory,
             taskmanager: cluster.taskmanager.memory,
+            jobmanager_field: cluster.jobmanager.memory_field.clone(),
+            taskmanager_field: cluster.taskmanager.memory_field.clone(),
         }
     }
 }

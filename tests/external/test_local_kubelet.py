@@ -325,7 +325,7 @@ class Pipeline:
             rendered = render_fixture(path)
             assert rendered.proc.returncode == 0, describe(rendered.proc)
             objects = rendered.objects
-            mem = run_flink_render(["memory", str(path), *extra])
+            mem = run_flink_render(["memory", str(path), *extra, "--format", "json"])
             assert mem.returncode == 0, describe(mem)
             deps = analyse(objects, json.loads(mem.stdout))
             assert deps, f"{case.fixture}: no FlinkDeployment rendered"
@@ -696,7 +696,7 @@ def test_read_only_root_filesystem(kubelet_store, jars_dir):
         assert main["securityContext"] == {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
                                            "capabilities": {"drop": ["ALL"]}}, main["securityContext"]
         assert {m["mountPath"]: m["name"] for m in main["volumeMounts"] if m["name"] in WRITABLE.values()} == WRITABLE
-    mem = json.loads(run_flink_render(["memory", str(path)]).stdout)
+    mem = json.loads(run_flink_render(["memory", str(path), "--format", "json"]).stdout)
     (d,) = analyse(objects, mem)
     with Cluster(flink_homes=homes(), image_files=files, images=kubelet_store, replica_cap=REPLICA_CAP) as cluster:
         cluster.apply(objects)
@@ -1002,7 +1002,7 @@ def test_remote_jar_is_fetched(tmp_path, kubelet_store, jars_dir):
     (conf_map,) = [o for o in objects if o["kind"] == "ConfigMap"]
     _, conf = flink_conf(conf_map)
     assert conf.get("user.artifacts.raw-http-enabled") == "true", conf
-    mem = json.loads(run_flink_render(["memory", str(path)]).stdout)
+    mem = json.loads(run_flink_render(["memory", str(path), "--format", "json"]).stdout)
     (d,) = analyse(objects, mem)
     jar = build_job_jar(homes()["2"], jars_dir, entry)
     tls = artifact_tls(tmp_path)

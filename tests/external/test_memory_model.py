@@ -140,7 +140,7 @@ def flink_message(output: str) -> str:
 def test_memory_matches_flink(row_id, process, config, tmp_path: Path, flink_home_2):
     spec = tmp_path / "spec.yaml"
     spec.write_text(spec_for(process, config), encoding="utf-8")
-    ours = run_flink_render(["memory", str(spec)])
+    ours = run_flink_render(["memory", str(spec), "--format", "json"])
 
     conf_dir = tmp_path / "conf"
     conf_dir.mkdir()

@@ -163,7 +163,7 @@ test('the preview page in Chromium', { timeout: 120_000 }, async (t) => {
     );
     const edited = readFileSync(join(repo, EXAMPLE), 'utf8').replace(/2048m(?![\s\S]*2048m)/, '4096m');
     assert.equal(await page.inputValue('#spec'), edited);
-    const [expected] = JSON.parse(cli(['memory', '-'], edited).stdout);
+    const [expected] = JSON.parse(cli(['memory', '-', '--format', 'json'], edited).stdout);
     for (const part of ['managed', 'network', 'taskHeap', 'frameworkHeap', 'jvmOverhead']) {
       assert.equal(await memoryBytes(page, 'taskmanager', part), expected.taskmanager[part], part);
     }

@@ -95,7 +95,7 @@ for (const [path, args] of [...valid, ...upstream]) {
     const validate = call('validate', request(path, args));
     assertSame(`validate ${path}`, cli(['validate', path, ...args, '--format', 'json']), validate);
     assert.equal(JSON.stringify(validate.diagnostics, null, 2) + '\n', validate.stdout);
-    assertSame(`memory ${path}`, cli(['memory', path, ...args]), call('memoryBreakdown', request(path, args)));
+    assertSame(`memory ${path}`, cli(['memory', path, ...args, '--format', 'json']), call('memoryBreakdown', request(path, args)));
   });
 }
 

@@ -43,9 +43,9 @@ pub fn validate(request: &str) -> String {
     shell::validate(request)
 }
 
-/// `flink-render memory`: `stdout` is the memory breakdown JSON. In JavaScript it is
-/// `memoryBreakdown`: a module export named `memory` is the module's linear memory, and a
-/// function of the same name would make the module invalid (a duplicate export).
+/// `flink-render memory --format json`: `stdout` is the memory breakdown JSON. In JavaScript
+/// it is `memoryBreakdown`: a module export named `memory` is the module's linear memory, and
+/// a function of the same name would make the module invalid (a duplicate export).
 #[wasm_bindgen(js_name = memoryBreakdown)]
 pub fn memory_breakdown(request: &str) -> String {
     shell::memory(request)

@@ -234,7 +234,7 @@ pub fn validate(request: &str) -> String {
     })
 }
 
-/// `flink-render memory [--namespace NS] [--defaults FILE] PATH…`.
+/// `flink-render memory --format json [--namespace NS] [--defaults FILE] PATH…`.
 pub fn memory(request: &str) -> String {
     respond(request, |request| match compile_valid(&request) {
         Ok(compiled) => Response {

@@ -1,7 +1,7 @@
 // The memory picture: for each rendered cluster, the JobManager's and the TaskManager's
 // process memory as one bar each, split into the parts Flink computes at start-up (what
-// `flink-render memory` prints), with every part's size. Both bars of a cluster share one
-// scale, so their lengths compare.
+// `flink-render memory --format json` prints), with every part's size. Both bars of a cluster
+// share one scale, so their lengths compare.
 
 const MIB = 1024 * 1024;
 
@@ -46,7 +46,7 @@ function element(tag, className, text) {
 }
 
 /**
- * Draw `clusters` (the parsed JSON `flink-render memory` prints) into `root`.
+ * Draw `clusters` (the parsed JSON `flink-render memory --format json` prints) into `root`.
  * @param {HTMLElement} root
  * @param {object[]} clusters
  */
