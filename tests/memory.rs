@@ -149,7 +149,7 @@ fn library_report(fixture: &str) -> String {
     let namespace = value("--namespace");
     let text = std::fs::read_to_string(root.join(&path)).expect("the fixture reads");
     let input = Input { name: fixture, text: &text };
-    let options = Options { namespace: namespace.as_deref(), defaults: defaults.as_ref() };
+    let options = Options { namespace: namespace.as_deref(), defaults: defaults.as_ref(), ..Options::default() };
     report(&compile(&[input], &options).memory)
 }
 
