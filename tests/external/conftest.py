@@ -192,13 +192,14 @@ class Rendered:
         return load_output_docs(self.proc.stdout)
 
 
-# Rejections of upstream fixtures seen in this session: fixture id -> first stderr line.
-UPSTREAM_REJECTIONS: dict[str, str] = {}
-# Real-world specs that are invalid by upstream's rules: fixture id -> first error.
-REAL_WORLD_REJECTIONS: dict[str, str] = {}
+# Sections of the terminal summary (see `summary`).
 # Fixtures with no FlinkDeployment/FlinkSessionJob spec (the operator's canary) that rendered to
-# an empty stream: fixture id -> first stderr line.
-EMPTY_RENDERS: dict[str, str] = {}
+# an empty stream: "fixture id: first stderr line".
+EMPTY_RENDERS = "fixtures without a spec that rendered to nothing (accepted)"
+# Rejections of upstream fixtures: "fixture id: first stderr line".
+UPSTREAM_REJECTIONS = "upstream fixtures rejected by design (exit 1, accepted)"
+# Real-world specs that are invalid by upstream's rules: "fixture id: first error".
+REAL_WORLD_REJECTIONS = "real-world specs invalid by upstream's rules (exit 1, in their goldens)"
 
 
 def first_line(text: str) -> str:
@@ -232,7 +233,7 @@ def render_fixture(path: Path, extra: tuple[str, ...] = ()) -> Rendered:
         if expects_objects(path):
             assert proc.stdout.strip(), f"exit 0 but empty stdout\n{describe(proc)}"
         elif not proc.stdout.strip():
-            EMPTY_RENDERS[fixture_id(path)] = first_line(proc.stderr) or "(no stderr)"
+            summary(EMPTY_RENDERS, f"{fixture_id(path)}: {first_line(proc.stderr) or '(no stderr)'}")
     elif is_upstream(path) and proc.returncode == 1:
         assert proc.stderr.strip(), f"exit 1 without diagnostics on stderr\n{describe(proc)}"
         assert rejected_by_design(path, proc.stderr), (
@@ -241,13 +242,13 @@ def render_fixture(path: Path, extra: tuple[str, ...] = ()) -> Rendered:
         )
         assert proc.stdout == "", f"exit 1 must print nothing on stdout\n{describe(proc)}"
         result.rejected_by_design = True
-        UPSTREAM_REJECTIONS[fixture_id(path)] = first_line(proc.stderr)
+        summary(UPSTREAM_REJECTIONS, f"{fixture_id(path)}: {first_line(proc.stderr)}")
     elif is_real_world(path) and proc.returncode == 1:
         # invalid by upstream's rules (tests/golden.rs records every diagnostic)
         assert proc.stderr.strip() and proc.stdout == "", f"exit 1 must explain on stderr only\n{describe(proc)}"
         result.rejected_by_design = True
-        REAL_WORLD_REJECTIONS[fixture_id(path)] = next(
-            (ln for ln in proc.stderr.splitlines() if ln.startswith("error")), first_line(proc.stderr))
+        first_error = next((ln for ln in proc.stderr.splitlines() if ln.startswith("error")), first_line(proc.stderr))
+        summary(REAL_WORLD_REJECTIONS, f"{fixture_id(path)}: {first_error}")
     else:
         pytest.fail(f"render of {fixture_id(path)} failed\n{describe(proc)}")
     _RENDER_CACHE[key] = result
@@ -512,20 +513,55 @@ def parse_dynamic_params(line: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Reporting
+# Running in parallel, and reporting
 # --------------------------------------------------------------------------------------------
+
+# scripts/test.sh may run pytest in pytest-xdist workers (`-n N --dist loadgroup`; the quick mode
+# does): each test goes to whichever worker is free. The exception: the local kubelet's
+# rendered-cluster cases share one pipeline that boots the next case's cluster while the current
+# one is checked, so they must all run, in order, on one worker.
+PIPELINED_TESTS = ("test_local_kubelet.py", "test_rendered_cluster_runs")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if (item.path.name, item.originalname) == PIPELINED_TESTS:
+            item.add_marker(pytest.mark.xdist_group("local-kubelet-pipeline"))
+
+
+# Lines for the terminal summary travel with each test's report (its user properties), so that
+# they reach the controlling process when the tests ran in pytest-xdist workers.
+SUMMARY_PROPERTY = "flink-render summary: "
+_RUNNING: list[pytest.Item] = []
+_SUMMARY: dict[str, dict[str, None]] = {}  # section -> lines (an ordered set)
+
+
+def summary(section: str, line: str) -> None:
+    """Report LINE under SECTION at the end of the run (once, however often it is reported)."""
+    if _RUNNING:
+        _RUNNING[-1].user_properties.append((SUMMARY_PROPERTY + section, line))
+    else:
+        _SUMMARY.setdefault(section, {})[line] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item):
+    _RUNNING.append(item)
+    try:
+        yield
+    finally:
+        _RUNNING.pop()
+
+
+def pytest_runtest_logreport(report):
+    for name, line in report.user_properties:
+        if name.startswith(SUMMARY_PROPERTY):
+            _SUMMARY.setdefault(name[len(SUMMARY_PROPERTY):], {})[line] = None
 
 
 def pytest_terminal_summary(terminalreporter):
-    if EMPTY_RENDERS:
-        terminalreporter.section("fixtures without a spec that rendered to nothing (accepted)")
-        for fid, msg in sorted(EMPTY_RENDERS.items()):
-            terminalreporter.write_line(f"{fid}: {msg}")
-    if UPSTREAM_REJECTIONS:
-        terminalreporter.section("upstream fixtures rejected by design (exit 1, accepted)")
-        for fid, msg in sorted(UPSTREAM_REJECTIONS.items()):
-            terminalreporter.write_line(f"{fid}: {msg}")
-    if REAL_WORLD_REJECTIONS:
-        terminalreporter.section("real-world specs invalid by upstream's rules (exit 1, in their goldens)")
-        for fid, msg in sorted(REAL_WORLD_REJECTIONS.items()):
-            terminalreporter.write_line(f"{fid}: {msg}")
+    for section, lines in _SUMMARY.items():
+        terminalreporter.section(section)
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
