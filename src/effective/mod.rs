@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod helm;
 pub mod ingress;
 pub mod job;
 pub mod job_id;

@@ -8,6 +8,7 @@ use crate::parse::ParsedSessionJob;
 use crate::parse::spec::{RawJobSpec, RawSessionJobSpec};
 
 use super::cluster::ClusterView;
+use super::helm;
 use super::job::{UpgradeModeRead, upgrade_mode};
 use super::render_settings::{self, Owner, RenderSettings};
 
@@ -31,6 +32,8 @@ pub struct SessionJobView<'a> {
     pub config: Option<FlinkConfig>,
     /// flink-render's settings for the job, from its annotations.
     pub render: RenderSettings,
+    /// The chart template Helm 4 rendered the spec from ([`helm::template_file`]).
+    pub template_file: Option<&'a str>,
 }
 
 /// Build the view of a session job; `clusters` are the FlinkDeployments of the compile.
@@ -62,5 +65,6 @@ pub(super) fn build<'a>(
         cluster,
         config,
         render: render_settings::read(metadata, Owner::SessionJob),
+        template_file: helm::template_file(metadata),
     }
 }
