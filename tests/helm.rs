@@ -61,7 +61,12 @@ fn render(stream: &str, fixture: &str) -> Vec<Value> {
     let defaults = fixture_files(fixture, "--defaults").first().map(|text| OperatorDefaults::parse(text).unwrap());
     let references = fixture_files(fixture, "--reference");
     let references: Vec<Input<'_>> = references.iter().map(|text| Input { name: "reference", text }).collect();
-    let options = Options { namespace: Some("default"), defaults: defaults.as_ref(), references: &references };
+    let options = Options {
+        namespace: Some("default"),
+        defaults: defaults.as_ref(),
+        references: &references,
+        ..Options::default()
+    };
     let compiled = compile(&[Input { name: "fixture", text: stream }], &options);
     assert!(!compiled.diagnostics.has_errors(), "{:#?}", compiled.diagnostics);
     compiled.objects

@@ -48,5 +48,5 @@ pub fn session_job<'a>(
     settings: &Settings<'a>,
     clusters: &[&'a ClusterView<'a>],
 ) -> SessionJobView<'a> {
-    session_job::build(parsed, settings.namespace, clusters)
+    session_job::build(parsed, settings, clusters)
 }
