@@ -31,8 +31,8 @@
 //! takes long streams in two passes over their documents ([`compile_in_two_passes`]) so that
 //! memory stays flat with the length of the stream.
 //!
-//! Below the library's faces ([`krm`], [`argocd`], [`diff`], [`schema`], [`memory`]) nothing
-//! knows about files, the environment, clap or wasm-bindgen.
+//! Below the library's faces ([`krm`], [`argocd`], [`helm`], [`diff`], [`schema`], [`memory`])
+//! nothing knows about files, the environment, clap or wasm-bindgen.
 
 pub mod argocd;
 pub mod diagnostics;
@@ -41,6 +41,7 @@ pub mod digest;
 pub mod effective;
 pub mod emit;
 pub mod flink;
+pub mod helm;
 pub mod krm;
 pub mod memory;
 pub mod objects;
