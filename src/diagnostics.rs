@@ -147,6 +147,7 @@ codes! {
     InvalidJarUri = "invalid-jar-uri", Error, "A session job's jarURI fails the operator's URI policy (scheme allowlist, restricted hosts).";
     SessionJobOnApplicationCluster = "session-job-on-application-cluster", Error, "A session job points at an application cluster.";
     SessionClusterMissing = "session-cluster-missing", Error, "A FlinkSessionJob's session cluster is neither among the inputs nor a reference (`--reference`), so its submit Job has no image or REST address.";
+    StopOnDeleteUnderHelm3 = "stop-on-delete-under-helm-3", Error, "`flink-render.dev/stop-on-delete: enabled` for Helm 3's post-renderer (`--helm-post-renderer 3`, or stdin that looks like its input): Helm 3 creates what its post-renderer returns as plain resources, so the `pre-delete` stop Job would run at install and stop the job.";
     // The whole stream.
     DuplicateObject = "duplicate-object", Error, "Two objects with the same kind, namespace and name.";
     // The plugin faces.

@@ -31,8 +31,8 @@
 //! takes long streams in two passes over their documents ([`compile_in_two_passes`]) so that
 //! memory stays flat with the length of the stream.
 //!
-//! Below the library's faces ([`krm`], [`argocd`], [`diff`], [`schema`], [`memory`]) nothing
-//! knows about files, the environment, clap or wasm-bindgen.
+//! Below the library's faces ([`krm`], [`argocd`], [`helm`], [`diff`], [`schema`], [`memory`])
+//! nothing knows about files, the environment, clap or wasm-bindgen.
 
 pub mod argocd;
 pub mod diagnostics;
@@ -41,6 +41,7 @@ pub mod digest;
 pub mod effective;
 pub mod emit;
 pub mod flink;
+pub mod helm;
 pub mod krm;
 pub mod memory;
 pub mod objects;
@@ -54,6 +55,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use diagnostics::{Diagnostic, Diagnostics};
+use effective::helm::HelmHooks;
 use effective::{ClusterView, DeploymentView, SessionJobView, Settings};
 use objects::ObjectKey;
 use parse::defaults::OperatorDefaults;
@@ -80,6 +82,9 @@ pub struct Options<'a> {
     /// nothing of them is output. Only their errors are reported; their other documents are
     /// ignored.
     pub references: &'a [Input<'a>],
+    /// What Helm does with the `helm.sh/hook` annotations of the output: hooks, unless the
+    /// output goes to Helm 3's post-renderer.
+    pub helm_hooks: HelmHooks,
 }
 
 /// The result of a compile: objects in output order and every finding. When
@@ -164,7 +169,7 @@ pub fn compile_in_two_passes(
     options: &Options<'_>,
     sink: &mut dyn FnMut(Value, usize),
 ) -> Compiled {
-    let settings = Settings::new(options.namespace, defaults_of(options));
+    let settings = settings_of(options);
     let mut checks: Vec<Checks> = Vec::with_capacity(inputs.len());
     let mut shared = BTreeSet::new();
     for (index, input) in inputs.iter().enumerate() {
@@ -229,6 +234,11 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
     compiled
 }
 
+/// The compile's settings (step 2's): the options, with the built-in defaults when none are given.
+fn settings_of<'a>(options: &Options<'a>) -> Settings<'a> {
+    Settings { helm_hooks: options.helm_hooks, ..Settings::new(options.namespace, defaults_of(options)) }
+}
+
 fn defaults_of<'a>(options: &Options<'a>) -> &'a OperatorDefaults {
     match options.defaults {
         Some(defaults) => defaults,
@@ -238,7 +248,7 @@ fn defaults_of<'a>(options: &Options<'a>) -> &'a OperatorDefaults {
 
 /// [`compile_read`] with each object handed to `sink`.
 fn compile_read_each(inputs: Vec<ReadInput>, options: &Options<'_>, sink: &mut dyn FnMut(Value, usize)) -> Compiled {
-    let settings = Settings::new(options.namespace, defaults_of(options));
+    let settings = settings_of(options);
     let items: Vec<Item<'_>> = inputs
         .iter()
         .enumerate()

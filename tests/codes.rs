@@ -1,5 +1,6 @@
 //! The diagnostic code registry and the rule registries, held against the fixtures and the
-//! manual: every error code is shown by at least one invalid fixture's golden output, every
+//! manual: every error code is shown by at least one invalid fixture's golden output (of
+//! `fixtures/invalid`, or `fixtures/helm` for what only Helm's post-renderer input shows), every
 //! warning code by some golden output, and the code table and rule list in `docs/validation.md`
 //! are the registries' own (regenerate them with `UPDATE_DOCS=1 cargo test --test codes`).
 
@@ -23,14 +24,18 @@ fn goldens(prefix: &str) -> String {
 
 #[test]
 fn every_error_code_has_an_invalid_fixture() {
-    let invalid = goldens("invalid_fixtures@");
+    // what only Helm's post-renderer input can show is in fixtures/helm
+    let invalid = goldens("invalid_fixtures@") + &goldens("helm_post_renderer_inputs@");
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|code| code.severity() == Severity::Error)
         .map(|code| code.as_str())
         .filter(|code| !invalid.contains(&format!("error[{code}]")))
         .collect();
-    assert!(missing.is_empty(), "error codes without an invalid fixture in fixtures/invalid: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "error codes without an invalid fixture in fixtures/invalid (or fixtures/helm): {missing:?}"
+    );
 }
 
 #[test]

@@ -7,13 +7,22 @@
 //! runs the KRM function with the fixture on stdin instead. Upstream examples and real-world
 //! specs without a namespace render into `default`, as `kubectl apply` would put them.
 //! Real-world specs (`fixtures/real-world`, written by other people) may be valid or not:
-//! the snapshot records which, with every diagnostic.
+//! the snapshot records which, with every diagnostic. What Helm hands a post-renderer
+//! (`fixtures/helm`) is read from stdin, as Helm runs it.
 
 use std::path::Path;
 use std::process::Command;
 
 fn render(path: &Path, extra: &[String]) -> String {
     render_all(&[path], extra)
+}
+
+/// Render the file from stdin (`render - ARGS`), as a Helm post-renderer gets its input.
+fn render_stdin(path: &Path, extra: &[String]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flink-render"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR")).arg("render").arg("-").args(extra);
+    command.stdin(std::fs::File::open(path).expect("the fixture opens"));
+    outcome(command.output().expect("the binary runs"))
 }
 
 /// Render several inputs in one run (the first decides `krm`).
@@ -26,7 +35,11 @@ fn render_all(paths: &[&Path], extra: &[String]) -> String {
     } else {
         command.arg("render").args(paths.iter().map(|path| relative(path))).args(extra);
     }
-    let output = command.output().expect("the binary runs");
+    outcome(command.output().expect("the binary runs"))
+}
+
+/// Exit code, stderr and stdout, as a snapshot records them.
+fn outcome(output: std::process::Output) -> String {
     let code = output.status.code().expect("exit code");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 stdout");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
@@ -91,6 +104,21 @@ fn real_world_session_cluster_with_its_job() {
     let rendered = render_all(&[&cluster, &job], &in_default_namespace());
     assert!(rendered.starts_with("exit: 0\n") && rendered.contains("kind: Job"), "{rendered}");
     settings().bind(|| insta::assert_snapshot!("real_world_session_cluster_with_its_job", rendered));
+}
+
+/// What Helm hands a post-renderer (`fixtures/helm/`), rendered from stdin as Helm runs it, with
+/// the arguments of the fixture's `# flink-render:` lines: Helm 4's plugin, Helm 3's exec
+/// post-renderer.
+#[test]
+fn helm_post_renderer_inputs() {
+    settings().bind(|| {
+        insta::glob!("../fixtures/helm", "*.yaml", |path| {
+            // named after the file even while it is the glob's only match
+            let mut named = insta::Settings::clone_current();
+            named.set_snapshot_suffix(path.file_name().expect("a file").to_string_lossy());
+            named.bind(|| insta::assert_snapshot!(render_stdin(path, &fixture_args(path))));
+        });
+    });
 }
 
 #[test]

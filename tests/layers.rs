@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["resolve"],
     &["emit"],
     &["lib"],
-    &["argocd", "diff", "krm", "memory", "schema"],
+    &["argocd", "diff", "helm", "krm", "memory", "schema"],
 ];
 
 fn layer(module: &str) -> usize {

@@ -30,19 +30,36 @@ fn fixtures() -> Vec<PathBuf> {
     files
 }
 
-/// The operator defaults a fixture names on a `# flink-render: --defaults PATH` line.
-fn fixture_defaults(text: &str) -> Option<OperatorDefaults> {
+/// The files a fixture names after `flag` on its `# flink-render: ARGS` lines, read.
+fn fixture_files(text: &str, flag: &str) -> Vec<(String, String)> {
     let args: Vec<&str> =
         text.lines().filter_map(|line| line.strip_prefix("# flink-render:")).flat_map(str::split_whitespace).collect();
-    let path = args.windows(2).find(|pair| pair[0] == "--defaults")?[1];
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    args.windows(2)
+        .filter(|pair| pair[0] == flag)
+        .map(|pair| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pair[1]);
+            (pair[1].to_string(), std::fs::read_to_string(path).unwrap())
+        })
+        .collect()
+}
+
+/// The operator defaults a fixture names on a `# flink-render: --defaults PATH` line.
+fn fixture_defaults(text: &str) -> Option<OperatorDefaults> {
+    let (path, text) = fixture_files(text, "--defaults").into_iter().next()?;
     Some(OperatorDefaults::parse(&text).unwrap_or_else(|error| panic!("{path}: {error:?}")))
 }
 
 fn render(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     let defaults = fixture_defaults(&text);
-    let options = Options { namespace: Some("default"), defaults: defaults.as_ref(), ..Options::default() };
+    let reference_files = fixture_files(&text, "--reference");
+    let references: Vec<Input<'_>> = reference_files.iter().map(|(name, text)| Input { name, text }).collect();
+    let options = Options {
+        namespace: Some("default"),
+        defaults: defaults.as_ref(),
+        references: &references,
+        ..Options::default()
+    };
     let compiled = compile(&[Input { name: "fixture", text: &text }], &options);
     assert!(!compiled.diagnostics.has_errors(), "{}: {:#?}", path.display(), compiled.diagnostics);
     compiled.objects

@@ -30,7 +30,9 @@ use std::process::ExitCode;
 use flink_render::argocd::Settings;
 use flink_render::to_yaml;
 
-use super::{CommonArgs, INVALID_INPUT, compile_paths, inputs, io_error, print_text_diagnostics, write_stdout};
+use super::{
+    CommonArgs, HelmPostRenderer, INVALID_INPUT, compile_paths, inputs, io_error, print_text_diagnostics, write_stdout,
+};
 
 /// Options of `flink-render argocd` (everything else comes from the environment).
 #[derive(clap::Args)]
@@ -74,6 +76,7 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
         namespace: settings.namespace,
         defaults: settings.defaults,
         references: settings.references,
+        helm_post_renderer: Some(HelmPostRenderer::None),
     };
     let run = match compile_paths(&common, None) {
         Ok(run) => run,

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Code, Diagnostic, Diagnostics};
+use flink_render::helm::{self, PostRenderer};
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Compiled, Input, Options, compile, compile_each};
 use serde_json::Value;
@@ -63,6 +64,35 @@ struct CommonArgs {
     /// and checked so that session jobs find it, not rendered.
     #[arg(long = "reference", value_name = "PATH")]
     references: Vec<PathBuf>,
+    /// The output goes to a Helm post-renderer: 3 (Helm 3's --post-renderer, which runs no hooks
+    /// from it: the lifecycle Jobs are plain Jobs, stop-on-delete is an error), 4 (Helm 4's plugin,
+    /// deploy/helm: hooks run), or none. Either version's output is never empty. Unset: stdin that
+    /// looks like Helm 3's input (# Source: comments) makes stop-on-delete an error.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    helm_post_renderer: Option<HelmPostRenderer>,
+}
+
+/// `--helm-post-renderer`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HelmPostRenderer {
+    /// Helm 3's exec post-renderer.
+    #[value(name = "3")]
+    Helm3,
+    /// Helm 4's post-renderer plugin.
+    #[value(name = "4")]
+    Helm4,
+    /// Not a Helm post-renderer.
+    None,
+}
+
+impl HelmPostRenderer {
+    fn lower(self) -> PostRenderer {
+        match self {
+            HelmPostRenderer::Helm3 => PostRenderer::Helm3,
+            HelmPostRenderer::Helm4 => PostRenderer::Helm4,
+            HelmPostRenderer::None => PostRenderer::NotHelm,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -184,8 +214,17 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
         let input = Input { name: &source.name, text: &source.text };
         if source.reference { references.push(input) } else { inputs.push(input) }
     }
-    let options =
-        Options { namespace: common.namespace.as_deref(), defaults: defaults.as_ref(), references: &references };
+    let stdin = sources.iter().find(|source| source.name == "-" && !source.reference);
+    let helm_hooks = helm::helm_hooks(
+        common.helm_post_renderer.map(HelmPostRenderer::lower),
+        stdin.map(|source| source.text.as_str()),
+    );
+    let options = Options {
+        namespace: common.namespace.as_deref(),
+        defaults: defaults.as_ref(),
+        references: &references,
+        helm_hooks,
+    };
     let mut compiled = match sink {
         Some(sink) if unreadable.is_empty() => compile_each(&inputs, &options, sink),
         _ => compile(&inputs, &options),
@@ -218,6 +257,9 @@ fn render(args: RenderArgs) -> ExitCode {
     let mut writer = stream::Writer::new(target);
     if let Err(code) = compile_valid(&args.common, Some(&mut |object, _| writer.object(&object))) {
         return code;
+    }
+    if matches!(args.common.helm_post_renderer, Some(HelmPostRenderer::Helm3 | HelmPostRenderer::Helm4)) {
+        writer.when_empty(helm::NO_OBJECTS);
     }
     match writer.finish() {
         Ok(()) => ExitCode::SUCCESS,

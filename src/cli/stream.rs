@@ -72,6 +72,13 @@ impl<'a> Writer<'a> {
         self.failed = result.err();
     }
 
+    /// Write `text` on a YAML stream that has no object.
+    pub fn when_empty(&mut self, text: &str) {
+        if let (Target::Yaml, 0, None) = (self.target, self.written, &self.failed) {
+            self.failed = self.stdout.write_all(text.as_bytes()).map_err(|error| stdout_error(&error)).err();
+        }
+    }
+
     /// Close the output (the JSON `List`, an empty directory) and report the first error.
     pub fn finish(mut self) -> Result<(), String> {
         if self.failed.is_none() {

@@ -27,6 +27,7 @@ use crate::parse::defaults::BUILTIN_LOG4J_CONSOLE;
 use crate::parse::spec::{RawDeploymentSpec, RawJobSpec};
 
 use super::config::EffectiveConfig;
+use super::helm::{self, HelmHooks};
 use super::ingress::{self, IngressRead};
 use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
 use super::job_id::job_id;
@@ -83,6 +84,10 @@ pub struct ClusterView<'a> {
     pub ingress: Option<IngressRead>,
     /// flink-render's own settings, from the resource's annotations.
     pub render: RenderSettings,
+    /// The chart template Helm 4 rendered the spec from ([`helm::template_file`]).
+    pub template_file: Option<&'a str>,
+    /// What Helm does with the hook annotations of its lifecycle Jobs.
+    pub helm_hooks: HelmHooks,
     /// The effective configuration, operator keys still in it.
     pub config: EffectiveConfig,
 }
@@ -251,6 +256,8 @@ pub(super) fn build<'a>(
         port_problems,
         ingress,
         render: render_settings::read(&parsed.raw.metadata, render_settings::Owner::Deployment),
+        template_file: helm::template_file(&parsed.raw.metadata),
+        helm_hooks: settings.helm_hooks,
         config,
     }
 }

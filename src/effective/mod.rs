@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod helm;
 pub mod ingress;
 pub mod job;
 pub mod job_id;
@@ -47,5 +48,5 @@ pub fn session_job<'a>(
     settings: &Settings<'a>,
     clusters: &[&'a ClusterView<'a>],
 ) -> SessionJobView<'a> {
-    session_job::build(parsed, settings.namespace, clusters)
+    session_job::build(parsed, settings, clusters)
 }

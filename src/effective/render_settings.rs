@@ -14,7 +14,7 @@
 //! | annotation | values | default |
 //! |---|---|---|
 //! | `flink-render.dev/artifact-ca-bundle` | the name of a ConfigMap whose key `ca.crt` holds the CA certificates the submit Job trusts when it downloads the jar (a private artifact server) | the image's CA store |
-//! | `flink-render.dev/stop-on-delete` | `enabled`: render a Job that stops the running job by its upgrade mode (savepoint or cancel) when the Argo CD application or Helm release is deleted (a `PreDelete` / `pre-delete` hook; `kubectl apply` and Flux would run it at once) | `disabled` |
+//! | `flink-render.dev/stop-on-delete` | `enabled`: render a Job that stops the running job by its upgrade mode (savepoint or cancel) when the Argo CD application or Helm release is deleted (a `PreDelete` / `pre-delete` hook; `kubectl apply` and Flux would run it at once, and so would Helm 3 from its post-renderer's output, where it is an error) | `disabled` |
 
 use std::collections::BTreeMap;
 

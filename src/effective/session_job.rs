@@ -8,8 +8,10 @@ use crate::parse::ParsedSessionJob;
 use crate::parse::spec::{RawJobSpec, RawSessionJobSpec};
 
 use super::cluster::ClusterView;
+use super::helm::{self, HelmHooks};
 use super::job::{UpgradeModeRead, upgrade_mode};
 use super::render_settings::{self, Owner, RenderSettings};
+use super::settings::Settings;
 
 /// A FlinkSessionJob as the rules and the lowering see it.
 #[derive(Debug, Clone)]
@@ -31,16 +33,20 @@ pub struct SessionJobView<'a> {
     pub config: Option<FlinkConfig>,
     /// flink-render's settings for the job, from its annotations.
     pub render: RenderSettings,
+    /// The chart template Helm 4 rendered the spec from ([`helm::template_file`]).
+    pub template_file: Option<&'a str>,
+    /// What Helm does with the hook annotations of its Jobs.
+    pub helm_hooks: HelmHooks,
 }
 
 /// Build the view of a session job; `clusters` are the FlinkDeployments of the compile.
 pub(super) fn build<'a>(
     parsed: &'a ParsedSessionJob,
-    namespace: Option<&'a str>,
+    settings: &Settings<'a>,
     clusters: &[&'a ClusterView<'a>],
 ) -> SessionJobView<'a> {
     let metadata = &parsed.raw.metadata;
-    let namespace = metadata.namespace.as_deref().or(namespace);
+    let namespace = metadata.namespace.as_deref().or(settings.namespace);
     let spec = parsed.raw.spec.as_ref();
     let deployment_name = spec.and_then(|spec| spec.deployment_name.as_deref());
     let cluster = deployment_name.and_then(|name| {
@@ -62,5 +68,7 @@ pub(super) fn build<'a>(
         cluster,
         config,
         render: render_settings::read(metadata, Owner::SessionJob),
+        template_file: helm::template_file(metadata),
+        helm_hooks: settings.helm_hooks,
     }
 }

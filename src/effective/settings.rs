@@ -1,11 +1,12 @@
 //! The settings of a compile that do not come from any spec: the namespace for resources
-//! without one, the operator defaults, and the operator-level settings read from them once;
-//! and how objects of other kinds pass through.
+//! without one, the operator defaults, the operator-level settings read from them once, and
+//! what Helm does with hooks; and how objects of other kinds pass through.
 
 use serde_json::Value;
 
 use crate::parse::defaults::OperatorDefaults;
 
+use super::helm::HelmHooks;
 use super::operator::{self, JarUriPolicy};
 
 /// Settings that do not come from the spec.
@@ -17,12 +18,16 @@ pub struct Settings<'a> {
     pub defaults: &'a OperatorDefaults,
     /// The session-job artifact policy, from the operator defaults.
     pub jar_uri_policy: JarUriPolicy,
+    /// What Helm does with the lifecycle Jobs' hook annotations.
+    pub helm_hooks: HelmHooks,
 }
 
 impl<'a> Settings<'a> {
-    /// Settings for a compile; operator-level settings are read from `defaults` once.
+    /// Settings for a compile; operator-level settings are read from `defaults` once. Helm's
+    /// hooks run ([`HelmHooks::Run`]) unless set otherwise.
     pub fn new(namespace: Option<&'a str>, defaults: &'a OperatorDefaults) -> Settings<'a> {
-        Settings { namespace, defaults, jar_uri_policy: operator::jar_uri_policy(defaults) }
+        let jar_uri_policy = operator::jar_uri_policy(defaults);
+        Settings { namespace, defaults, jar_uri_policy, helm_hooks: HelmHooks::Run }
     }
 }
 

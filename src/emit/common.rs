@@ -1,10 +1,12 @@
 //! What every output kind shares (FO §4.2): the cluster's labels and selectors, and object
-//! metadata in the cluster's namespace as JSON.
+//! metadata in the cluster's namespace as JSON, and the chart template Helm 4 files the objects
+//! under.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::effective::helm::TEMPLATE_FILE_ANNOTATION;
 use crate::resolve::model::Cluster;
 
 /// The labels every object of a cluster carries (FO §4.2).
@@ -53,4 +55,18 @@ pub fn annotated_metadata(
         meta.insert("annotations".into(), json!(annotations));
     }
     Value::Object(meta)
+}
+
+/// Every object of a spec carries the chart template Helm 4 rendered the spec from, when it did
+/// (Helm 4 files each object its post-renderer returns under the template this annotation names,
+/// then removes it; `effective::helm`). Only on the objects' own metadata, after every name and
+/// hash is computed: not in a pod template, where a renamed chart file would roll the pods.
+pub fn carry_template_file(objects: &mut [Value], template_file: Option<&str>) {
+    let Some(file) = template_file else { return };
+    for metadata in objects.iter_mut().filter_map(|object| object.get_mut("metadata")?.as_object_mut()) {
+        let annotations = metadata.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(TEMPLATE_FILE_ANNOTATION.into(), Value::String(file.to_string()));
+        }
+    }
 }

@@ -39,15 +39,20 @@ pub const ORDER: [(&str, Emitter); 10] = [
     ("Job (lifecycle)", lifecycle::emit),
 ];
 
-/// The objects of a session job: its lifecycle Jobs.
+/// The objects of a session job: its lifecycle Jobs, filed under its chart template
+/// ([`common::carry_template_file`]).
 pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
-    lifecycle::emit_session_job(job)
+    let mut objects = lifecycle::emit_session_job(job);
+    common::carry_template_file(&mut objects, job.template_file.as_deref());
+    objects
 }
 
 /// All objects for one cluster, in [`ORDER`], with the revision of an application cluster
-/// filled in ([`revision::stamp`]).
+/// filled in ([`revision::stamp`]), filed under its chart template
+/// ([`common::carry_template_file`]).
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let mut objects: Vec<Value> = ORDER.iter().flat_map(|(_, emitter)| emitter(cluster)).collect();
     revision::stamp(cluster, &mut objects);
+    common::carry_template_file(&mut objects, cluster.template_file.as_deref());
     objects
 }

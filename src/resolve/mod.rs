@@ -71,6 +71,8 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
             .render
             .network_policy
             .then(|| NetworkPolicy { rest_allowed_from: view.render.rest_allowed_from.clone() }),
+        template_file: view.template_file.map(str::to_string),
+        helm_hooks: view.helm_hooks.annotated(),
         config,
         config_files: Memo::default(),
     }
@@ -215,6 +217,8 @@ pub fn lower_session_job(view: &SessionJobView<'_>) -> Option<SessionJob> {
         artifact_ca_bundle: view.render.artifact_ca_bundle.clone(),
         snapshots: view.config.as_ref().map(snapshots).unwrap_or_else(|| snapshots(&FlinkConfig::default())),
         stop_on_delete: view.render.stop_on_delete,
+        template_file: view.template_file.map(str::to_string),
+        helm_hooks: view.helm_hooks.annotated(),
     })
 }
 

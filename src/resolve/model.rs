@@ -66,6 +66,12 @@ pub struct Cluster {
     pub service_accounts: Vec<String>,
     /// The NetworkPolicy, when `flink-render.dev/network-policy: enabled`.
     pub network_policy: Option<NetworkPolicy>,
+    /// The chart template Helm 4 rendered the spec from: every object of the cluster carries it
+    /// (`postrenderer.helm.sh/postrender-filename`), so that Helm files them under it.
+    pub template_file: Option<String>,
+    /// Whether its lifecycle Jobs carry Helm's hook annotations: not for Helm 3's
+    /// post-renderer, which would only create them as plain Jobs.
+    pub helm_hooks: bool,
     /// The ConfigMap's files and their hash, computed by `emit` on first use, so that the
     /// configuration file is rendered and hashed once per cluster however many objects
     /// need it (a cache of a pure function of the fields above; equality ignores it).
@@ -213,6 +219,10 @@ pub struct SessionJob {
     /// Whether the job is stopped before its application or release is deleted
     /// (`flink-render.dev/stop-on-delete: enabled`).
     pub stop_on_delete: bool,
+    /// The chart template Helm 4 rendered the spec from, which its Jobs carry.
+    pub template_file: Option<String>,
+    /// Whether its Jobs carry Helm's hook annotations (not for Helm 3's post-renderer).
+    pub helm_hooks: bool,
 }
 
 /// What a session job needs to know of its session cluster.

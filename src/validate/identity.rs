@@ -318,7 +318,7 @@ pub fn setting_problems<T>(parsed: &Parsed<T>, render: &RenderSettings) -> Vec<D
 }
 
 /// Where annotation `key` is written (annotation keys hold dots, so no dotted path finds it).
-fn annotation_span<T>(parsed: &Parsed<T>, key: &str) -> crate::diagnostics::Span {
+pub(super) fn annotation_span<T>(parsed: &Parsed<T>, key: &str) -> crate::diagnostics::Span {
     let annotations = parsed.document.get("metadata").and_then(|metadata| metadata.get("annotations"));
     annotations
         .and_then(|annotations| annotations.entry(key))

@@ -134,6 +134,7 @@ pub const SESSION_JOB_RULES: &[Rule<SessionJobRule>] = &[
     rule!("FO §6 session jobs: a job", session_job::job_is_set),
     rule!("FO §6 session jobs: the jarURI policy", session_job::jar_uri_policy),
     rule!("ours: the session cluster is rendered too", session_job::session_cluster_among_inputs),
+    rule!("ours: Helm runs the stop-on-delete Job as a hook", session_job::stop_on_delete_runs_as_a_hook),
     rule!("FO §6 session jobs: not an application cluster", session_job::not_an_application_cluster),
     rule!("FO §6 rules 11-15 over the session cluster", session_job::state_directories),
     rule!("FO §6 rule 33 over the session cluster", session_job::autoscaler),

@@ -6,13 +6,14 @@
 //! job needs `job.parallelism` ≥ 1.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::effective::helm::HelmHooks;
 use crate::effective::{ClusterView, SessionJobView, Settings};
 use crate::parse::spec::RawJobSpec;
 
 use super::autoscaler;
 use super::context::{ConfigContext, JobContext};
 use super::findings::at;
-use super::identity::{invalid_cluster_id, setting_problems};
+use super::identity::{annotation_span, invalid_cluster_id, setting_problems};
 use super::jar_uri::check_jar_uri;
 use super::job::job_spec_rules;
 use super::names::is_cluster_id;
@@ -103,6 +104,36 @@ pub fn session_cluster_among_inputs(view: &SessionJobView<'_>, _: &Settings<'_>)
         .with_hint(
             "render the session cluster's FlinkDeployment in the same run; when it is rendered elsewhere, give its spec as a reference: `--reference FILE`, the Argo CD parameter `references`, or a kustomization item annotated `config.kubernetes.io/local-config: \"true\"`",
         ),
+    ]
+}
+
+/// The annotation that asks for a stop Job.
+const STOP_ON_DELETE: &str = "flink-render.dev/stop-on-delete";
+
+/// Ours: the stop Job of `flink-render.dev/stop-on-delete` makes sense only as a `pre-delete`
+/// hook. Helm 3 hands its post-renderer only the chart's non-hook documents and creates
+/// whatever it returns as plain resources of the release, without looking for hooks in it, so
+/// the stop Job would run at install and stop the job it should stop at uninstall.
+pub fn stop_on_delete_runs_as_a_hook(view: &SessionJobView<'_>, settings: &Settings<'_>) -> Vec<Diagnostic> {
+    if !view.render.stop_on_delete || !settings.helm_hooks.may_run_hooks_at_install() {
+        return Vec::new();
+    }
+    let (why, otherwise) = if settings.helm_hooks == HelmHooks::ProbablyIgnored {
+        (
+            "stdin looks like what Helm 3 hands its post-renderer (`# Source:` comments, no `postrenderer.helm.sh/postrender-filename`)",
+            "; if this output does not go to Helm 3's post-renderer, say so with `--helm-post-renderer none`",
+        )
+    } else {
+        ("the output goes to Helm 3's post-renderer", "")
+    };
+    vec![
+        Diagnostic::new(
+            Code::StopOnDeleteUnderHelm3,
+            format!("metadata.annotations.{STOP_ON_DELETE}"),
+            format!("{why}, and Helm 3 creates what its post-renderer returns as plain resources: the stop Job of `{STOP_ON_DELETE}: enabled`, a `pre-delete` hook, would run at install and stop the job"),
+        )
+        .at(annotation_span(view.parsed, STOP_ON_DELETE))
+        .with_hint(format!("Helm runs it as a hook from Helm 4's post-renderer plugin (`helm plugin install deploy/helm`, then `--post-renderer flink-render`) or from the chart's templates/ (`flink-render render --output-dir <chart>/templates`); or leave the annotation out{otherwise}")),
     ]
 }
 

@@ -355,8 +355,12 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
         request.inputs.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
     let references: Vec<Input<'_>> =
         request.references.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
-    let options =
-        Options { namespace: request.namespace.as_deref(), defaults: defaults.as_ref(), references: &references };
+    let options = Options {
+        namespace: request.namespace.as_deref(),
+        defaults: defaults.as_ref(),
+        references: &references,
+        ..Options::default()
+    };
     Ok(compile(&inputs, &options))
 }
 

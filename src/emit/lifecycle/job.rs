@@ -95,17 +95,27 @@ fn once_per_script(script: &'static str, whole_program: bool, build: impl FnOnce
 }
 
 /// The annotations that run a Job after the cluster objects are applied and ready: an Argo CD
-/// `PostSync` hook and a Helm `post-install`/`post-upgrade` hook, each replaced when the next
-/// sync or upgrade runs it again. `kubectl apply` and Flux ignore them: the Job then waits for the
-/// REST API itself.
-pub fn after_sync_hook() -> BTreeMap<String, String> {
-    annotations(&[
-        ("argocd.argoproj.io/hook", "PostSync"),
-        ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation"),
+/// `PostSync` hook and, unless `helm` is false, a Helm `post-install`/`post-upgrade` hook, each
+/// replaced when the next sync or upgrade runs it again. `kubectl apply` and Flux ignore them:
+/// the Job then waits for the REST API itself. Without Helm's (for Helm 3's post-renderer, which
+/// creates hooks as plain objects anyway), Helm installs the Job with the release and replaces it
+/// when its spec, and so its name, changes.
+pub fn after_sync_hook(helm: bool) -> BTreeMap<String, String> {
+    let argo_cd =
+        [("argocd.argoproj.io/hook", "PostSync"), ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation")];
+    let helm_hook = [
         ("helm.sh/hook", "post-install,post-upgrade"),
         ("helm.sh/hook-weight", "1"),
         ("helm.sh/hook-delete-policy", "before-hook-creation"),
-    ])
+    ];
+    hooks(&argo_cd, helm.then_some(&helm_hook[..]))
+}
+
+/// Argo CD's hook annotations, and Helm's when given.
+pub fn hooks(argo_cd: &[(&str, &str)], helm: Option<&[(&str, &str)]>) -> BTreeMap<String, String> {
+    let mut hooks = annotations(argo_cd);
+    hooks.extend(annotations(helm.unwrap_or_default()));
+    hooks
 }
 
 /// Annotations from fixed pairs.

@@ -48,6 +48,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         job_name: None,
         nonce,
         snapshots: &application.snapshots,
+        helm_hooks: cluster.helm_hooks,
     })
 }
 
@@ -70,6 +71,7 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
             job_name: submit::job_name(job),
             nonce,
             snapshots: &job.snapshots,
+            helm_hooks: job.helm_hooks,
         }));
     }
     objects.extend(stop::emit(job));

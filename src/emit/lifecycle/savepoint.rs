@@ -45,6 +45,8 @@ pub struct SavepointTarget<'a> {
     pub nonce: i64,
     /// Where and how.
     pub snapshots: &'a Snapshots,
+    /// Whether the Job carries Helm's hook annotations.
+    pub helm_hooks: bool,
 }
 
 /// The savepoint Job; none without a savepoint directory (reported by `validate`).
@@ -71,7 +73,7 @@ pub fn emit(target: SavepointTarget<'_>) -> Vec<Value> {
         script: SAVEPOINT_SCRIPT,
         env,
         rest_url: target.rest_url,
-        annotations: after_sync_hook(),
+        annotations: after_sync_hook(target.helm_hooks),
         service_account: target.service_account,
         volumes: Vec::new(),
     })]

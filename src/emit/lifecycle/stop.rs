@@ -6,24 +6,29 @@
 //!
 //! It runs only as a hook: an Argo CD `PreDelete` and a Helm `pre-delete` hook, deleted once it
 //! succeeded. `kubectl apply` and Flux have no hooks and would run it as soon as it is applied,
-//! which is why it is opt-in. Removing one FlinkSessionJob from the manifests while the rest of
+//! which is why it is opt-in; so would Helm 3 from its post-renderer's output, where it is an
+//! error. Removing one FlinkSessionJob from the manifests while the rest of
 //! the application stays is not a deletion of the application: its job keeps running.
 
 use serde_json::Value;
 
-use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, annotations, job_object};
+use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, hooks, job_object};
 use super::submit::{labels, rest_url, stop_settings};
 use crate::resolve::model::SessionJob;
 
 pub(super) const STOP_SCRIPT: &str = include_str!("scripts/stop.sh");
 
-/// Hooks that run the Job before the application or release is deleted, and delete it after.
-const BEFORE_DELETE_HOOK: [(&str, &str); 4] = [
+/// The Argo CD hook that runs the Job before the application is deleted, and deletes it after.
+const ARGO_CD_BEFORE_DELETE: [(&str, &str); 2] = [
     ("argocd.argoproj.io/hook", "PreDelete"),
     ("argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation,HookSucceeded"),
-    ("helm.sh/hook", "pre-delete"),
-    ("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded"),
 ];
+
+/// The Helm hook that runs the Job before the release is deleted, and deletes it after. Where
+/// Helm would not run it as a hook (Helm 3's post-renderer) the Job is never rendered: it would
+/// run at install (`stop-on-delete-under-helm-3`).
+const HELM_BEFORE_DELETE: [(&str, &str); 2] =
+    [("helm.sh/hook", "pre-delete"), ("helm.sh/hook-delete-policy", "before-hook-creation,hook-succeeded")];
 
 /// The stop Job, when the session job asks for one.
 pub fn emit(job: &SessionJob) -> Option<Value> {
@@ -41,7 +46,7 @@ pub fn emit(job: &SessionJob) -> Option<Value> {
         script: STOP_SCRIPT,
         env,
         rest_url: rest_url(job),
-        annotations: annotations(&BEFORE_DELETE_HOOK),
+        annotations: hooks(&ARGO_CD_BEFORE_DELETE, job.helm_hooks.then_some(&HELM_BEFORE_DELETE[..])),
         service_account: job.cluster.service_account.as_deref(),
         volumes: Vec::new(),
     }))

@@ -107,7 +107,7 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         script: SUBMIT_SCRIPT,
         env,
         rest_url: rest_url(job),
-        annotations: after_sync_hook(),
+        annotations: after_sync_hook(job.helm_hooks),
         service_account: job.cluster.service_account.as_deref(),
         volumes,
     })]

@@ -1,6 +1,7 @@
 //! The FlinkSessionJob rules, each against a session cluster in the same compile.
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::effective::helm::HelmHooks;
 use crate::effective::operator::{ALLOWED_SCHEMES_KEY, DISALLOW_RESTRICTED_HOSTS_KEY, JarUriPolicy, jar_uri_policy};
 use crate::parse::defaults::OperatorDefaults;
 use crate::{Input, Options, compile};
@@ -171,4 +172,65 @@ fn session_cluster_from_a_reference_is_found_but_not_rendered() {
     let errors: Vec<(&str, Code)> = compiled.diagnostics.iter().map(|d| (d.source.as_str(), d.code)).collect();
     assert_eq!(errors, [("cluster.yaml", Code::InvalidMemory)]);
     assert!(compiled.objects.is_empty());
+}
+
+/// Ours, `stop_on_delete_runs_as_a_hook`: Helm 3 creates what its post-renderer returns as plain
+/// resources, so a `pre-delete` stop Job would run at install; an error at the annotation, for
+/// the option and for stdin that looks like Helm 3's, and nothing otherwise.
+#[test]
+fn stop_on_delete_runs_as_a_hook() {
+    let cluster = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: session\nspec:\n  image: flink:1.20\n  mode: standalone\n  serviceAccount: flink\n  flinkVersion: v1_20\n  jobManager:\n    resource: {memory: 2048m, cpu: 1}\n  taskManager:\n    resource: {memory: 2048m, cpu: 1}\n---\n";
+    let text = format!(
+        "{cluster}{}",
+        job("  deploymentName: session\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n")
+            .replace("  name: job\n", "  name: job\n  annotations:\n    flink-render.dev/stop-on-delete: enabled\n")
+    );
+    let run =
+        |helm_hooks| compile(&[Input { name: "job.yaml", text: &text }], &Options { helm_hooks, ..Options::default() });
+    let stop_jobs = |objects: &[serde_json::Value]| {
+        objects.iter().filter(|o| o["metadata"]["name"].as_str().is_some_and(|n| n.starts_with("job-stop-"))).count()
+    };
+    assert_eq!(stop_jobs(&run(HelmHooks::Run).objects), 1);
+    for helm_hooks in [HelmHooks::Ignored, HelmHooks::ProbablyIgnored] {
+        let compiled = run(helm_hooks);
+        let found: Vec<(Code, &str, u32)> =
+            compiled.diagnostics.iter().map(|d| (d.code, d.path.as_str(), d.line)).collect();
+        assert_eq!(
+            found,
+            [(Code::StopOnDeleteUnderHelm3, "metadata.annotations.flink-render.dev/stop-on-delete", 20)],
+            "{helm_hooks:?}"
+        );
+        let hint = compiled.diagnostics.iter().next().and_then(|d| d.hint.clone()).unwrap_or_default();
+        assert!(hint.contains("Helm 4's post-renderer plugin") && hint.contains("templates/"), "{hint}");
+        assert_eq!(hint.contains("--helm-post-renderer none"), helm_hooks == HelmHooks::ProbablyIgnored, "{hint}");
+        assert!(compiled.objects.is_empty());
+    }
+}
+
+/// Under Helm 3's post-renderer the submit and savepoint Jobs are plain Jobs: no `helm.sh/`
+/// annotation (Argo CD's stay), the same names, and nothing else changes.
+#[test]
+fn helm_3_lifecycle_jobs_carry_no_helm_hook() {
+    let cluster = "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: session\nspec:\n  image: flink:1.20\n  mode: standalone\n  serviceAccount: flink\n  flinkVersion: v1_20\n  flinkConfiguration:\n    execution.checkpointing.savepoint-dir: file:///savepoints\n  jobManager:\n    resource: {memory: 2048m, cpu: 1}\n  taskManager:\n    resource: {memory: 2048m, cpu: 1}\n---\n";
+    let text = format!(
+        "{cluster}{}",
+        job(
+            "  deploymentName: session\n  job:\n    jarURI: https://example.com/job.jar\n    parallelism: 1\n    savepointTriggerNonce: 4\n"
+        )
+    );
+    let run =
+        |helm_hooks| compile(&[Input { name: "job.yaml", text: &text }], &Options { helm_hooks, ..Options::default() });
+    let (hooks, plain) = (run(HelmHooks::Run).objects, run(HelmHooks::Ignored).objects);
+    let jobs = |objects: &[serde_json::Value]| -> Vec<serde_json::Value> {
+        objects.iter().filter(|o| o["kind"] == "Job").cloned().collect()
+    };
+    assert_eq!(jobs(&plain).len(), 2, "a submit and a savepoint Job");
+    for (mut hook, plain) in jobs(&hooks).into_iter().zip(jobs(&plain)) {
+        let annotations = hook["metadata"]["annotations"].as_object_mut().expect("annotations");
+        assert!(annotations.keys().any(|key| key.starts_with("helm.sh/")));
+        annotations.retain(|key, _| !key.starts_with("helm.sh/"));
+        assert_eq!(hook, plain);
+        assert_eq!(plain["metadata"]["annotations"]["argocd.argoproj.io/hook"], "PostSync");
+    }
+    assert_eq!(hooks.len(), plain.len());
 }
