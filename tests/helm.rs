@@ -4,7 +4,7 @@
 //! the annotation on its own metadata and nowhere else: no name, job id, configuration hash,
 //! revision or pod template changes with the chart file a spec is written in.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use flink_render::effective::helm::TEMPLATE_FILE_ANNOTATION;
 use flink_render::parse::defaults::OperatorDefaults;
@@ -12,27 +12,9 @@ use flink_render::parse::document::parse_stream;
 use flink_render::{Input, Options, compile, to_yaml};
 use serde_json::Value;
 
+use common::{fixture_files, fixtures};
+
 const TEMPLATE: &str = "flinkchart/templates/flink.yaml";
-
-fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "json")))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 25, "at least 25 behaviour fixtures");
-    files
-}
-
-/// The files a fixture names after `option` on its `# flink-render: ARGS` lines.
-fn fixture_files(text: &str, option: &str) -> Vec<String> {
-    let args: Vec<&str> =
-        text.lines().filter_map(|line| line.strip_prefix("# flink-render:")).flat_map(str::split_whitespace).collect();
-    let read = |path: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
-    args.windows(2).filter(|pair| pair[0] == option).map(|pair| read(pair[1])).collect()
-}
 
 fn is_flink_resource(document: &Value) -> bool {
     matches!(document["kind"].as_str(), Some("FlinkDeployment" | "FlinkSessionJob"))
@@ -58,9 +40,9 @@ fn as_stream(text: &str, annotate: bool) -> String {
 
 /// The fixture's stream rendered with the defaults and references its arguments name.
 fn render(stream: &str, fixture: &str) -> Vec<Value> {
-    let defaults = fixture_files(fixture, "--defaults").first().map(|text| OperatorDefaults::parse(text).unwrap());
+    let defaults = fixture_files(fixture, "--defaults").first().map(|(_, text)| OperatorDefaults::parse(text).unwrap());
     let references = fixture_files(fixture, "--reference");
-    let references: Vec<Input<'_>> = references.iter().map(|text| Input { name: "reference", text }).collect();
+    let references: Vec<Input<'_>> = references.iter().map(|(name, text)| Input { name, text }).collect();
     let options = Options {
         namespace: Some("default"),
         defaults: defaults.as_ref(),

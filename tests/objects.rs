@@ -4,7 +4,9 @@
 //! * rendering is deterministic: the same input gives the same bytes;
 //! * every object of one FlinkDeployment carries the same namespace.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use flink_render::diagnostics::Code;
 use flink_render::parse::defaults::OperatorDefaults;
@@ -18,30 +20,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "json")))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 25, "at least 25 behaviour fixtures");
-    files
-}
-
-/// The files a fixture names after `flag` on its `# flink-render: ARGS` lines, read.
-fn fixture_files(text: &str, flag: &str) -> Vec<(String, String)> {
-    let args: Vec<&str> =
-        text.lines().filter_map(|line| line.strip_prefix("# flink-render:")).flat_map(str::split_whitespace).collect();
-    args.windows(2)
-        .filter(|pair| pair[0] == flag)
-        .map(|pair| {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(pair[1]);
-            (pair[1].to_string(), std::fs::read_to_string(path).unwrap())
-        })
-        .collect()
-}
+use common::{fixture_files, fixtures};
 
 /// The operator defaults a fixture names on a `# flink-render: --defaults PATH` line.
 fn fixture_defaults(text: &str) -> Option<OperatorDefaults> {
