@@ -826,6 +826,28 @@ def test_fixture_classification_is_complete():
         report("cannot run offline", f"{fx}: {why}")
 
 
+def test_a_removed_pods_namespace_keeps_its_inode_number():
+    """The kernel hands a freed namespace inode number to the next namespace anyone makes. A
+    cluster that swept "processes in its namespaces" by number would then kill another
+    cluster's (another pytest worker's) fresh containers: so a removed pod's namespace stays
+    held, off the bridge, until the Cluster object goes."""
+    from kubelet.net import Network, new_netns
+
+    network = Network()
+    pod = network.add_pod()
+    network.remove_pod(pod)
+    others = [new_netns() for _ in range(3)]
+    try:
+        assert pod.ns.inode not in {o.inode for o in others}
+        assert network.bridge.run(["ip", "link", "show", pod.veth], check=False).returncode != 0, "veth left"
+    finally:
+        for ns in [*others, pod.ns]:
+            ns.stop()
+            ns.release()
+        network.close()
+        network.bridge.release()
+
+
 def test_k8s_semantics_units(tmp_path):
     env = {"A": "x", "EMPTY": ""}
     assert model.expand("$(A)-$(B)-$$(A)-$A-$(EMPTY)|$(", env) == "x-$(B)-$(A)-$A-|$("

@@ -320,6 +320,12 @@ def _close_all() -> None:
         c.close()
 
 
+def _release_netns(held: list) -> None:
+    """Let go of the namespaces a Cluster kept (when the Cluster object is collected)."""
+    for ns in held:
+        ns.release()
+
+
 class Cluster:
     """A one-node "cluster" that runs rendered objects as local processes.
 
@@ -371,6 +377,8 @@ class Cluster:
         self.notes: list[str] = []
         self.errors: list[str] = []
         self.netns_inodes: set[int] = set()
+        self._held_netns: list = []
+        weakref.finalize(self, _release_netns, self._held_netns)
         self._endpoints: dict[tuple, list[str]] = {}
         self._seq = 0
         self._lock = threading.RLock()
@@ -385,7 +393,7 @@ class Cluster:
         self._thread.start()
         _LIVE.add(self)
         self.network = self._in_loop(Network)
-        self.netns_inodes.add(self.network.bridge.inode)
+        self._hold_netns(self.network.bridge)
         self.api = ApiServer(self, self.work_dir / "pki", NODE_IP)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -491,6 +499,13 @@ class Cluster:
             for pid in left:
                 sysutil.kill_quietly(pid, signal.SIGKILL)
             time.sleep(0.1)
+
+    def _hold_netns(self, ns) -> None:
+        """Remember a namespace this cluster made, and keep it (`NetNS.handle`) until the
+        Cluster object goes, so that `leftover_processes` and the sweep never find another
+        cluster's processes under a reused inode number."""
+        self.netns_inodes.add(ns.inode)
+        self._held_netns.append(ns)
 
     def leftover_processes(self) -> list[int]:
         """Processes still in any network namespace this cluster created (should be [] after close)."""
@@ -938,7 +953,7 @@ class Cluster:
         if pod.net is None:
             pod.net = self.network.add_pod()
             pod.ip = pod.net.ip
-            self.netns_inodes.add(pod.net.ns.inode)
+            self._hold_netns(pod.net.ns)
         for name, content in (("hostname", pod.hostname + "\n"),
                               ("resolv.conf", f"search {pod.namespace}.svc.{CLUSTER_DOMAIN} svc.{CLUSTER_DOMAIN} "
                                               f"{CLUSTER_DOMAIN}\nnameserver 127.0.0.1\noptions ndots:5\n")):

@@ -34,6 +34,11 @@ HOLDER_START_TIMEOUT_S = 10
 class NetNS:
     proc: subprocess.Popen
     inode: int
+    # An open file of the namespace. While it is open the namespace lives on, empty, after its
+    # holder is gone, so its inode number cannot be handed to a namespace another process makes
+    # (the kernel reuses the lowest free number at once): "processes in namespace `inode`" stays
+    # a question about this harness's own pods, also while another cluster runs beside it.
+    handle: int
 
     @property
     def path(self) -> str:
@@ -43,6 +48,12 @@ class NetNS:
         """Run a host tool (ip, ss) inside this namespace."""
         return subprocess.run(["nsenter", f"--net={self.path}", "--", *argv], capture_output=True, text=True,
                               timeout=timeout, check=check, stdin=subprocess.DEVNULL)
+
+    def release(self) -> None:
+        """Let the namespace go (once nothing may ask about its inode any more)."""
+        if self.handle >= 0:
+            os.close(self.handle)
+            self.handle = -1
 
     def stop(self) -> None:
         sysutil.kill_quietly(self.proc.pid, 9)
@@ -63,11 +74,13 @@ def new_netns() -> NetNS:
         sysutil.kill_quietly(proc.pid, 9)
         err = proc.stderr.read() if proc.poll() is not None else b""
         raise RuntimeError(f"network namespace holder did not start: {line!r} {err[-2000:]!r}")
-    inode = sysutil.ns_inode(proc.pid)
-    if inode is None or inode == sysutil.ns_inode(os.getpid()):
+    handle = os.open(f"/proc/{proc.pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    inode = os.fstat(handle).st_ino
+    if inode == sysutil.ns_inode(os.getpid()):
+        os.close(handle)
         sysutil.kill_quietly(proc.pid, 9)
         raise RuntimeError("network namespace holder is not in a namespace of its own")
-    return NetNS(proc, inode)
+    return NetNS(proc, inode, handle)
 
 
 @dataclass
@@ -111,7 +124,10 @@ class Network:
         return PodNet(ns, ip, veth)
 
     def remove_pod(self, pn: PodNet) -> None:
-        pn.ns.stop()  # the veth pair goes with the namespace
+        # the namespace outlives its holder (NetNS.handle): take the pod off the bridge first, so
+        # that its address stops answering as a deleted pod's does
+        self.bridge.run(["ip", "link", "del", pn.veth], check=False)
+        pn.ns.stop()
 
     def close(self) -> None:
         self.bridge.stop()
