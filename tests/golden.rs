@@ -10,8 +10,12 @@
 //! the snapshot records which, with every diagnostic. What Helm hands a post-renderer
 //! (`fixtures/helm`) is read from stdin, as Helm runs it.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::golden_settings;
 
 fn render(path: &Path, extra: &[String]) -> String {
     render_all(&[path], extra)
@@ -55,17 +59,9 @@ fn fixture_args(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../golden");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings
-}
-
 #[test]
 fn fixtures() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         insta::glob!("../fixtures", "*.{yaml,json}", |path| {
             insta::assert_snapshot!(render(path, &fixture_args(path)));
         });
@@ -74,7 +70,7 @@ fn fixtures() {
 
 #[test]
 fn upstream_examples() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         insta::glob!("../fixtures/upstream", "*.yaml", |path| {
             insta::assert_snapshot!(render(path, &in_default_namespace()));
         });
@@ -87,7 +83,7 @@ fn in_default_namespace() -> Vec<String> {
 
 #[test]
 fn real_world() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         insta::glob!("../fixtures/real-world", "*.yaml", |path| {
             insta::assert_snapshot!(render(path, &in_default_namespace()));
         });
@@ -103,7 +99,7 @@ fn real_world_session_cluster_with_its_job() {
     let job = dir.join("jbcodeforce__flink-studies__deployment_k8s_flink-oss_session-job-top-speed.yaml");
     let rendered = render_all(&[&cluster, &job], &in_default_namespace());
     assert!(rendered.starts_with("exit: 0\n") && rendered.contains("kind: Job"), "{rendered}");
-    settings().bind(|| insta::assert_snapshot!("real_world_session_cluster_with_its_job", rendered));
+    golden_settings().bind(|| insta::assert_snapshot!("real_world_session_cluster_with_its_job", rendered));
 }
 
 /// What Helm hands a post-renderer (`fixtures/helm/`), rendered from stdin as Helm runs it, with
@@ -111,7 +107,7 @@ fn real_world_session_cluster_with_its_job() {
 /// post-renderer.
 #[test]
 fn helm_post_renderer_inputs() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         insta::glob!("../fixtures/helm", "*.yaml", |path| {
             // named after the file even while it is the glob's only match
             let mut named = insta::Settings::clone_current();
@@ -123,7 +119,7 @@ fn helm_post_renderer_inputs() {
 
 #[test]
 fn invalid_fixtures() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         insta::glob!("../fixtures/invalid", "*.{yaml,json,txt}", |path| {
             let rendered = render(path, &fixture_args(path));
             assert!(rendered.starts_with("exit: 1\n"), "{} must be rejected with exit 1:\n{rendered}", path.display());

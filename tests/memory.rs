@@ -3,6 +3,8 @@
 //! (`--format json`) is what tools read, so it is kept byte for byte (`memory-json@<fixture>`)
 //! and must be the library's [`report`] for every fixture.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,6 +12,8 @@ use std::process::{Command, Stdio};
 use flink_render::memory::report;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Input, Options, compile};
+
+use common::{fixtures, golden_settings};
 
 /// Fixtures covering each way a process gets its size: the spec's `resources` and deprecated
 /// `resource` blocks, Flink's fine-grained options, and a namespace.
@@ -92,31 +96,14 @@ fn fixture_args(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Every valid fixture, as a path under `fixtures/`.
+/// Every valid fixture, by its file name under `fixtures/`.
 fn all_fixtures() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("fixtures/ reads")
-        .map(|entry| entry.expect("an entry").path())
-        .filter(|path| path.extension().is_some_and(|extension| extension == "yaml" || extension == "json"))
-        .map(|path| path.file_name().expect("a file name").to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(names.len() > 25, "fixtures found");
-    names
-}
-
-fn settings() -> insta::Settings {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../golden");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings
+    fixtures().iter().map(|path| path.file_name().expect("a file name").to_string_lossy().into_owned()).collect()
 }
 
 #[test]
 fn json_report_is_kept_byte_for_byte() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         for fixture in FIXTURES {
             insta::assert_snapshot!(format!("memory-json@{fixture}"), fixture_memory(fixture, &["--format", "json"]));
         }
@@ -125,7 +112,7 @@ fn json_report_is_kept_byte_for_byte() {
 
 #[test]
 fn text_report_by_default() {
-    settings().bind(|| {
+    golden_settings().bind(|| {
         for fixture in FIXTURES {
             let text = fixture_memory(fixture, &[]);
             assert_eq!(text, fixture_memory(fixture, &["--format", "text"]), "{fixture}: text is the default");

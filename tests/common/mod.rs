@@ -1,5 +1,7 @@
-//! What the integration tests that render every behaviour fixture share: the fixtures, and the
-//! files their `# flink-render: ARGS` lines name (as `tests/golden.rs` reads those lines).
+//! What the integration tests that render the behaviour fixtures share: the fixtures, the files
+//! their `# flink-render: ARGS` lines name (as `tests/golden.rs` reads those lines), and where
+//! goldens live. Each test crate uses a part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -28,4 +30,13 @@ pub fn fixture_files(text: &str, option: &str) -> Vec<(String, String)> {
             (pair[1].to_string(), std::fs::read_to_string(path).unwrap())
         })
         .collect()
+}
+
+/// insta's settings for the snapshots under `golden/`.
+pub fn golden_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../golden");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
 }
