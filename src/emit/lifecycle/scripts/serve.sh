@@ -8,7 +8,9 @@
 #     revision's JobManager is ready. Left running, the TaskManager would register with the next
 #     revision's JobManager as soon as this revision's goes (both answer to the same Service
 #     name); stopped, it unregisters, which the next revision's hand-over waits for. Then it
-#     waits again (in vain, until the rollout deletes the pod).
+#     waits again: until the rollout deletes the pod, or until an upgrade back to this revision
+#     (before that rollout ended, Kubernetes scales this pod's ReplicaSet up again and keeps the
+#     pod) makes it joinable, and it starts a fresh TaskManager.
 # A TaskManager that exits by itself ends this with its exit status; SIGTERM stops it.
 #
 # Arguments: the entrypoint and its arguments. Settings (besides common.sh's): JOBMANAGER,
