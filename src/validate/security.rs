@@ -92,73 +92,11 @@ pub fn restricted_profile(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     }
     for (layer, template) in layers(view.spec) {
         let template = as_template(template);
-        let pod_context = template.pointer("/spec/securityContext");
-        root(pod_context, &format!("{layer}.spec.securityContext"), "the pod", &mut found);
-        for key in ["hostNetwork", "hostPID", "hostIPC"] {
-            if template.pointer(&format!("/spec/{key}")) == Some(&Value::Bool(true)) {
-                found.push((format!("{layer}.spec.{key}"), format!("the pod sets {key}"), "Host Namespaces"));
-            }
-        }
-        let volumes = template.pointer("/spec/volumes").and_then(Value::as_array);
-        for (index, volume) in volumes.into_iter().flatten().enumerate() {
-            let name = volume.get("name").and_then(Value::as_str).unwrap_or_default();
-            let kinds = volume.as_object().into_iter().flat_map(|fields| fields.keys()).filter(|key| *key != "name");
-            for kind in kinds {
-                let path = format!("{layer}.spec.volumes[{index}].{kind}");
-                if kind == "hostPath" {
-                    found.push((
-                        path,
-                        format!("the pod mounts the node's files as volume `{name}`"),
-                        "HostPath Volumes",
-                    ));
-                } else if !ALLOWED_VOLUMES.contains(&kind.as_str()) {
-                    found.push((path, format!("the pod has volume `{name}` of type `{kind}`"), "Volume Types"));
-                }
-            }
-        }
+        pod_findings(layer, &template, &mut found);
         for list in ["initContainers", "containers"] {
             let containers = template.pointer(&format!("/spec/{list}")).and_then(Value::as_array);
             for (index, container) in containers.into_iter().flatten().enumerate() {
-                let name = container.get("name").and_then(Value::as_str).unwrap_or_default();
-                let who = format!("container `{name}`");
-                let path = format!("{layer}.spec.{list}[{index}].securityContext");
-                let context = container.get("securityContext");
-                let field = |key: &str| context.and_then(|context| context.get(key));
-                if field("privileged") == Some(&Value::Bool(true)) {
-                    found.push((format!("{path}.privileged"), format!("{who} is privileged"), "Privileged Containers"));
-                }
-                if field("allowPrivilegeEscalation") == Some(&Value::Bool(true)) {
-                    found.push((
-                        format!("{path}.allowPrivilegeEscalation"),
-                        format!("{who} allows privilege escalation"),
-                        "Privilege Escalation",
-                    ));
-                }
-                let added = context.and_then(|context| context.pointer("/capabilities/add")).and_then(Value::as_array);
-                let extra: Vec<&str> = added
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .filter(|cap| *cap != ALLOWED_CAPABILITY)
-                    .collect();
-                if !extra.is_empty() {
-                    found.push((
-                        format!("{path}.capabilities.add"),
-                        format!("{who} adds {}", extra.join(", ")),
-                        "Capabilities",
-                    ));
-                }
-                let ports = container.get("ports").and_then(Value::as_array);
-                for (port, spec) in ports.into_iter().flatten().enumerate() {
-                    if spec.get("hostPort").and_then(Value::as_i64).is_some_and(|host| host != 0) {
-                        found.push((
-                            format!("{layer}.spec.{list}[{index}].ports[{port}].hostPort"),
-                            format!("{who} opens a port on the node"),
-                            "Host Ports",
-                        ));
-                    }
-                }
-                root(context, &path, &who, &mut found);
+                container_findings(&format!("{layer}.spec.{list}[{index}]"), container, &mut found);
             }
         }
     }
@@ -171,8 +109,72 @@ pub fn restricted_profile(view: &ClusterView<'_>) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// A field the restricted profile forbids: its path, what it does, and the profile's rule.
+type Finding = (String, String, &'static str);
+
+/// What a pod template sets for the whole pod: a security context that runs as root, the
+/// node's namespaces, and volumes of a type the profile forbids.
+fn pod_findings(layer: &str, template: &Value, found: &mut Vec<Finding>) {
+    root(template.pointer("/spec/securityContext"), &format!("{layer}.spec.securityContext"), "the pod", found);
+    for key in ["hostNetwork", "hostPID", "hostIPC"] {
+        if template.pointer(&format!("/spec/{key}")) == Some(&Value::Bool(true)) {
+            found.push((format!("{layer}.spec.{key}"), format!("the pod sets {key}"), "Host Namespaces"));
+        }
+    }
+    let volumes = template.pointer("/spec/volumes").and_then(Value::as_array);
+    for (index, volume) in volumes.into_iter().flatten().enumerate() {
+        let name = volume.get("name").and_then(Value::as_str).unwrap_or_default();
+        let kinds = volume.as_object().into_iter().flat_map(|fields| fields.keys()).filter(|key| *key != "name");
+        for kind in kinds {
+            let path = format!("{layer}.spec.volumes[{index}].{kind}");
+            if kind == "hostPath" {
+                found.push((path, format!("the pod mounts the node's files as volume `{name}`"), "HostPath Volumes"));
+            } else if !ALLOWED_VOLUMES.contains(&kind.as_str()) {
+                found.push((path, format!("the pod has volume `{name}` of type `{kind}`"), "Volume Types"));
+            }
+        }
+    }
+}
+
+/// What one container at `at` sets: privilege, privilege escalation, capabilities beyond the
+/// one the profile allows, ports on the node, and a security context that runs as root.
+fn container_findings(at: &str, container: &Value, found: &mut Vec<Finding>) {
+    let name = container.get("name").and_then(Value::as_str).unwrap_or_default();
+    let who = format!("container `{name}`");
+    let path = format!("{at}.securityContext");
+    let context = container.get("securityContext");
+    let field = |key: &str| context.and_then(|context| context.get(key));
+    if field("privileged") == Some(&Value::Bool(true)) {
+        found.push((format!("{path}.privileged"), format!("{who} is privileged"), "Privileged Containers"));
+    }
+    if field("allowPrivilegeEscalation") == Some(&Value::Bool(true)) {
+        found.push((
+            format!("{path}.allowPrivilegeEscalation"),
+            format!("{who} allows privilege escalation"),
+            "Privilege Escalation",
+        ));
+    }
+    let added = context.and_then(|context| context.pointer("/capabilities/add")).and_then(Value::as_array);
+    let extra: Vec<&str> =
+        added.into_iter().flatten().filter_map(Value::as_str).filter(|cap| *cap != ALLOWED_CAPABILITY).collect();
+    if !extra.is_empty() {
+        found.push((format!("{path}.capabilities.add"), format!("{who} adds {}", extra.join(", ")), "Capabilities"));
+    }
+    let ports = container.get("ports").and_then(Value::as_array);
+    for (port, spec) in ports.into_iter().flatten().enumerate() {
+        if spec.get("hostPort").and_then(Value::as_i64).is_some_and(|host| host != 0) {
+            found.push((
+                format!("{at}.ports[{port}].hostPort"),
+                format!("{who} opens a port on the node"),
+                "Host Ports",
+            ));
+        }
+    }
+    root(context, &path, &who, found);
+}
+
 /// A security context that runs as root: `runAsUser: 0` or `runAsNonRoot: false`.
-fn root(context: Option<&Value>, path: &str, who: &str, found: &mut Vec<(String, String, &'static str)>) {
+fn root(context: Option<&Value>, path: &str, who: &str, found: &mut Vec<Finding>) {
     let Some(context) = context else { return };
     if context.get("runAsUser").and_then(Value::as_i64) == Some(0) {
         found.push((format!("{path}.runAsUser"), format!("{who} runs as root"), "Running as Non-root user"));
