@@ -61,6 +61,11 @@ class NetNS:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        # the holder's pipes: left open, they are closed by the garbage collector, in whichever
+        # test runs then (a ResourceWarning pytest pins on it)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def new_netns() -> NetNS:
