@@ -278,3 +278,28 @@ fn a_broken_link_is_caught() {
         ]
     );
 }
+
+/// The README's tour lists the files `render --output-dir` writes for `basic-application`: the
+/// listing follows the output (a new object, or the scripts ConfigMap's hash when a script
+/// changes).
+#[test]
+fn the_readme_tour_lists_what_render_writes() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ flink-render render fixtures/basic-application.yaml --output-dir rendered/ && ls rendered/\n";
+    let (_, after) = readme.split_once(command).expect("the tour's render example");
+    let listed: Vec<&str> = after.lines().take_while(|line| !line.starts_with("```")).collect();
+    let dir = std::env::temp_dir().join(format!("flink-render-readme-tour-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flink-render"))
+        .args(["render", "fixtures/basic-application.yaml", "--output-dir"])
+        .arg(&dir)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut written: Vec<String> =
+        fs::read_dir(&dir).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    written.sort();
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(listed, written, "README.md's tour");
+}

@@ -97,7 +97,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     }
     let handoff = handoff::jobmanager(cluster);
     if let Some(handoff) = &handoff {
-        volumes.push(handoff.volume.clone());
+        volumes.extend(handoff.volumes.iter().cloned());
     }
     let env = [
         json!({ "name": "_POD_IP_ADDRESS", "valueFrom": { "fieldRef": { "apiVersion": "v1", "fieldPath": "status.podIP" } } }),

@@ -26,9 +26,10 @@ use crate::resolve::model::{Cluster, SessionJob};
 pub type Emitter = fn(&Cluster) -> Vec<Value>;
 
 /// Every emitter, in output order.
-pub const ORDER: [(&str, Emitter); 10] = [
+pub const ORDER: [(&str, Emitter); 11] = [
     ("ServiceAccount", service_account::emit),
     ("ConfigMap", config_map::emit),
+    ("ConfigMap (lifecycle scripts)", lifecycle::files::emit),
     ("Role/RoleBinding", rbac::emit),
     ("Service (internal)", services::emit_internal),
     ("Service (rest)", services::emit_rest),

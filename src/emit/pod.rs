@@ -129,7 +129,12 @@ fn pod_template(
         let mut volume = source.clone();
         volume["name"] = Value::String(name.clone());
         volumes.push(volume);
-        mounts.push(json!({ "mountPath": path, "name": name }));
+        let mut mount = json!({ "mountPath": path, "name": name });
+        // Kubernetes mounts a ConfigMap read-only whatever the mount says: the mount says so too
+        if source.get("configMap").is_some() {
+            mount["readOnly"] = Value::Bool(true);
+        }
+        mounts.push(mount);
     }
 
     if let Some((_, grace)) = &main.pre_stop {

@@ -39,7 +39,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     );
     if let Some(handoff) = handoff::taskmanager(cluster) {
         main.init_containers.push(handoff.init_container);
-        main.volumes.push(handoff.volume);
+        main.volumes.extend(handoff.volumes);
         main.command = Some(handoff.command);
         main.env.push(handoff.env);
         main.pre_stop = Some(handoff.pre_stop);

@@ -160,8 +160,8 @@ def test_session_jobs_find_a_cluster_another_app_renders_through_references(side
     ])
     assert expected.returncode == 0, describe(expected)
     assert result.stdout == expected.stdout
-    assert {o["kind"] for o in result.objects} == {"Job"}
-    (submit,) = result.objects
+    assert [o["kind"] for o in result.objects] == ["ConfigMap", "Job"], "the session job's scripts and its submit Job"
+    submit = result.objects[1]
     assert submit["spec"]["template"]["spec"]["containers"][0]["image"] == "flink:2.2"
     with pytest.raises(CmpError, match=r"error\[session-cluster-missing\](.|\n)*the Argo CD parameter `references`"):
         run_generate(sidecar_env, Application(name="team-jobs", namespace="streaming", path="session-jobs"))

@@ -157,7 +157,9 @@ def test_a_session_cluster_rendered_elsewhere_is_a_reference(tmp_path):
     for proc in (together, *apart):
         assert proc.returncode == 0 and proc.stderr == "", describe(proc)
     jobs_objects = load_output_docs(apart[1].stdout)
-    assert {o["kind"] for o in jobs_objects} == {"Job"}, "nothing of the reference is rendered"
+    assert [o["kind"] for o in jobs_objects] == ["ConfigMap", "Job"] * 2, "nothing of the reference is rendered"
+    assert [o["metadata"]["name"].split("-scripts-")[0] for o in jobs_objects[::2]] == ["counter", "mirror"], \
+        "each session job's scripts"
     assert load_output_docs(apart[0].stdout) + jobs_objects == load_output_docs(together.stdout)
 
     (tmp_path / "broken.yaml").write_text(cluster.replace('replicas: 2', 'replicas: -2') + "\n", encoding="utf-8")

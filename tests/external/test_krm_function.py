@@ -135,7 +135,7 @@ def test_overlay_namespace_and_common_labels_reach_every_rendered_object(kustomi
     proc = kustomize_build(kustomize, EXAMPLES / "overlay", function_path)
     assert proc.returncode == 0, describe(proc)
     objects = load_output_docs(proc.stdout)
-    assert len(objects) == 6, [o["kind"] for o in objects]
+    assert len(objects) == 7, [o["kind"] for o in objects]
     for obj in objects:
         assert obj["metadata"]["namespace"] == "clickstream-prod"
         assert obj["metadata"]["labels"]["team"] == "data-platform"
@@ -181,7 +181,7 @@ def test_a_local_config_session_cluster_is_a_reference(kustomize, function_path)
     build = kustomize_build(kustomize, EXAMPLES / "session-jobs-elsewhere", function_path)
     assert build.returncode == 0, describe(build)
     objects = load_output_docs(build.stdout)
-    assert {o["kind"] for o in objects} == {"Job"}, [o["kind"] for o in objects]
+    assert [o["kind"] for o in objects] == ["ConfigMap", "Job"], "the session job's scripts and its submit Job"
     expected = rendered([str(EXAMPLES / "session-jobs-elsewhere" / "session-job.yaml"), "--namespace", "streaming",
                          "--reference", str(EXAMPLES / "shared-session-cluster" / "session-cluster.yaml")])
     assert by_id(objects) == expected
@@ -253,7 +253,7 @@ def test_kpt_in_place_writes_rendered_objects_into_the_specs_file(kpt, flink_ren
     proc = kpt_eval(kpt, package, flink_render_bin, "--", "namespace=streaming")
     assert proc.returncode == 0, describe(proc)
     written = load_output_docs((package / "jobs" / "clickstream.yaml").read_text())
-    assert [o["kind"] for o in written] == ["ConfigMap", "Service", "Service", "Deployment", "Deployment"]
+    assert [o["kind"] for o in written] == ["ConfigMap", "ConfigMap", "Service", "Service", "Deployment", "Deployment"]
     assert_no_orchestrator_annotations(written)
     assert load_output_docs((package / "serviceaccount.yaml").read_text()) == load_output_docs(
         (ARGOCD_GOOD / "serviceaccount.yaml").read_text()
@@ -274,8 +274,8 @@ def test_kpt_in_place_keeps_a_local_config_reference_as_it_is(kpt, flink_render_
     assert proc.returncode == 0, describe(proc)
     assert load_output_docs((package / "cluster.yaml").read_text()) == [cluster]
     written = load_output_docs((package / "session-job.yaml").read_text())
-    assert [o["kind"] for o in written] == ["Job"]
-    assert written[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "flink:2.2"
+    assert [o["kind"] for o in written] == ["ConfigMap", "Job"]
+    assert written[1]["spec"]["template"]["spec"]["containers"][0]["image"] == "flink:2.2"
 
 
 def test_kpt_generator_from_fn_config(kpt, flink_render_bin, tmp_path):
@@ -283,7 +283,7 @@ def test_kpt_generator_from_fn_config(kpt, flink_render_bin, tmp_path):
                     str(EXAMPLES / "generator" / "flinkdeployment.yaml"), "-o", "stdout")
     assert proc.returncode == 0, describe(proc)
     kinds = sorted(i["kind"] for i in yaml.safe_load(proc.stdout)["items"])
-    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "ConfigMap", "Deployment", "Deployment", "Service", "Service", "ServiceAccount"]
 
 
 def test_kpt_failing_spec_fails_with_our_diagnostic(kpt, flink_render_bin, tmp_path):

@@ -1010,7 +1010,7 @@ def test_remote_jar_is_fetched(tmp_path, kubelet_store, jars_dir):
     path = tmp_path / "jar-remote-http.yaml"
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
     objects = render_objects(path)
-    (conf_map,) = [o for o in objects if o["kind"] == "ConfigMap"]
+    (conf_map,) = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("flink-config-")]
     _, conf = flink_conf(conf_map)
     assert conf.get("user.artifacts.raw-http-enabled") == "true", conf
     mem = json.loads(run_flink_render(["memory", str(path), "--format", "json"]).stdout)

@@ -2,39 +2,37 @@
 //! themselves, so it works with every tool that applies manifests (Argo CD, Helm, `kubectl
 //! apply`, Flux) and needs no Kubernetes API rights:
 //!
-//! - the JobManager pod gets an init container (`flink-render-handoff`, [`HANDOFF_SCRIPT`]) that
+//! - the JobManager pod gets an init container (`flink-render-handoff`, [`files::HANDOFF`]) that
 //!   finds the JobManager running now through `<name>-rest` (a pod whose init container runs is
 //!   not ready, so the Service reaches only the old one, and the Deployment's rolling update
 //!   keeps the old pod until the new one is ready), stops or cancels its job by upgrade mode and
 //!   writes what to restore from into an `emptyDir`;
-//! - the main container starts through [`START_SCRIPT`], which adds `--fromSavepoint` (or, for a
+//! - the main container starts through [`files::START`], which adds `--fromSavepoint` (or, for a
 //!   JobManager parked by a suspend, a configuration key holding the savepoint) to the
 //!   entrypoint's arguments;
 //! - each TaskManager starts only once every ready JobManager is of its revision and runs its
-//!   job ([`AWAIT_SCRIPT`], an init container), so during an upgrade the old TaskManagers stay
+//!   job ([`files::AWAIT`], an init container), so during an upgrade the old TaskManagers stay
 //!   until the new JobManager has taken over, and new ones register with it, never with the old
 //!   one, even when the job id stays (last-state); the revision is a digest of both pod
 //!   templates ([`super::super::revision`]), which the JobManager publishes in its configuration;
-//! - the TaskManager runs under [`SERVE_SCRIPT`], which stops it once its job has ended or a
+//! - the TaskManager runs under [`files::SERVE`], which stops it once its job has ended or a
 //!   JobManager of another revision is ready, so an old TaskManager never registers with the new
 //!   JobManager either (the hand-over waits for the old ones to leave before the new JobManager
-//!   starts); and each gets a preStop hook ([`RELEASE_SCRIPT`]) that keeps it while its job is
+//!   starts); and each gets a preStop hook ([`files::RELEASE`]) that keeps it while its job is
 //!   being stopped (a suspend scales TaskManagers away at once), with a termination grace period
 //!   long enough for a savepoint.
+//!
+//! Every one of these runs its script from the cluster's scripts ConfigMap ([`files`]), mounted
+//! read-only in both pods.
 
 use serde_json::{Value, json};
 
-use super::job::{STOP_TIMEOUT_SECONDS, common_env, compact, program, upgrade_mode};
+use super::files::{self, Owner, Script};
+use super::job::{STOP_TIMEOUT_SECONDS, common_env, upgrade_mode};
 use crate::emit::hardening::secure_container;
 use crate::emit::revision;
 use crate::objects::{high_availability_config_map_name, rest_service_name};
 use crate::resolve::model::{Cluster, DesiredState};
-
-const HANDOFF_SCRIPT: &str = include_str!("scripts/handoff.sh");
-const START_SCRIPT: &str = include_str!("scripts/start.sh");
-const RELEASE_SCRIPT: &str = include_str!("scripts/release.sh");
-const AWAIT_SCRIPT: &str = include_str!("scripts/await.sh");
-const SERVE_SCRIPT: &str = include_str!("scripts/serve.sh");
 
 /// Where Flink's HA services record the jobs that reached a terminal state; the hand-over gives
 /// every JobManager that does not recover a running job a directory of its own below it.
@@ -57,8 +55,8 @@ pub struct JobManagerHandoff {
     pub init_container: Value,
     /// The main container's command: the start wrapper, then the entrypoint.
     pub command: Vec<String>,
-    /// The shared `emptyDir` (name, volume, mount path).
-    pub volume: (String, Value, String),
+    /// The shared `emptyDir` and the scripts (name, volume, mount path).
+    pub volumes: Vec<(String, Value, String)>,
     /// The main container's revision variable, which the start wrapper publishes.
     pub env: Value,
 }
@@ -95,21 +93,17 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
         ("STOP_TIMEOUT_SECONDS", STOP_TIMEOUT_SECONDS.to_string()),
         ("RELEASE_TIMEOUT_SECONDS", RELEASE_TIMEOUT_SECONDS.to_string()),
     ]);
-    let init =
-        small_container(cluster, "flink-render-handoff", HANDOFF_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
+    let init = small_container(cluster, "flink-render-handoff", files::HANDOFF, &env);
+    let mut start = vec![("HANDOFF", HANDOFF_DIR.to_string())];
     // Kubernetes HA: the start wrapper gives Flink's HA ConfigMaps the JobManager's Deployment as
     // their owner (start.sh; the Role lets it read that Deployment)
-    let owner = if cluster.kubernetes_ha() { format!("HA_OWNER={}\n", cluster.name) } else { String::new() };
+    if cluster.kubernetes_ha() {
+        start.push(("HA_OWNER", cluster.name.clone()));
+    }
     Some(JobManagerHandoff {
         init_container: init,
-        command: vec![
-            "/bin/bash".to_string(),
-            "-c".to_string(),
-            format!("HANDOFF={HANDOFF_DIR}\n{owner}{}", compact(START_SCRIPT)),
-            "flink-render-start".to_string(),
-            cluster.entry_path.clone(),
-        ],
-        volume: (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
+        command: wrapper(files::START, &start, "flink-render-start", cluster),
+        volumes: volumes(cluster),
         env: revision::placeholder(),
     })
 }
@@ -118,8 +112,9 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
 pub struct TaskManagerHandoff {
     /// The init container that waits for a JobManager of the revision running its job.
     pub init_container: Value,
-    /// The `emptyDir` the init container writes its answers into (name, volume, mount path).
-    pub volume: (String, Value, String),
+    /// The `emptyDir` the init container writes its answers into, and the scripts (name,
+    /// volume, mount path).
+    pub volumes: Vec<(String, Value, String)>,
     /// The main container's command: the serve wrapper, then the entrypoint.
     pub command: Vec<String>,
     /// The main container's revision variable.
@@ -141,60 +136,59 @@ pub fn taskmanager(cluster: &Cluster) -> Option<TaskManagerHandoff> {
     ];
     let mut env = settings.to_vec();
     env.push(("FLINK_RENDER_RESPONSE", format!("{HANDOFF_DIR}/.response.json")));
-    let mut init_container =
-        small_container(cluster, "flink-render-await-job", AWAIT_SCRIPT, &env, Some((HANDOFF_VOLUME, HANDOFF_DIR)));
+    let mut init_container = small_container(cluster, "flink-render-await-job", files::AWAIT, &env);
     init_container["env"].as_array_mut().expect("an array").push(revision::placeholder());
-    let inline = |extra: &[(&str, String)]| {
-        settings.iter().chain(extra).map(|(name, value)| format!("{name}='{value}'\n")).collect::<String>()
-    };
-    let serve = format!("{}{}", inline(&[]), program(SERVE_SCRIPT));
-    let release = format!(
-        "{}{}",
-        inline(&[
-            ("WAIT_FOR_STOP_SECONDS", WAIT_FOR_STOP_SECONDS.to_string()),
-            ("FLINK_RENDER_RESPONSE", "/tmp/flink-render-release.json".to_string()),
-        ]),
-        program(RELEASE_SCRIPT)
-    );
-    let hook = json!({ "exec": { "command": ["/bin/bash", "-c", release] } });
+    let mut release = settings.to_vec();
+    release.extend([
+        ("WAIT_FOR_STOP_SECONDS", WAIT_FOR_STOP_SECONDS.to_string()),
+        ("FLINK_RENDER_RESPONSE", "/tmp/flink-render-release.json".to_string()),
+    ]);
+    let hook = json!({ "exec": { "command": ["/bin/bash", "-c", files::source_line(files::RELEASE, &release)] } });
     Some(TaskManagerHandoff {
         init_container,
-        volume: (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
-        command: vec![
-            "/bin/bash".to_string(),
-            "-c".to_string(),
-            serve,
-            "flink-render-serve".to_string(),
-            cluster.entry_path.clone(),
-        ],
+        volumes: volumes(cluster),
+        command: wrapper(files::SERVE, &settings, "flink-render-serve", cluster),
         env: revision::placeholder(),
         pre_stop: (hook, TASKMANAGER_GRACE_SECONDS),
     })
 }
 
-/// A hardened init container running `script` after common.sh, with `env` and, when given, the
-/// hand-over volume.
-fn small_container(
-    cluster: &Cluster,
-    name: &str,
-    script: &'static str,
-    env: &[(&str, String)],
-    volume: Option<(&str, &str)>,
-) -> Value {
+/// The hand-over's `emptyDir` and the cluster's scripts, for a pod's main container.
+fn volumes(cluster: &Cluster) -> Vec<(String, Value, String)> {
+    let scripts = files::volume(&files::name(&cluster.name, Owner::Cluster));
+    vec![
+        (HANDOFF_VOLUME.to_string(), json!({ "emptyDir": {} }), HANDOFF_DIR.to_string()),
+        (files::VOLUME.to_string(), scripts, files::DIR.to_string()),
+    ]
+}
+
+/// A main container's command: `script` with `settings`, wrapping the entrypoint (named `name`
+/// in the process list), whose arguments follow.
+fn wrapper(script: Script, settings: &[(&str, String)], name: &str, cluster: &Cluster) -> Vec<String> {
+    vec![
+        "/bin/bash".to_string(),
+        "-c".to_string(),
+        files::source_line(script, settings),
+        name.to_string(),
+        cluster.entry_path.clone(),
+    ]
+}
+
+/// A hardened init container running `script` with `env`, the hand-over's `emptyDir` and the
+/// scripts mounted.
+fn small_container(cluster: &Cluster, name: &str, script: Script, env: &[(&str, String)]) -> Value {
     let mut container = json!({
         "name": name,
         "image": cluster.image,
         "imagePullPolicy": cluster.image_pull_policy.as_deref().unwrap_or("IfNotPresent"),
-        "command": ["/bin/bash", "-c", program(script), name],
+        "command": files::command(script),
         "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
         "resources": {
             "requests": { "cpu": "100m", "memory": "64Mi" },
             "limits": { "cpu": "500m", "memory": "256Mi" },
         },
+        "volumeMounts": [{ "name": HANDOFF_VOLUME, "mountPath": HANDOFF_DIR }, files::mount()],
     });
-    if let Some((volume, path)) = volume {
-        container["volumeMounts"] = json!([{ "name": volume, "mountPath": path }]);
-    }
     secure_container(container.as_object_mut().expect("an object"), false);
     container
 }

@@ -1,32 +1,15 @@
-//! What every lifecycle step shares: the scripts' common part ([`COMMON_SCRIPT`]) and the way
-//! a script becomes a program, the settings every script reads, the hooks that run a Job after
-//! a sync, and the hardened Job object, named by a hash of its spec.
+//! What every lifecycle step shares: the settings every script reads, the hooks that run a Job
+//! after a sync, and the hardened Job object, which runs its script from the scripts'
+//! ConfigMap ([`super::files`]) and is named by a hash of its spec.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
+use super::files::{self, Script};
 use crate::digest::digest_hex;
 use crate::emit::hardening::{secure_container, secure_pod};
 use crate::resolve::model::UpgradeMode;
-
-/// Shared by every lifecycle script.
-pub const COMMON_SCRIPT: &str = include_str!("scripts/common.sh");
-/// The library of the JobManager's hand-over and the lifecycle Jobs.
-pub const STEPS_SCRIPT: &str = include_str!("scripts/steps.sh");
-/// The library of the TaskManagers' side of the hand-over.
-pub const REVISION_SCRIPT: &str = include_str!("scripts/revision.sh");
-
-/// The library a script names in its `# library:` line, if any.
-fn library(script: &str) -> Option<&'static str> {
-    let name = script.lines().find_map(|line| line.strip_prefix("# library: "))?;
-    match name.split_whitespace().next()? {
-        "steps.sh" => Some(STEPS_SCRIPT),
-        "revision.sh" => Some(REVISION_SCRIPT),
-        _ => None,
-    }
-}
 
 /// How long a Job may run in all (`activeDeadlineSeconds`).
 pub const DEADLINE_SECONDS: i64 = 900;
@@ -48,50 +31,6 @@ pub fn upgrade_mode(mode: UpgradeMode) -> &'static str {
         UpgradeMode::Savepoint => "savepoint",
         UpgradeMode::LastState => "last-state",
     }
-}
-
-/// The program a Job runs: [`COMMON_SCRIPT`], the library the step names, then the step's
-/// script, without their comment lines and blank lines (the commented files are in the repository; the scripts hold no
-/// here-documents or multi-line strings a dropped line could belong to). Built once per
-/// process for each script.
-pub fn program(script: &'static str) -> String {
-    once_per_script(script, true, || {
-        let mut program = String::from("# flink-render lifecycle step (src/emit/lifecycle/scripts)\n");
-        program.push_str(&compact(COMMON_SCRIPT));
-        if let Some(library) = library(script) {
-            program.push_str(&compact(library));
-        }
-        program.push_str(&compact(script));
-        program
-    })
-}
-
-/// A script without its comment lines and blank lines.
-pub fn compact(script: &'static str) -> String {
-    once_per_script(script, false, || {
-        let mut code = String::new();
-        for line in script.lines() {
-            let trimmed = line.trim_start();
-            if !trimmed.is_empty() && !trimmed.starts_with('#') {
-                code.push_str(line);
-                code.push('\n');
-            }
-        }
-        code
-    })
-}
-
-/// `build()` for a constant script, computed the first time and copied after that.
-fn once_per_script(script: &'static str, whole_program: bool, build: impl FnOnce() -> String) -> String {
-    type Built = BTreeMap<(&'static str, bool), String>;
-    static BUILT: Mutex<Built> = Mutex::new(BTreeMap::new());
-    let lock = || BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(text) = lock().get(&(script, whole_program)) {
-        return text.clone();
-    }
-    let text = build();
-    lock().insert((script, whole_program), text.clone());
-    text
 }
 
 /// The annotations that run a Job after the cluster objects are applied and ready: an Argo CD
@@ -136,8 +75,10 @@ pub struct LifecycleJob<'a> {
     pub image: &'a str,
     /// `imagePullPolicy`, when set.
     pub image_pull_policy: Option<&'a str>,
-    /// The step's script, run after [`COMMON_SCRIPT`].
-    pub script: &'static str,
+    /// The step's script.
+    pub script: Script,
+    /// The ConfigMap that holds it ([`files::name`]).
+    pub scripts: String,
     /// What the script reads from its environment, besides the shared settings.
     pub env: Vec<(&'static str, String)>,
     /// The REST endpoint, `http://<name>-rest:<port>`.
@@ -169,15 +110,15 @@ pub fn job_object(job: LifecycleJob<'_>) -> Value {
         "name": "lifecycle",
         "image": job.image,
         "imagePullPolicy": job.image_pull_policy.unwrap_or("IfNotPresent"),
-        "command": ["/bin/bash", "-c", program(job.script), job.prefix],
+        "command": files::command(job.script),
         "env": env.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect::<Vec<_>>(),
         "resources": {
             "requests": { "cpu": "100m", "memory": "64Mi" },
             "limits": { "cpu": "500m", "memory": "256Mi" },
         },
-        "volumeMounts": [{ "name": "tmp", "mountPath": "/tmp" }],
+        "volumeMounts": [{ "name": "tmp", "mountPath": "/tmp" }, files::mount()],
     });
-    let mut volumes = vec![json!({ "name": "tmp", "emptyDir": {} })];
+    let mut volumes = vec![json!({ "name": "tmp", "emptyDir": {} }), files::volume(&job.scripts)];
     for (volume, path) in job.volumes {
         container["volumeMounts"]
             .as_array_mut()
@@ -232,50 +173,5 @@ mod tests {
         assert_ne!(a, job_name("app-savepoint-7", &json!({"x": 2})));
         let long = job_name(&"a".repeat(80), &json!({}));
         assert_eq!(long.len(), 63);
-    }
-
-    #[test]
-    fn programs_keep_every_command_and_drop_comments() {
-        let program = program(crate::emit::lifecycle::submit::SUBMIT_SCRIPT);
-        assert!(program.contains("wait_for_rest() {") && program.contains("\nwait_for_rest\n"));
-        assert!(program.lines().skip(1).all(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty()));
-        let commands =
-            |text: &str| text.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
-        assert_eq!(
-            program.lines().count(),
-            1 + commands(COMMON_SCRIPT)
-                + commands(STEPS_SCRIPT)
-                + commands(crate::emit::lifecycle::submit::SUBMIT_SCRIPT)
-        );
-    }
-
-    /// Every script in the repository, with its path.
-    fn scripts() -> Vec<(std::path::PathBuf, String)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/emit/lifecycle/scripts");
-        let entries = std::fs::read_dir(dir).expect("the scripts");
-        let paths = entries.map(|entry| entry.expect("an entry").path());
-        paths.map(|path| (path.clone(), std::fs::read_to_string(&path).expect("a script"))).collect()
-    }
-
-    #[test]
-    fn programs_are_ascii() {
-        // the YAML emitter writes an ASCII literal block itself and hands anything else to
-        // serde-saphyr, several times slower (a `µ` in a script once cost a fifth of a render)
-        for (path, text) in scripts() {
-            for line in text.lines().filter(|line| !line.trim_start().starts_with('#')) {
-                assert!(line.is_ascii(), "{}: {line}", path.display());
-            }
-        }
-    }
-
-    #[test]
-    fn every_step_runs_with_the_library_it_names() {
-        for (path, text) in scripts() {
-            if let Some(line) = text.lines().find(|line| line.starts_with("# library: ")) {
-                assert!(library(&text).is_some(), "{}: unknown {line}", path.display());
-            }
-        }
-        assert_eq!(library(crate::emit::lifecycle::submit::SUBMIT_SCRIPT), Some(STEPS_SCRIPT));
-        assert_eq!(library(COMMON_SCRIPT), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Lifecycle Jobs (DESIGN §5): the steps the operator performs over REST, as Kubernetes Jobs
 //! that run in the cluster on the deployment's own Flink image, with scripts in bash and curl
-//! (no `jq` in the image) embedded at build time from `scripts/`. Every Job waits for the REST
+//! (no `jq` in the image) embedded at build time from `scripts/` and mounted from a ConfigMap
+//! ([`files`]). Every Job waits for the REST
 //! API, is idempotent, writes a short YAML result to `/dev/termination-log`, and exits 0 (done
 //! or nothing to do), 2 (the cluster never became ready) or 3 (a step failed).
 //!
@@ -8,6 +9,7 @@
 //! escalation, no capabilities, a read-only root with an `emptyDir` at `/tmp`, no
 //! service-account token (they call only Flink's REST API), and small resources.
 
+pub mod files;
 pub mod handoff;
 pub mod job;
 pub mod savepoint;
@@ -19,6 +21,7 @@ use serde_json::Value;
 use super::common::common_labels;
 use crate::objects::rest_service_name;
 use crate::resolve::model::{Cluster, DesiredState, SessionJob};
+use files::Owner;
 use savepoint::SavepointTarget;
 
 /// The nonce that asks for a savepoint: set and not 0. The operator compares a nonce with the
@@ -49,11 +52,13 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         nonce,
         snapshots: &application.snapshots,
         helm_hooks: cluster.helm_hooks,
+        scripts: files::name(&cluster.name, Owner::Cluster),
     })
 }
 
 /// The Jobs of a session job: its submit Job, for a `savepointTriggerNonce` its savepoint Job,
-/// and with `flink-render.dev/stop-on-delete` its stop Job; none while it is suspended.
+/// and with `flink-render.dev/stop-on-delete` its stop Job, after the ConfigMap of their scripts;
+/// none while it is suspended.
 pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
     if job.state == DesiredState::Suspended {
         return Vec::new();
@@ -72,8 +77,11 @@ pub fn emit_session_job(job: &SessionJob) -> Vec<Value> {
             nonce,
             snapshots: &job.snapshots,
             helm_hooks: job.helm_hooks,
+            scripts: files::name(&job.name, Owner::SessionJob),
         }));
     }
     objects.extend(stop::emit(job));
+    // the ConfigMap the Jobs run their scripts from, before them
+    objects.insert(0, files::emit_for_session_job(&job.name, job.namespace.as_deref(), &submit::labels(job)));
     objects
 }

@@ -11,11 +11,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::files;
 use super::job::{LifecycleJob, after_sync_hook, job_object};
 use crate::digest::digest_hex;
 use crate::resolve::model::Snapshots;
-
-const SAVEPOINT_SCRIPT: &str = include_str!("scripts/savepoint.sh");
 
 /// How long the job may take to run before the savepoint.
 const RUNNING_TIMEOUT_SECONDS: i64 = 300;
@@ -47,6 +46,8 @@ pub struct SavepointTarget<'a> {
     pub snapshots: &'a Snapshots,
     /// Whether the Job carries Helm's hook annotations.
     pub helm_hooks: bool,
+    /// The ConfigMap of the resource's scripts ([`files::name`]).
+    pub scripts: String,
 }
 
 /// The savepoint Job; none without a savepoint directory (reported by `validate`).
@@ -70,7 +71,8 @@ pub fn emit(target: SavepointTarget<'_>) -> Vec<Value> {
         labels: target.labels,
         image: target.image,
         image_pull_policy: target.image_pull_policy,
-        script: SAVEPOINT_SCRIPT,
+        script: files::SAVEPOINT,
+        scripts: target.scripts,
         env,
         rest_url: target.rest_url,
         annotations: after_sync_hook(target.helm_hooks),

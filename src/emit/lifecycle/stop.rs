@@ -12,11 +12,10 @@
 
 use serde_json::Value;
 
+use super::files::{self, Owner};
 use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, hooks, job_object};
 use super::submit::{labels, rest_url, stop_settings};
 use crate::resolve::model::SessionJob;
-
-pub(super) const STOP_SCRIPT: &str = include_str!("scripts/stop.sh");
 
 /// The Argo CD hook that runs the Job before the application is deleted, and deletes it after.
 const ARGO_CD_BEFORE_DELETE: [(&str, &str); 2] = [
@@ -43,7 +42,8 @@ pub fn emit(job: &SessionJob) -> Option<Value> {
         labels: labels(job),
         image: &job.cluster.image,
         image_pull_policy: job.cluster.image_pull_policy.as_deref(),
-        script: STOP_SCRIPT,
+        script: files::STOP,
+        scripts: files::name(&job.name, Owner::SessionJob),
         env,
         rest_url: rest_url(job),
         annotations: hooks(&ARGO_CD_BEFORE_DELETE, job.helm_hooks.then_some(&HELM_BEFORE_DELETE[..])),

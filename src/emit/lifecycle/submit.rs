@@ -13,11 +13,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::files::{self, Owner};
 use super::job::{LifecycleJob, STOP_TIMEOUT_SECONDS, after_sync_hook, job_object, upgrade_mode};
 use crate::flink::version::FlinkVersion;
 use crate::resolve::model::SessionJob;
-
-pub(super) const SUBMIT_SCRIPT: &str = include_str!("scripts/submit.sh");
 
 /// Where the CA bundle of `flink-render.dev/artifact-ca-bundle` is mounted.
 const CA_DIRECTORY: &str = "/opt/flink-render/artifact-ca";
@@ -104,7 +103,8 @@ pub fn emit(job: &SessionJob) -> Vec<Value> {
         labels,
         image: &job.cluster.image,
         image_pull_policy: job.cluster.image_pull_policy.as_deref(),
-        script: SUBMIT_SCRIPT,
+        script: files::SUBMIT,
+        scripts: files::name(&job.name, Owner::SessionJob),
         env,
         rest_url: rest_url(job),
         annotations: after_sync_hook(job.helm_hooks),

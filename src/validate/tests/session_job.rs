@@ -162,7 +162,17 @@ fn session_cluster_from_a_reference_is_found_but_not_rendered() {
     assert!(compiled.diagnostics.is_empty(), "{:?}", compiled.diagnostics);
     let kinds: Vec<&str> = compiled.objects.iter().filter_map(|o| o["kind"].as_str()).collect();
     assert!(kinds.contains(&"Job"), "{kinds:?}");
-    assert!(!kinds.contains(&"Deployment") && !kinds.contains(&"ConfigMap"), "{kinds:?}");
+    assert!(!kinds.contains(&"Deployment"), "{kinds:?}");
+    let config_maps: Vec<&str> = compiled
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap")
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .collect();
+    assert!(
+        config_maps.len() == 1 && config_maps[0].starts_with("job-scripts-"),
+        "only the session job's scripts: {config_maps:?}"
+    );
     assert!(compiled.memory.is_empty(), "a reference has no memory report");
 
     let broken = cluster.replace("memory: 2048m, cpu: 1}\n  taskManager", "memory: 2048x, cpu: 1}\n  taskManager");
