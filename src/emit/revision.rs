@@ -10,6 +10,7 @@
 
 use serde_json::{Value, json};
 
+use crate::digest::Fnv1a;
 use crate::objects::taskmanager_name;
 use crate::resolve::model::Cluster;
 
@@ -39,7 +40,7 @@ pub fn stamp(cluster: &Cluster, objects: &mut [Value]) {
     for index in [jobmanager, taskmanager] {
         digest.value(objects[index].pointer("/spec/template").unwrap_or(&Value::Null));
     }
-    let revision = Value::String(format!("{:016x}", digest.0));
+    let revision = Value::String(format!("{:016x}", digest.finish()));
     for index in [jobmanager, taskmanager] {
         let Some(spec) = objects[index].pointer_mut("/spec/template/spec") else { continue };
         for list in ["initContainers", "containers"] {
@@ -54,31 +55,15 @@ pub fn stamp(cluster: &Cluster, objects: &mut [Value]) {
     }
 }
 
-/// FNV-1a, 64 bits, over a JSON tree: every node tagged with its type and every string and
+/// FNV-1a ([`Fnv1a`]) over a JSON tree: every node tagged with its type and every string and
 /// list with its length, object keys in their (sorted) order, so no two trees feed the same
-/// bytes. A revision needs no cryptographic strength, and the templates are some 30 KB of
-/// mostly script text, which SHA-256 would take several times as long over (it was a third of a
-/// whole render).
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
+/// bytes. A revision needs no cryptographic strength, and SHA-256 over the templates cost a
+/// third of a whole render when they carried the lifecycle scripts.
+trait JsonDigest {
+    fn value(&mut self, value: &Value);
 }
 
-impl Fnv1a {
-    fn bytes(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn text(&mut self, text: &str) {
-        self.bytes(&(text.len() as u64).to_le_bytes());
-        self.bytes(text.as_bytes());
-    }
-
+impl JsonDigest for Fnv1a {
     fn value(&mut self, value: &Value) {
         match value {
             Value::Null => self.bytes(b"n"),
@@ -178,17 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_is_fnv1a_and_tells_apart_what_serializes_alike() {
-        let mut empty = Fnv1a::default();
-        empty.bytes(b"");
-        assert_eq!(empty.0, 0xcbf2_9ce4_8422_2325);
-        let mut a = Fnv1a::default();
-        a.bytes(b"a");
-        assert_eq!(a.0, 0xaf63_dc4c_8601_ec8c, "FNV-1a 64 of \"a\"");
+    fn the_digest_tells_apart_what_serializes_alike() {
         let digest = |value: Value| {
             let mut digest = Fnv1a::default();
             digest.value(&value);
-            digest.0
+            digest.finish()
         };
         assert_ne!(digest(json!(["ab", "c"])), digest(json!(["a", "bc"])));
         assert_ne!(digest(json!({"a": "1"})), digest(json!({"a": 1})));

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-use crate::digest::digest_hex;
+use crate::digest::fnv1a_hex;
 use crate::emit::common::{common_labels, metadata};
 use crate::resolve::model::Cluster;
 
@@ -111,7 +111,7 @@ fn files(owner: Owner) -> &'static Files {
             scripts.iter().map(|script| (script.file.to_string(), file_text(*script))).collect();
         let mut parts = vec!["flink-render/scripts/v1"];
         parts.extend(data.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        let hash = digest_hex(&parts)[..10].to_string();
+        let hash = fnv1a_hex(&parts)[..10].to_string();
         Files { data, hash }
     })
 }
@@ -301,12 +301,12 @@ mod tests {
         let files = files(Owner::Cluster);
         let mut parts = vec!["flink-render/scripts/v1"];
         parts.extend(files.data.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        assert_eq!(cluster, format!("app-scripts-{}", &digest_hex(&parts)[..10]));
+        assert_eq!(cluster, format!("app-scripts-{}", &fnv1a_hex(&parts)[..10]));
         let mut changed = files.data.clone();
         changed.get_mut("serve.sh").expect("serve.sh").push_str("true\n");
         parts = vec!["flink-render/scripts/v1"];
         parts.extend(changed.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        assert_ne!(cluster, format!("app-scripts-{}", &digest_hex(&parts)[..10]));
+        assert_ne!(cluster, format!("app-scripts-{}", &fnv1a_hex(&parts)[..10]));
         assert_ne!(name("app", Owner::SessionJob), cluster, "a session job of the cluster's name has its own");
         assert_eq!(name(&"a".repeat(300), Owner::Cluster).len(), 253);
     }
