@@ -259,7 +259,11 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
     lc.cluster.wait_ready(NAME, timeout=STEP_TIMEOUT_S)
     lc.running(id4, 2)
     before = lc.counting(id4, 600)
-    newest = lc.cluster.rest_json(lc.rest, f"/jobs/{id4}/checkpoints")["latest"]["completed"]["id"]
+    # the statistics may not show a completed checkpoint yet (either JobManager answers, each
+    # from a cache of its own): wait for one
+    newest = lc.cluster.wait_for(
+        lambda: (lc.cluster.rest_json(lc.rest, f"/jobs/{id4}/checkpoints")["latest"]["completed"] or {}).get("id"),
+        STEP_TIMEOUT_S, f"a completed checkpoint of job {id4}")
     ip = lc.cluster.wait_for(lambda: leader_ip(lc), 30, "the leader's address")
     (leader,) = [p for p in lc.cluster.current_pods(NAME) if p.ip == ip]
     (standby,) = [p for p in lc.cluster.current_pods(NAME) if p.ip != ip]

@@ -218,7 +218,9 @@ def test_upgrades_suspend_and_resume_keep_the_state(lifecycle):
     lc.notes.append(f"savepoint upgrade: countSum {before} -> {after}")
 
     lc.step('and the same revision again')
-    # ... and the same revision again changes nothing
+    # ... and the same revision again changes nothing (once the upgrade's rollout has ended: an
+    # old TaskManager may still be on its way out, which is that rollout's doing)
+    lc.cluster.wait_ready(NAME, f"{NAME}-taskmanager", timeout=STEP_TIMEOUT_S)
     pods = sorted(p.name for p in lc.cluster.pods())
     lc.apply(rev2)
     time.sleep(3)
