@@ -1,9 +1,9 @@
 //! Lifecycle Jobs (DESIGN §5): the steps the operator performs over REST, as Kubernetes Jobs
 //! that run in the cluster on the deployment's own Flink image, with scripts in bash and curl
 //! (no `jq` in the image) embedded at build time from `scripts/` and mounted from a ConfigMap
-//! ([`files`]). Every Job waits for the REST
-//! API, is idempotent, writes a short YAML result to `/dev/termination-log`, and exits 0 (done
-//! or nothing to do), 2 (the cluster never became ready) or 3 (a step failed).
+//! ([`files`]). Every Job waits for the REST API, is idempotent, writes a short YAML result to
+//! `/dev/termination-log`, and exits 0 (done or nothing to do), 2 (the cluster never became
+//! ready) or 3 (a step failed).
 //!
 //! The Job pods are hardened like the cluster's ([`super::hardening`]): uid 9999, no privilege
 //! escalation, no capabilities, a read-only root with an `emptyDir` at `/tmp`, no
