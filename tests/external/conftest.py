@@ -383,17 +383,12 @@ class BashJavaUtilsResult:
 FAST_JVM = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
-def class_data_archive(classpath: str) -> tuple[list[str], Path | None]:
-    """The JVM flag that uses this JDK's and classpath's class-data archive, once it exists; else
-    none, and where the run should write it (to a file of its own, renamed into place after, so
-    that pytest workers never read half an archive)."""
+def class_data_archive(classpath: str) -> Path:
+    """Where this JDK's and classpath's class-data archive is, once a first run has written it."""
     java = Path(shutil.which("java") or "java").resolve()
     stamp = java.stat().st_mtime_ns if java.exists() else 0
     key = hashlib.sha256(f"{java}:{stamp}:{classpath}".encode()).hexdigest()[:16]
-    archive = Path(tempfile.gettempdir()) / f"flink-render-bash-java-utils-{key}.jsa"
-    if archive.exists():
-        return [f"-XX:SharedArchiveFile={archive}"], None
-    return [], archive
+    return Path(tempfile.gettempdir()) / f"flink-render-bash-java-utils-{key}.jsa"
 
 
 def bash_java_utils(flink_home: Path, command: str, conf_dir: Path, *args: str) -> BashJavaUtilsResult:
@@ -402,14 +397,19 @@ def bash_java_utils(flink_home: Path, command: str, conf_dir: Path, *args: str) 
     dist = sorted(glob.glob(str(flink_home / "lib/flink-dist*.jar")))
     assert len(dist) == 1, f"expected one flink-dist jar in {flink_home}/lib, found {dist}"
     classpath = f"{flink_home}/bin/bash-java-utils.jar:{dist[0]}"
-    use_archive, make_archive = class_data_archive(classpath)
-    written = make_archive.with_name(f"{make_archive.name}.{os.getpid()}.{threading.get_ident()}") if make_archive else None
+    archive = class_data_archive(classpath)
+    written = None
+    if archive.exists():
+        jvm = [*FAST_JVM, f"-XX:SharedArchiveFile={archive}"]
+    else:
+        # the first run writes it, to a file of its own renamed into place after, so that pytest
+        # workers never read half an archive; writing logs a warning per class it cannot take, on
+        # stdout: not in the output
+        written = archive.with_name(f"{archive.name}.{os.getpid()}.{threading.get_ident()}")
+        jvm = [*FAST_JVM, f"-XX:ArchiveClassesAtExit={written}", "-Xlog:disable"]
     cmd = [
         "java",
-        *FAST_JVM,
-        *use_archive,
-        # writing the archive logs a warning per class it cannot take, on stdout: not in the output
-        *([f"-XX:ArchiveClassesAtExit={written}", "-Xlog:disable"] if written else []),
+        *jvm,
         "-classpath",
         classpath,
         "org.apache.flink.runtime.util.bash.BashJavaUtils",
@@ -428,7 +428,7 @@ def bash_java_utils(flink_home: Path, command: str, conf_dir: Path, *args: str) 
         errors="replace", timeout=JAVA_TIMEOUT_S, stdin=subprocess.DEVNULL, env=env,
     )
     if written is not None and written.exists():
-        os.replace(written, make_archive)
+        os.replace(written, archive)
     return BashJavaUtilsResult(cmd, proc.returncode, proc.stdout)
 
 

@@ -50,30 +50,35 @@ pub struct Script {
     role: Role,
 }
 
+/// A [`Script`] of `scripts/<file>` with its role.
+macro_rules! script {
+    ($file:literal, $role:ident) => {
+        Script { file: $file, text: include_str!(concat!("scripts/", $file)), role: Role::$role }
+    };
+}
+
 /// Shared by every step.
-pub const COMMON: Script = Script { file: "common.sh", text: include_str!("scripts/common.sh"), role: Role::Library };
+pub const COMMON: Script = script!("common.sh", Library);
 /// The library of the JobManager's hand-over and the lifecycle Jobs.
-pub const STEPS: Script = Script { file: "steps.sh", text: include_str!("scripts/steps.sh"), role: Role::Library };
+pub const STEPS: Script = script!("steps.sh", Library);
 /// The library of the TaskManagers' side of the hand-over.
-pub const REVISION: Script =
-    Script { file: "revision.sh", text: include_str!("scripts/revision.sh"), role: Role::Library };
+pub const REVISION: Script = script!("revision.sh", Library);
 /// The JobManager's init container.
-pub const HANDOFF: Script = Script { file: "handoff.sh", text: include_str!("scripts/handoff.sh"), role: Role::Step };
+pub const HANDOFF: Script = script!("handoff.sh", Step);
 /// The JobManager's start wrapper.
-pub const START: Script = Script { file: "start.sh", text: include_str!("scripts/start.sh"), role: Role::Alone };
+pub const START: Script = script!("start.sh", Alone);
 /// The TaskManager's init container.
-pub const AWAIT: Script = Script { file: "await.sh", text: include_str!("scripts/await.sh"), role: Role::Step };
+pub const AWAIT: Script = script!("await.sh", Step);
 /// The TaskManager's wrapper.
-pub const SERVE: Script = Script { file: "serve.sh", text: include_str!("scripts/serve.sh"), role: Role::Step };
+pub const SERVE: Script = script!("serve.sh", Step);
 /// The TaskManager's preStop hook.
-pub const RELEASE: Script = Script { file: "release.sh", text: include_str!("scripts/release.sh"), role: Role::Step };
+pub const RELEASE: Script = script!("release.sh", Step);
 /// The savepoint Job.
-pub const SAVEPOINT: Script =
-    Script { file: "savepoint.sh", text: include_str!("scripts/savepoint.sh"), role: Role::Step };
+pub const SAVEPOINT: Script = script!("savepoint.sh", Step);
 /// A session job's submit Job.
-pub const SUBMIT: Script = Script { file: "submit.sh", text: include_str!("scripts/submit.sh"), role: Role::Step };
+pub const SUBMIT: Script = script!("submit.sh", Step);
 /// A session job's stop Job.
-pub const STOP: Script = Script { file: "stop.sh", text: include_str!("scripts/stop.sh"), role: Role::Step };
+pub const STOP: Script = script!("stop.sh", Step);
 
 /// The libraries a step may name.
 const LIBRARIES: [Script; 2] = [STEPS, REVISION];
@@ -109,11 +114,16 @@ fn files(owner: Owner) -> &'static Files {
     cell.get_or_init(|| {
         let data: BTreeMap<String, String> =
             scripts.iter().map(|script| (script.file.to_string(), file_text(*script))).collect();
-        let mut parts = vec!["flink-render/scripts/v1"];
-        parts.extend(data.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        let hash = fnv1a_hex(&parts)[..10].to_string();
+        let hash = content_hash(&data);
         Files { data, hash }
     })
+}
+
+/// The hash a scripts ConfigMap's name carries: 10 hex digits of FNV-1a over its files.
+pub fn content_hash(data: &BTreeMap<String, String>) -> String {
+    let mut parts = vec!["flink-render/scripts/v1"];
+    parts.extend(data.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
+    fnv1a_hex(&parts)[..10].to_string()
 }
 
 /// A script as its file in the ConfigMap: a line that names its source, the files a step
@@ -299,14 +309,10 @@ mod tests {
         let cluster = name("app", Owner::Cluster);
         assert!(cluster.starts_with("app-scripts-") && cluster.len() == "app-scripts-".len() + 10, "{cluster}");
         let files = files(Owner::Cluster);
-        let mut parts = vec!["flink-render/scripts/v1"];
-        parts.extend(files.data.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        assert_eq!(cluster, format!("app-scripts-{}", &fnv1a_hex(&parts)[..10]));
+        assert_eq!(cluster, format!("app-scripts-{}", content_hash(&files.data)));
         let mut changed = files.data.clone();
         changed.get_mut("serve.sh").expect("serve.sh").push_str("true\n");
-        parts = vec!["flink-render/scripts/v1"];
-        parts.extend(changed.iter().flat_map(|(file, text)| [file.as_str(), text.as_str()]));
-        assert_ne!(cluster, format!("app-scripts-{}", &fnv1a_hex(&parts)[..10]));
+        assert_ne!(cluster, format!("app-scripts-{}", content_hash(&changed)));
         assert_ne!(name("app", Owner::SessionJob), cluster, "a session job of the cluster's name has its own");
         assert_eq!(name(&"a".repeat(300), Owner::Cluster).len(), 253);
     }
