@@ -21,6 +21,7 @@
 #   6. the WASM module and the preview page: scripts/build-wasm.sh, size budget, node --test tests/wasm/
 #      (CLI parity for every fixture; the page in Chromium via playwright-core)
 #   7. cargo-fuzz into $FLINK_RENDER_TOOLS/cargo; the `render` fuzz target for 60 s
+#   (6's build and tools and 7's build run in the background at the lowest priority while 5 runs)
 #
 # Environment:
 #   FLINK_RENDER_TOOLS       where the venvs live (default: $HOME/.cache/flink-render-tools)
@@ -335,6 +336,66 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [[ $TARGET_DIR == /* ]] || TARGET_DIR=$REPO/$TARGET_DIR
 export FLINK_RENDER_BIN=$TARGET_DIR/release/flink-render
 [[ -x $FLINK_RENDER_BIN ]] || die "$FLINK_RENDER_BIN was not built"
+# ---- the WASM block's and the fuzzer's preparation, in the background while pytest runs ---------
+# From an empty tools directory wasm-bindgen-cli and cargo-fuzz compile for minutes, and the WASM
+# module and the fuzz target build for more: CPU work that waits for nothing but CPU, which the
+# real-Flink suites leave idle a sixth of the time (they wait on JVMs, checkpoints, grace periods).
+# So it runs beside pytest at the lowest priority (nice 19: it takes what pytest does not use), in a
+# process group of its own (stopped if the script ends first); the WASM tests and the fuzz run
+# wait for it, and its log is printed then ($PREPARE_LOG).
+#   - scripts/build-wasm.sh: its pinned tools into the tools dir, the module for the page
+#     (wasm/www/pkg) and for Node ($TARGET_DIR/wasm-nodejs);
+#   - playwright-core (pinned, into the tools dir) and Debian's Chromium when /usr/bin/chromium is
+#     missing, for the page's test;
+#   - cargo-fuzz (pinned, into the tools dir) and the `render` fuzz target. Only the stable toolchain
+#     is installed: cargo-fuzz's sanitizer flags need RUSTC_BOOTSTRAP=1.
+PLAYWRIGHT_CORE_VERSION=1.65.1
+CARGO_FUZZ_VERSION=0.13.2
+FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-60}
+$QUICK && FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-15}
+command -v node >/dev/null 2>&1 || die "node not found on PATH (the WASM tests run under Node.js)"
+prepare_wasm_and_fuzz() {
+  exec 9>"$TOOLS/.lock"
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
+  section "wasm: build (scripts/build-wasm.sh)"
+  bash scripts/build-wasm.sh
+  section "wasm: playwright-core $PLAYWRIGHT_CORE_VERSION ($TOOLS/playwright)"
+  if [[ -f $TOOLS/playwright/.flink-render-installed && "$(cat "$TOOLS/playwright/.flink-render-installed")" == "playwright-core@$PLAYWRIGHT_CORE_VERSION" ]]; then
+    echo "up to date: $TOOLS/playwright"
+  else
+    rm -rf "$TOOLS/playwright"
+    mkdir -p "$TOOLS/playwright"
+    npm install --prefix "$TOOLS/playwright" --no-audit --no-fund --no-update-notifier "playwright-core@$PLAYWRIGHT_CORE_VERSION"
+    printf '%s' "playwright-core@$PLAYWRIGHT_CORE_VERSION" >"$TOOLS/playwright/.flink-render-installed"
+  fi
+  section "wasm: Chromium"
+  if [[ ! -x /usr/bin/chromium ]]; then
+    [[ $(id -u) == 0 ]] || die "/usr/bin/chromium missing: apt-get install chromium (as root)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
+  fi
+  /usr/bin/chromium --version 2>/dev/null
+  section "cargo-fuzz $CARGO_FUZZ_VERSION ($TOOLS/cargo)"
+  if [[ "$("$TOOLS/cargo/bin/cargo-fuzz" --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+    echo "up to date: $TOOLS/cargo/bin/cargo-fuzz"
+  else
+    cargo install --root "$TOOLS/cargo" --locked --version "$CARGO_FUZZ_VERSION" cargo-fuzz \
+      || cargo install --root "$TOOLS/cargo" --version "$CARGO_FUZZ_VERSION" cargo-fuzz
+  fi
+  exec 9>&-
+  section "fuzz: build the render target"
+  RUSTC_BOOTSTRAP=1 "$TOOLS/cargo/bin/cargo-fuzz" build render
+  section "prepared in $((SECONDS - prepare_started)) s"
+}
+PREPARE_LOG=$TARGET_DIR/prepare-wasm-and-fuzz.log
+prepare_started=$SECONDS
+set -m   # a process group of its own, so that it can be stopped as a whole
+( renice -n 19 -p "$BASHPID" >/dev/null; prepare_wasm_and_fuzz ) >"$PREPARE_LOG" 2>&1 &
+PREPARE_PID=$!
+set +m
+trap 'kill -- -"$PREPARE_PID" 2>/dev/null || true' EXIT
+echo "preparing the WASM block and the fuzzer in the background (pid $PREPARE_PID, log $PREPARE_LOG)"
+
 # no .pytest_cache / __pycache__ left in the work tree
 QUICK_ARGS=()
 if $QUICK; then
@@ -353,38 +414,20 @@ echo "pytest workers: $WORKERS (FLINK_RENDER_PYTEST_WORKERS)"
 PYTHONDONTWRITEBYTECODE=1 "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider "${XDIST_ARGS[@]}" \
   tests/external "${QUICK_ARGS[@]}" "$@"
 
+section "waiting for the WASM block's and the fuzzer's preparation"
+prepare_status=0
+wait "$PREPARE_PID" || prepare_status=$?
+trap - EXIT
+cat "$PREPARE_LOG"
+((prepare_status == 0)) || die "preparing the WASM block and the fuzzer failed (exit $prepare_status; log above)"
+
 # ---- WASM module and preview page (wasm/, scripts/build-wasm.sh, tests/wasm/) -----------------
-# scripts/build-wasm.sh installs its pinned tools into the tools dir and builds the module for the
-# page (wasm/www/pkg) and for Node ($TARGET_DIR/wasm-nodejs). Then: the gzipped size budget;
-# node --test tests/wasm/ — the module prints what the CLI prints for every fixture, and the page
-# works in Debian's Chromium driven by playwright-core (pinned, into the tools dir; Chromium from
-# apt when /usr/bin/chromium is missing; screenshots under $TARGET_DIR/wasm-browser); and the
-# warm render time under Node, reported.
-PLAYWRIGHT_CORE_VERSION=1.65.1
+# The module was built in the background (above). Here: the CLI does not depend on wasm-bindgen;
+# the gzipped size budget; node --test tests/wasm/ — the module prints what the CLI prints for
+# every fixture, and the page works in Debian's Chromium driven by playwright-core (screenshots
+# under $TARGET_DIR/wasm-browser); and the warm render time under Node, reported.
 WASM_GZIP_BUDGET=600000   # bytes of the gzipped .wasm the page downloads
 wasm_started=$SECONDS
-command -v node >/dev/null 2>&1 || die "node not found on PATH (the WASM tests run under Node.js)"
-exec 9>"$TOOLS/.lock"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
-section "wasm: build (scripts/build-wasm.sh)"
-bash scripts/build-wasm.sh
-section "wasm: playwright-core $PLAYWRIGHT_CORE_VERSION ($TOOLS/playwright)"
-if [[ -f $TOOLS/playwright/.flink-render-installed && "$(cat "$TOOLS/playwright/.flink-render-installed")" == "playwright-core@$PLAYWRIGHT_CORE_VERSION" ]]; then
-  echo "up to date: $TOOLS/playwright"
-else
-  rm -rf "$TOOLS/playwright"
-  mkdir -p "$TOOLS/playwright"
-  npm install --prefix "$TOOLS/playwright" --no-audit --no-fund --no-update-notifier "playwright-core@$PLAYWRIGHT_CORE_VERSION"
-  printf '%s' "playwright-core@$PLAYWRIGHT_CORE_VERSION" >"$TOOLS/playwright/.flink-render-installed"
-fi
-section "wasm: Chromium"
-if [[ ! -x /usr/bin/chromium ]]; then
-  [[ $(id -u) == 0 ]] || die "/usr/bin/chromium missing: apt-get install chromium (as root)"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null
-fi
-/usr/bin/chromium --version 2>/dev/null
-exec 9>&-
 section "wasm: the CLI does not depend on wasm-bindgen"
 if cargo tree -p flink-render -e normal --prefix none "${LOCKED[@]}" | grep -q '^wasm-bindgen '; then
   die "flink-render (the CLI) depends on wasm-bindgen: only wasm/ may"
@@ -403,21 +446,9 @@ FLINK_RENDER_WASM_NODE=$TARGET_DIR/wasm-nodejs node tests/wasm/bench-render.mjs
 echo "the WASM block took $((SECONDS - wasm_started)) s"
 # ---- end of the WASM block -----------------------------------------------------------------
 
-# Fuzzing (docs/validation.md#fuzzing): cargo-fuzz, pinned, into the tools dir; then the `render` target
-# over the whole compile entry point for FLINK_RENDER_FUZZ_SECONDS (default 60), seeded with the
-# fixtures. A crash, a hang (-timeout) or an out-of-memory fails the run. Only the stable
-# toolchain is installed: cargo-fuzz's sanitizer flags need RUSTC_BOOTSTRAP=1.
-CARGO_FUZZ_VERSION=0.13.2
-FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-60}
-$QUICK && FUZZ_SECONDS=${FLINK_RENDER_FUZZ_SECONDS:-15}
-section "cargo-fuzz $CARGO_FUZZ_VERSION ($TOOLS/cargo)"
-if [[ "$("$TOOLS/cargo/bin/cargo-fuzz" --version 2>/dev/null)" == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
-  echo "up to date: $TOOLS/cargo/bin/cargo-fuzz"
-else
-  cargo install --root "$TOOLS/cargo" --locked --version "$CARGO_FUZZ_VERSION" cargo-fuzz \
-    || cargo install --root "$TOOLS/cargo" --version "$CARGO_FUZZ_VERSION" cargo-fuzz
-fi
-
+# Fuzzing (docs/validation.md#fuzzing): the `render` target (built in the background above) over the
+# whole compile entry point for FLINK_RENDER_FUZZ_SECONDS (default 60), seeded with the fixtures. A
+# crash, a hang (-timeout) or an out-of-memory fails the run.
 section "fuzz: render for ${FUZZ_SECONDS}s"
 FUZZ_CORPUS=$TARGET_DIR/fuzz-corpus/render
 mkdir -p "$FUZZ_CORPUS"
