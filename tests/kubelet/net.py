@@ -26,6 +26,7 @@ from . import sysutil
 
 INIT = str(Path(__file__).resolve().parent / "container_init.py")
 SUBNET = ipaddress.ip_network("10.244.0.0/16")
+NODE_MAC = "02:00:0a:f4:00:01"  # locally administered; the node address 10.244.0.1 in its last bytes
 NODE_IP = "10.244.0.1"
 HOLDER_START_TIMEOUT_S = 10
 
@@ -101,7 +102,10 @@ class Network:
         self._next = 2
         self._lock = threading.Lock()
         b = self.bridge
-        b.run(["ip", "link", "add", "br0", "type", "bridge"])
+        # a bridge whose address nobody set takes the lowest address of its ports, so removing a
+        # pod could change the node's MAC and leave every other pod's ARP entry for 10.244.0.1
+        # stale for seconds (requests to the API server and the probes' answers lost): set it
+        b.run(["ip", "link", "add", "br0", "address", NODE_MAC, "type", "bridge"])
         b.run(["ip", "addr", "add", f"{NODE_IP}/{SUBNET.prefixlen}", "dev", "br0"])
         b.run(["ip", "link", "set", "br0", "up"])
 
