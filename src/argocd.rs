@@ -11,6 +11,8 @@
 //!   Application), comma-separated (or a parameter of type array), each a file or directory
 //!   given as `defaults` is: read and checked so that session jobs find their cluster, never
 //!   rendered.
+//! - `omitted-mode` / `OMITTED_MODE`: how a FlinkDeployment without `spec.mode` is rendered,
+//!   `native` (the default, as the operator deploys it) or `standalone` (every pod declared).
 //!
 //! `flink-render argocd` is the shell that reads the environment and the app directory; it
 //! refuses any file (a spec, or the defaults file) whose real path, symlinks resolved, lies
@@ -21,8 +23,15 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::effective::DeploymentMode;
+
 /// The parameters (and plugin env entries) the plugin understands.
-pub const PARAMETERS: [&str; 3] = ["namespace", "defaults", "references"];
+pub const PARAMETERS: [&str; 4] = ["namespace", "defaults", "references", "omitted-mode"];
+
+/// A parameter's name as a variable name (`PARAM_<NAME>`, `ARGOCD_ENV_<NAME>`).
+fn variable(name: &str) -> String {
+    name.to_uppercase().replace('-', "_")
+}
 
 /// The plugin's settings, read from the variables the CMP server sets.
 #[derive(Debug, Default, PartialEq)]
@@ -33,6 +42,8 @@ pub struct Settings {
     pub defaults: Option<PathBuf>,
     /// Reference specs (files or directories), relative to the app directory and normalised.
     pub references: Vec<PathBuf>,
+    /// How a FlinkDeployment without `spec.mode` is rendered, when set.
+    pub omitted_mode: Option<DeploymentMode>,
     /// Problems worth a warning (unknown env entries).
     pub warnings: Vec<String>,
     /// How many directories the app directory lies below the repository root
@@ -47,7 +58,7 @@ impl Settings {
         let setting = |name: &str| {
             parameters
                 .get(name)
-                .or_else(|| environment.get(&format!("ARGOCD_ENV_{}", name.to_uppercase())))
+                .or_else(|| environment.get(&format!("ARGOCD_ENV_{}", variable(name))))
                 .filter(|value| !value.is_empty())
                 .cloned()
         };
@@ -61,18 +72,24 @@ impl Settings {
             .flat_map(|list| list.split(',').map(str::trim).filter(|path| !path.is_empty()))
             .map(|path| repository_path("reference", path, app_depth))
             .collect::<Result<_, _>>()?;
+        let omitted_mode = setting("omitted-mode")
+            .map(|mode| {
+                DeploymentMode::parse(&mode)
+                    .ok_or_else(|| format!("omitted-mode must be `native` or `standalone`, not `{mode}`"))
+            })
+            .transpose()?;
         let warnings = environment
             .keys()
             .filter_map(|key| key.strip_prefix("ARGOCD_ENV_"))
-            .filter(|name| !PARAMETERS.iter().any(|known| known.to_uppercase() == *name))
+            .filter(|name| !PARAMETERS.iter().any(|known| variable(known) == *name))
             .map(|name| {
                 format!(
                     "plugin env entry {name} (ARGOCD_ENV_{name}) is not a flink-render setting; the settings are {}",
-                    PARAMETERS.map(str::to_uppercase).join(", ")
+                    PARAMETERS.map(variable).join(", ")
                 )
             })
             .collect();
-        Ok(Settings { namespace, defaults, references, warnings, app_depth })
+        Ok(Settings { namespace, defaults, references, omitted_mode, warnings, app_depth })
     }
 }
 
@@ -83,7 +100,7 @@ fn parameters(environment: &BTreeMap<String, String>) -> Result<BTreeMap<String,
         return Ok(PARAMETERS
             .iter()
             .filter_map(|name| {
-                let value = environment.get(&format!("PARAM_{}", name.to_uppercase()))?;
+                let value = environment.get(&format!("PARAM_{}", variable(name)))?;
                 Some((name.to_string(), value.clone()))
             })
             .collect());

@@ -90,8 +90,9 @@ codes! {
     UnsupportedFlinkVersion = "unsupported-flink-version", Error, "`flinkVersion` is older than v1_15 or not a version the operator knows (FO §6 rule 3).";
     DeprecatedFlinkVersion = "deprecated-flink-version", Warning, "`flinkVersion` v1_15 to v1_18 is deprecated by the operator.";
     InvalidEnum = "invalid-enum", Error, "A field holds a value outside its allowed set (mode, imagePullPolicy, job.state, upgradeMode).";
-    NativeMode = "native-mode", Warning, "`mode: native` is rendered as standalone mode.";
-    ModeOmitted = "mode-omitted", Warning, "`mode` is not set, which means native in the operator; the warning names what standalone mode changes.";
+    ModeOmittedStandalone = "mode-omitted-standalone", Warning, "`mode` is not set, which means native in the operator, and the render's setting for an omitted mode renders it standalone; the warning names what that changes.";
+    NativeWithoutJar = "native-without-jar", Error, "A native application cluster needs exactly one jar, `job.jarURI` (Flink's KubernetesClusterDescriptor refuses anything else).";
+    NativeReactive = "native-reactive", Error, "Reactive mode (`scheduler-mode: reactive`) runs only on standalone application clusters; Flink refuses it in native mode.";
     DeprecatedField = "deprecated-field", Warning, "A FLIP-212 spelling or the deprecated `resource` block; the warning names the current field.";
     IgnoredField = "ignored-field", Warning, "A field that has no effect here (overridden by another field, or needs the operator).";
     MissingImage = "missing-image", Warning, "`spec.image` is not set; `flink:<major>.<minor>` of flinkVersion is used.";

@@ -28,6 +28,10 @@
 //! `config.kubernetes.io/index` / `internal.config.kubernetes.io/index` values, because kpt
 //! requires each (path, index) pair to be unique.
 //!
+//! The settings are `namespace`, `defaults` (operator defaults, a mapping or its YAML text) and
+//! `omittedMode` (`native`, the default, or `standalone`: how a FlinkDeployment without
+//! `spec.mode` is rendered).
+//!
 //! Settings come only from the functionConfig, never from `exec.args`: kustomize before 5.7
 //! rejects `exec.args`. kustomize before 5.7 also cannot pass a subcommand, so the binary runs
 //! this mode when it is started under the name [`FUNCTION_PROGRAM_NAME`] (a symlink).
@@ -43,6 +47,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+use crate::effective::DeploymentMode;
 use crate::objects::ObjectKey;
 use crate::parse::defaults::OperatorDefaults;
 use crate::parse::document::{Node, Value as NodeValue, parse_stream};
@@ -59,7 +64,7 @@ pub const CONFIG_API_VERSION: &str = "flink-render.dev/v1alpha1";
 pub const CONFIG_KIND: &str = "FlinkRenderConfig";
 
 /// The settings a `FlinkRenderConfig` (under `spec`) or a ConfigMap (under `data`) may hold.
-const SETTINGS: [&str; 2] = ["namespace", "defaults"];
+const SETTINGS: [&str; 3] = ["namespace", "defaults", "omittedMode"];
 
 /// The name diagnostics use for the ResourceList read from stdin.
 const STDIN: &str = "ResourceList (stdin)";
@@ -91,6 +96,8 @@ pub struct Outcome {
 struct Settings {
     namespace: Option<String>,
     defaults: Option<OperatorDefaults>,
+    /// How a FlinkDeployment without `spec.mode` is rendered (`native` or `standalone`).
+    omitted_mode: Option<DeploymentMode>,
 }
 
 /// What the functionConfig asks for.
@@ -132,6 +139,7 @@ pub fn transform(text: &str) -> Outcome {
     let options = Options {
         namespace: settings.namespace.as_deref(),
         defaults: settings.defaults.as_ref(),
+        omitted_mode: settings.omitted_mode,
         ..Options::default()
     };
     let sources: Vec<(String, Value)> =
@@ -367,6 +375,21 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
                 let text = to_yaml(&[entry.value.to_json()]);
                 settings.defaults = read_defaults(format!("functionConfig {path}"), text, outcome)
             }
+            ("omittedMode", NodeValue::String(mode)) => match DeploymentMode::parse(mode) {
+                Some(mode) => settings.omitted_mode = Some(mode),
+                None => outcome.diagnostics.push(error(
+                    Code::InvalidEnum,
+                    &path,
+                    format!("`omittedMode` must be `native` or `standalone`, not `{mode}`"),
+                    &entry.value,
+                )),
+            },
+            ("omittedMode", _) => outcome.diagnostics.push(error(
+                Code::InvalidType,
+                &path,
+                "`omittedMode` must be `native` or `standalone`".into(),
+                &entry.value,
+            )),
             ("namespace", _) => outcome.diagnostics.push(error(
                 Code::InvalidType,
                 &path,

@@ -85,6 +85,9 @@ pub struct Options<'a> {
     /// What Helm does with the `helm.sh/hook` annotations of the output: hooks, unless the
     /// output goes to Helm 3's post-renderer.
     pub helm_hooks: HelmHooks,
+    /// How a FlinkDeployment without `spec.mode` is rendered (`None`: native, as the operator
+    /// deploys it).
+    pub omitted_mode: Option<effective::DeploymentMode>,
 }
 
 /// The result of a compile: objects in output order and every finding. When
@@ -236,7 +239,12 @@ pub fn compile_read(inputs: Vec<ReadInput>, options: &Options<'_>) -> Compiled {
 
 /// The compile's settings (step 2's): the options, with the built-in defaults when none are given.
 fn settings_of<'a>(options: &Options<'a>) -> Settings<'a> {
-    Settings { helm_hooks: options.helm_hooks, ..Settings::new(options.namespace, defaults_of(options)) }
+    let settings = Settings::new(options.namespace, defaults_of(options));
+    Settings {
+        helm_hooks: options.helm_hooks,
+        omitted_mode: options.omitted_mode.unwrap_or(settings.omitted_mode),
+        ..settings
+    }
 }
 
 fn defaults_of<'a>(options: &Options<'a>) -> &'a OperatorDefaults {

@@ -31,7 +31,7 @@ use flink_render::argocd::Settings;
 use flink_render::to_yaml;
 
 use super::{
-    CommonArgs, HelmPostRenderer, INVALID_INPUT, compile_paths, inputs, io_error, print_text_diagnostics, write_stdout,
+    CommonArgs, HelmPostRenderer, INVALID_INPUT, OmittedMode, compile_paths, inputs, io_error, print_text_diagnostics, write_stdout,
 };
 
 /// Options of `flink-render argocd` (everything else comes from the environment).
@@ -77,6 +77,7 @@ pub fn run(args: ArgocdArgs) -> ExitCode {
         defaults: settings.defaults,
         references: settings.references,
         helm_post_renderer: Some(HelmPostRenderer::None),
+        omitted_mode: settings.omitted_mode.map(OmittedMode::from),
     };
     let run = match compile_paths(&common, None) {
         Ok(run) => run,

@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Code, Diagnostic, Diagnostics};
 use flink_render::helm::{self, PostRenderer};
+use flink_render::effective::DeploymentMode;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Compiled, Input, Options, compile, compile_each};
 use serde_json::Value;
@@ -70,6 +71,37 @@ struct CommonArgs {
     /// looks like Helm 3's input (# Source: comments) makes stop-on-delete an error.
     #[arg(long, value_enum, value_name = "VERSION")]
     helm_post_renderer: Option<HelmPostRenderer>,
+    /// How to render a FlinkDeployment without spec.mode: native (the operator's default: the
+    /// JobManager creates its TaskManager pods) or standalone (every pod declared).
+    #[arg(long, value_enum, value_name = "MODE")]
+    omitted_mode: Option<OmittedMode>,
+}
+
+/// `--omitted-mode`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OmittedMode {
+    /// As the operator deploys it.
+    Native,
+    /// Every pod declared.
+    Standalone,
+}
+
+impl From<DeploymentMode> for OmittedMode {
+    fn from(mode: DeploymentMode) -> OmittedMode {
+        match mode {
+            DeploymentMode::Native => OmittedMode::Native,
+            DeploymentMode::Standalone => OmittedMode::Standalone,
+        }
+    }
+}
+
+impl OmittedMode {
+    fn lower(self) -> DeploymentMode {
+        match self {
+            OmittedMode::Native => DeploymentMode::Native,
+            OmittedMode::Standalone => DeploymentMode::Standalone,
+        }
+    }
 }
 
 /// `--helm-post-renderer`.
@@ -224,6 +256,7 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
         defaults: defaults.as_ref(),
         references: &references,
         helm_hooks,
+        omitted_mode: common.omitted_mode.map(OmittedMode::lower),
     };
     let mut compiled = match sink {
         Some(sink) if unreadable.is_empty() => compile_each(&inputs, &options, sink),

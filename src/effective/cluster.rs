@@ -10,7 +10,12 @@
 //! 5. the job or the session ([`Builder::job`], FO §2.4 parallelism);
 //! 6. identity and HA keys, the generation annotation ([`Builder::identity`]);
 //! 7. ports and the rpc address ([`ports::read`], FO §4.1, §11.6);
-//! 8. Flink's memory model over the result ([`memory_model`]).
+//! 8. in native mode, the keys Flink's own client adds when it deploys the cluster
+//!    ([`Builder::native_client`], reference native-mode.md §1);
+//! 9. Flink's memory model over the result ([`memory_model`]).
+//!
+//! The mode decides steps 5 and 8: `spec.mode`, else the compile's setting for an omitted mode
+//! ([`Settings::omitted_mode`]), native by default as in the operator.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +42,43 @@ use super::render_settings::{self, RenderSettings};
 use super::resources::{self, Process, ProcessResources};
 use super::settings::Settings;
 
+/// How the cluster's TaskManagers come to be (`spec.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentMode {
+    /// The JobManager creates its TaskManager pods through the Kubernetes API (the operator's
+    /// default).
+    Native,
+    /// Every pod is declared: the TaskManagers are a Deployment.
+    Standalone,
+}
+
+impl DeploymentMode {
+    /// The mode as `spec.mode` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentMode::Native => "native",
+            DeploymentMode::Standalone => "standalone",
+        }
+    }
+
+    /// A mode as `spec.mode` spells it.
+    pub fn parse(text: &str) -> Option<DeploymentMode> {
+        match text {
+            "native" => Some(DeploymentMode::Native),
+            "standalone" => Some(DeploymentMode::Standalone),
+            _ => None,
+        }
+    }
+
+    /// The `type` label of the cluster's objects (FO §4.2; native-mode.md §4).
+    pub fn type_label(self) -> &'static str {
+        match self {
+            DeploymentMode::Native => "flink-native-kubernetes",
+            DeploymentMode::Standalone => "flink-standalone-kubernetes",
+        }
+    }
+}
+
 /// A FlinkDeployment with a spec, as the rules and the lowering see it.
 #[derive(Debug, Clone)]
 pub struct ClusterView<'a> {
@@ -48,6 +90,11 @@ pub struct ClusterView<'a> {
     pub name: &'a str,
     /// `metadata.namespace`, else the namespace of the compile.
     pub namespace: Option<&'a str>,
+    /// The mode the cluster is rendered in.
+    pub mode: DeploymentMode,
+    /// Whether `spec.mode` chose it (otherwise the compile's setting for an omitted mode did;
+    /// an unknown `spec.mode` counts as omitted here and is reported by `validate`).
+    pub mode_written: bool,
     /// `spec.flinkVersion`, when it is set and a version the CRD knows.
     pub flink_version: Option<FlinkVersion>,
     /// The version the configuration is built for: `flink_version`, else the newest known.
@@ -217,6 +264,9 @@ pub(super) fn build<'a>(
         None => builder.name.to_string(),
     };
     builder.config.derive("jobmanager.rpc.address", rpc_address);
+    if builder.mode == DeploymentMode::Native {
+        builder.native_client(high_availability, job.as_ref(), ports);
+    }
     let taskmanager_replicas = builder.taskmanager_replicas();
     let log_files = log_files(spec);
     let ingress = spec
@@ -241,6 +291,8 @@ pub(super) fn build<'a>(
         spec,
         name: builder.name,
         namespace: builder.namespace,
+        mode: builder.mode,
+        mode_written: builder.mode_written,
         flink_version: builder.flink_version,
         version: builder.version,
         image: builder.image,
@@ -268,6 +320,8 @@ struct Builder<'a> {
     spec: &'a RawDeploymentSpec,
     name: &'a str,
     namespace: Option<&'a str>,
+    mode: DeploymentMode,
+    mode_written: bool,
     flink_version: Option<FlinkVersion>,
     version: FlinkVersion,
     image: String,
@@ -286,11 +340,14 @@ impl<'a> Builder<'a> {
         let flink_version = spec.flink_version.as_deref().and_then(FlinkVersion::parse);
         let version = flink_version.unwrap_or(FlinkVersion::NEWEST);
         let defaults = settings.defaults.effective(namespace, version);
+        let written = spec.mode.as_deref().and_then(DeploymentMode::parse);
         Builder {
             parsed,
             spec,
             name: metadata.name.as_deref().unwrap_or_default(),
             namespace,
+            mode: written.unwrap_or(settings.omitted_mode),
+            mode_written: written.is_some(),
             flink_version,
             version,
             image: String::new(),
@@ -421,18 +478,31 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The job (application cluster) or the session (FO §2.2, §2.4).
+    /// The job (application cluster) or the session (FO §2.2, §2.4). Native mode deploys
+    /// through Flink's Kubernetes targets, and its JobManager asks for as many TaskManagers as
+    /// the job needs; standalone overrides the target to `remote`, names the cluster mode, and
+    /// fixes the TaskManager count from the parallelism.
     fn job(&mut self, slots: i64) -> Option<JobView<'a>> {
-        self.config.derive("execution.target", "remote");
+        let standalone = self.mode == DeploymentMode::Standalone;
+        let target = match (standalone, self.spec.job.is_some()) {
+            (true, _) => "remote",
+            (false, true) => "kubernetes-application",
+            (false, false) => "kubernetes-session",
+        };
+        self.config.derive("execution.target", target);
         let Some(job) = self.spec.job.as_ref() else {
-            self.config.derive("kubernetes.internal.cluster-mode", "SESSION");
+            if standalone {
+                self.config.derive("kubernetes.internal.cluster-mode", "SESSION");
+            }
             return None;
         };
-        self.config.derive("kubernetes.internal.cluster-mode", "APPLICATION");
+        if standalone {
+            self.config.derive("kubernetes.internal.cluster-mode", "APPLICATION");
+        }
         let (parallelism, parallelism_ignored) = self.parallelism(job, slots);
         if let Some(parallelism) = parallelism {
             self.config.derive("parallelism.default", parallelism.to_string());
-            if !self.config.contains("kubernetes.internal.taskmanager.replicas") {
+            if standalone && !self.config.contains("kubernetes.internal.taskmanager.replicas") {
                 self.derive_taskmanager_replicas((parallelism + slots - 1) / slots);
             }
         }
@@ -471,7 +541,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Effective parallelism P (FO §2.4): TaskManager replicas × slots when replicas are set,
-    /// else the largest vertex override, else `job.parallelism`. Also whether
+    /// else, when the spec says `mode: standalone` (the literal field), the largest vertex
+    /// override, else `job.parallelism`. Also whether
     /// `job.parallelism` is overridden by the replicas.
     fn parallelism(&self, job: &RawJobSpec, slots: i64) -> (Option<i64>, bool) {
         let job_parallelism = job.parallelism;
@@ -484,7 +555,8 @@ impl<'a> Builder<'a> {
             Some(_) => return (None, false),
             None => {}
         }
-        if let Some(overrides) = self.config.get("pipeline.jobvertex-parallelism-overrides") {
+        let overrides = self.config.get("pipeline.jobvertex-parallelism-overrides");
+        if let Some(overrides) = overrides.filter(|_| self.spec.mode.as_deref() == Some("standalone")) {
             let max = parse_flat_map(&overrides).iter().filter_map(|(_, value)| value.trim().parse::<i64>().ok()).max();
             if let Some(max) = max.filter(|max| *max > 0) {
                 return (Some(max), false);
@@ -515,19 +587,24 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Where the jar comes from, and its keys: `pipeline.classpaths` for a jar in the image
-    /// (`local://` becomes `file://`) unless it is in the user-lib directory, whose jars the
-    /// entrypoint puts on the classpath itself (listed twice, the entrypoint refuses to start:
-    /// "Multiple JAR archives with entry classes found on classpath"); for a remote jar,
-    /// `user.artifacts.raw-http-enabled` when it is plain `http://` (the entrypoint refuses it
-    /// otherwise).
+    /// Where the jar comes from, and its keys. Native mode: `pipeline.jars` holds the URI as
+    /// written (FO §2.2), which Flink's application entrypoint reads or fetches. Standalone:
+    /// `pipeline.classpaths` for a jar in the image (`local://` becomes `file://`) unless it is
+    /// in the user-lib directory, whose jars the entrypoint puts on the classpath itself (listed
+    /// twice, the entrypoint refuses to start: "Multiple JAR archives with entry classes found
+    /// on classpath"). Both: for a remote jar, `user.artifacts.raw-http-enabled` when it is
+    /// plain `http://` (Flink refuses it otherwise).
     fn jar(&mut self, uri: &'a str) -> JarSource<'a> {
         let Some((scheme, rest)) = uri.split_once("://").filter(|(scheme, _)| !scheme.is_empty()) else {
             return JarSource::NoScheme(uri);
         };
+        let native = self.mode == DeploymentMode::Native;
+        if native {
+            self.config.derive_value("pipeline.jars", ConfigValue::List(vec![uri.to_string()]));
+        }
         match scheme {
             "local" | "file" => {
-                if !in_user_lib(rest) {
+                if !native && !in_user_lib(rest) {
                     let classpath = if scheme == "local" { format!("file://{rest}") } else { uri.to_string() };
                     self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
                 }
@@ -574,6 +651,31 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// What Flink's `KubernetesClusterDescriptor` adds to the configuration it ships when it
+    /// deploys a native cluster (native-mode.md §1, step 3), and the job id the operator gives
+    /// an application (`$internal.pipeline.job-id`): the entrypoint class, the execution mode,
+    /// and with HA the JobManager's HA port (the rpc port when unset or 0), where the JobManager
+    /// itself takes its pod address as the rpc address, so none is written.
+    fn native_client(&mut self, high_availability: Option<HighAvailability>, job: Option<&JobView<'_>>, ports: Ports) {
+        let entrypoint = if job.is_some() {
+            "org.apache.flink.kubernetes.entrypoint.KubernetesApplicationClusterEntrypoint"
+        } else {
+            "org.apache.flink.kubernetes.entrypoint.KubernetesSessionClusterEntrypoint"
+        };
+        self.config.derive("kubernetes.internal.jobmanager.entrypoint.class", entrypoint);
+        self.config.derive("internal.cluster.execution-mode", "NORMAL");
+        if let Some(job) = job {
+            self.config.derive("$internal.pipeline.job-id", job.job_id.clone());
+        }
+        if high_availability.is_some() {
+            self.config.remove("jobmanager.rpc.address");
+            let key = "high-availability.jobmanager.port";
+            if self.config.get(key).is_none_or(|text| text.trim() == "0") {
+                self.config.derive(key, ports.jobmanager_rpc.to_string());
+            }
+        }
+    }
+
     /// ZooKeeper HA and a job id that outlives changes of the job (last-state): the job's graph
     /// is stored under a path of its own per version of the job, so that a new JobManager finds
     /// no graph for a changed job and runs it from the jar under the same id, restoring the

@@ -21,7 +21,7 @@ pub mod settings;
 
 use crate::parse::{ParsedDeployment, ParsedSessionJob};
 
-pub use cluster::ClusterView;
+pub use cluster::{ClusterView, DeploymentMode};
 pub use session_job::SessionJobView;
 pub use settings::{Settings, passthrough};
 

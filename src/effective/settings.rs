@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::parse::defaults::OperatorDefaults;
 
+use super::cluster::DeploymentMode;
 use super::helm::HelmHooks;
 use super::operator::{self, JarUriPolicy};
 
@@ -20,14 +21,17 @@ pub struct Settings<'a> {
     pub jar_uri_policy: JarUriPolicy,
     /// What Helm does with the lifecycle Jobs' hook annotations.
     pub helm_hooks: HelmHooks,
+    /// How a FlinkDeployment without `spec.mode` is rendered: native, as the operator deploys
+    /// it, unless the platform wants every pod declared.
+    pub omitted_mode: DeploymentMode,
 }
 
 impl<'a> Settings<'a> {
     /// Settings for a compile; operator-level settings are read from `defaults` once. Helm's
-    /// hooks run ([`HelmHooks::Run`]) unless set otherwise.
+    /// hooks run ([`HelmHooks::Run`]) and an omitted mode is native unless set otherwise.
     pub fn new(namespace: Option<&'a str>, defaults: &'a OperatorDefaults) -> Settings<'a> {
         let jar_uri_policy = operator::jar_uri_policy(defaults);
-        Settings { namespace, defaults, jar_uri_policy, helm_hooks: HelmHooks::Run }
+        Settings { namespace, defaults, jar_uri_policy, helm_hooks: HelmHooks::Run, omitted_mode: DeploymentMode::Native }
     }
 }
 

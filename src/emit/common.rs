@@ -9,10 +9,11 @@ use serde_json::{Map, Value, json};
 use crate::effective::helm::TEMPLATE_FILE_ANNOTATION;
 use crate::resolve::model::Cluster;
 
-/// The labels every object of a cluster carries (FO §4.2).
+/// The labels every object of a cluster carries (FO §4.2): `type` says the mode, and in native
+/// mode the JobManager selects its TaskManager pods by it.
 pub fn common_labels(cluster: &Cluster) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("type".to_string(), "flink-standalone-kubernetes".to_string()),
+        ("type".to_string(), cluster.mode.type_label().to_string()),
         ("app".to_string(), cluster.name.clone()),
     ])
 }

@@ -9,6 +9,13 @@
 //! the image and nothing is mounted there yet (UserLibMountDecorator), unless the jar itself
 //! is in `/opt/flink/usrlib`; a remote jar is fetched with `--jars` into an emptyDir at
 //! `user.artifacts.base-dir`.
+//!
+//! In native mode (native-mode.md §1.1) the container runs Flink's Kubernetes entrypoints as
+//! Flink's client writes them, `bash -c "kubernetes-jobmanager.sh kubernetes-application|
+//! kubernetes-session <kubernetes.jobmanager.entrypoint.args>"`, with the artifacts `emptyDir`
+//! Flink fetches remote jars into and the TaskManager pod template mounted
+//! ([`taskmanager_template`]); the job, its id and its jar come from the configuration, and the
+//! hand-over passes what to restore as a dynamic property.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +25,7 @@ use crate::effective::pod_template::is_main_container;
 use crate::emit::common::jobmanager_selector;
 use crate::emit::lifecycle::handoff;
 use crate::emit::pod::{MainContainer, deployment_object, pod_namespace_args, pod_namespace_env};
+use crate::emit::taskmanager_template::{self, TEMPLATE_HASH_ANNOTATION};
 use crate::flink::image::{USER_LIB_DIR, in_user_lib};
 use crate::resolve::model::{Cluster, DesiredState, Jar};
 
@@ -33,7 +41,8 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
 /// `savepointRedeployNonce` the next revision's hand-over compares with its own (DESIGN §5).
 fn dynamic_properties(cluster: &Cluster) -> Vec<String> {
     let mut properties = Vec::new();
-    if cluster.high_availability.is_some() {
+    // a native JobManager takes its pod address itself with HA (KubernetesEntrypointUtils)
+    if cluster.high_availability.is_some() && !cluster.native() {
         properties.extend(["-D".to_string(), "jobmanager.rpc.address=$(_POD_IP_ADDRESS)".to_string()]);
     }
     properties.extend(pod_namespace_args(cluster));
@@ -46,6 +55,9 @@ fn dynamic_properties(cluster: &Cluster) -> Vec<String> {
 /// The container args (FO §9 fact 33). A remote jar is fetched with `--jars`, which takes
 /// every following token that is not an option, so an option always follows it.
 pub fn args(cluster: &Cluster) -> Vec<String> {
+    if cluster.native() {
+        return native_args(cluster);
+    }
     let parked = cluster.application.as_ref().is_some_and(|application| application.state == DesiredState::Suspended);
     let Some(application) = cluster.application.as_ref().filter(|_| !parked) else {
         let mut args = vec!["jobmanager".to_string()];
@@ -68,6 +80,40 @@ pub fn args(cluster: &Cluster) -> Vec<String> {
     args
 }
 
+/// Whether the JobManager runs the application's job now (not a session cluster, nor one
+/// parked by a suspend).
+fn runs_the_job(cluster: &Cluster) -> bool {
+    cluster.application.as_ref().is_some_and(|application| application.state != DesiredState::Suspended)
+}
+
+/// A native JobManager's args, as Flink's `CmdJobManagerDecorator` writes them: `bash -c` and
+/// one line, the entrypoint script, the mode and `kubernetes.jobmanager.entrypoint.args`
+/// (a space after the mode even when there are none), then flink-render's dynamic properties,
+/// each a quoted word.
+fn native_args(cluster: &Cluster) -> Vec<String> {
+    let mode = if runs_the_job(cluster) { "kubernetes-application" } else { "kubernetes-session" };
+    let mut line = format!(
+        "kubernetes-jobmanager.sh {mode} {}",
+        cluster.config.get("kubernetes.jobmanager.entrypoint.args").unwrap_or_default()
+    );
+    for property in dynamic_properties(cluster) {
+        line.push(' ');
+        line.push_str(&shell_word(&property));
+    }
+    vec!["bash".to_string(), "-c".to_string(), line]
+}
+
+/// `word` as one word of a shell line: itself when it holds nothing the shell reads, else in
+/// single quotes. `$(POD_NAMESPACE)` stays outside quotes: Kubernetes expands it in args.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_.=/:,@%+".contains(c);
+    if word.chars().all(plain) || word.ends_with("=$(POD_NAMESPACE)") {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 fn user_lib_already_mounted(cluster: &Cluster) -> bool {
     cluster.jobmanager.pod_template.pointer("/spec/containers").and_then(Value::as_array).is_some_and(|containers| {
         containers.iter().filter(|container| is_main_container(container)).any(|container| {
@@ -84,7 +130,8 @@ fn user_lib_already_mounted(cluster: &Cluster) -> bool {
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
     let labels = labels(cluster);
     let mut volumes = Vec::new();
-    match cluster.application.as_ref().and_then(|application| application.jar.as_ref()) {
+    let jar = cluster.application.as_ref().and_then(|application| application.jar.as_ref());
+    match jar.filter(|_| !cluster.native()) {
         // a jar in the user-lib directory comes with the image: an `emptyDir` there would hide
         // it (the operator's standalone mode mounts one anyway; its default native mode does not)
         Some(Jar::Image(path)) if !in_user_lib(path) && !user_lib_already_mounted(cluster) => {
@@ -94,6 +141,11 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
             volumes.push(("flink-artifacts".to_string(), json!({ "emptyDir": {} }), cluster.artifacts_dir.clone()));
         }
         _ => {}
+    }
+    if cluster.native() {
+        // Flink's InitJobManagerDecorator mounts it in application and session mode alike
+        volumes.push(("user-artifacts-volume".to_string(), json!({ "emptyDir": {} }), cluster.artifacts_dir.clone()));
+        volumes.push(taskmanager_template::volume(cluster));
     }
     let handoff = handoff::jobmanager(cluster);
     if let Some(handoff) = &handoff {
@@ -112,6 +164,9 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
     ];
     let mut main = MainContainer::new(args(cluster), ports, env, volumes);
     main.image_from_template = true;
+    if cluster.native() {
+        main.pod_annotations.insert(TEMPLATE_HASH_ANNOTATION.into(), taskmanager_template::hash(cluster).to_string());
+    }
     if let Some(handoff) = handoff {
         main.command = Some(handoff.command);
         main.env.push(handoff.env);

@@ -16,6 +16,7 @@ pub mod revision;
 pub mod service_account;
 pub mod services;
 pub mod taskmanager;
+pub mod taskmanager_template;
 pub mod yaml;
 
 use serde_json::Value;
@@ -26,9 +27,10 @@ use crate::resolve::model::{Cluster, SessionJob};
 pub type Emitter = fn(&Cluster) -> Vec<Value>;
 
 /// Every emitter, in output order.
-pub const ORDER: [(&str, Emitter); 11] = [
+pub const ORDER: [(&str, Emitter); 12] = [
     ("ServiceAccount", service_account::emit),
     ("ConfigMap", config_map::emit),
+    ("ConfigMap (TaskManager pod template)", taskmanager_template::emit),
     ("ConfigMap (lifecycle scripts)", lifecycle::files::emit),
     ("Role/RoleBinding", rbac::emit),
     ("Service (internal)", services::emit_internal),

@@ -41,6 +41,10 @@ pub struct MainContainer {
     /// A preStop hook, unless the template's main container has one, and the termination
     /// grace period it needs, unless the template sets one.
     pub pre_stop: Option<(Value, i64)>,
+    /// Whether this is a TaskManager (which calls the Kubernetes API only with Kubernetes HA).
+    pub taskmanager: bool,
+    /// Annotations on the pods, besides the configured ones and the configuration hash.
+    pub pod_annotations: BTreeMap<String, String>,
 }
 
 impl MainContainer {
@@ -60,14 +64,18 @@ impl MainContainer {
             command: None,
             init_containers: Vec::new(),
             pre_stop: None,
+            taskmanager: false,
+            pod_annotations: BTreeMap::new(),
         }
     }
 }
 
-/// Kubernetes HA with no namespace to write into the configuration: the pod's own, from the
-/// downward API, as a dynamic property (Flink's `kubernetes.namespace` defaults to `default`).
+/// A JobManager that calls the Kubernetes API (native mode, Kubernetes HA) with no namespace to
+/// write into the configuration: the pod's own, from the downward API, as a dynamic property
+/// (Flink's `kubernetes.namespace` defaults to `default`; a native JobManager passes its
+/// dynamic properties on to the TaskManagers it creates).
 fn namespace_from_pod(cluster: &Cluster) -> bool {
-    cluster.namespace.is_none() && cluster.kubernetes_ha()
+    cluster.namespace.is_none() && cluster.jobmanager_calls_the_api()
 }
 
 /// `-D kubernetes.namespace=$(POD_NAMESPACE)` when the pod's namespace is read at run time.
@@ -102,6 +110,7 @@ fn pod_template(
     merge_string_map(meta, "labels", labels);
     let mut annotations = component.annotations.clone();
     annotations.insert(CONFIG_HASH_ANNOTATION.into(), config_map::content_hash(cluster).to_string());
+    annotations.extend(std::mem::take(&mut main.pod_annotations));
     merge_string_map(meta, "annotations", &annotations);
 
     let spec = object_field(root, "spec");
@@ -116,7 +125,8 @@ fn pod_template(
     merge_string_map(spec, "nodeSelector", &component.node_selector);
     append_items(spec, "tolerations", component.tolerations.iter().map(|toleration| json!(toleration)));
 
-    secure_pod(spec, cluster.kubernetes_ha());
+    let calls_the_api = if main.taskmanager { cluster.kubernetes_ha() } else { cluster.jobmanager_calls_the_api() };
+    secure_pod(spec, calls_the_api);
 
     let mut mounts = vec![json!({ "mountPath": cluster.conf_dir, "name": CONFIG_VOLUME, "readOnly": true })];
     let mut volumes = vec![config_volume(cluster)];
@@ -269,7 +279,7 @@ fn config_volume(cluster: &Cluster) -> Value {
     json!({ "name": CONFIG_VOLUME, "configMap": { "name": config_map::name(cluster), "items": items } })
 }
 
-fn object_field<'a>(object: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+pub(crate) fn object_field<'a>(object: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
     let field = object.entry(key.to_string()).or_insert_with(|| json!({}));
     if !field.is_object() {
         *field = json!({});
@@ -287,7 +297,7 @@ fn merge_string_map(object: &mut Map<String, Value>, key: &str, entries: &BTreeM
     }
 }
 
-fn append_items(object: &mut Map<String, Value>, key: &str, items: impl Iterator<Item = Value>) {
+pub(crate) fn append_items(object: &mut Map<String, Value>, key: &str, items: impl Iterator<Item = Value>) {
     let mut items = items.peekable();
     if items.peek().is_none() {
         return;

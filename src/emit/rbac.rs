@@ -12,6 +12,12 @@
 //! with it as their owner, so they go with the application. Every verb is used. `resourceNames` cannot narrow it: `create` takes no name, and during a rollout the
 //! previous revision's JobManager, whose job id may differ, works under this Role.
 
+//! In native mode the JobManager also manages its TaskManager pods (native-mode.md §2): it
+//! lists and watches them (recovering a previous attempt's), creates and deletes them, and gets
+//! its own Deployment by name (the TaskManagers' owner); the hand-over deletes the previous
+//! revision's TaskManagers the same way. That Role is `<name>` and binds the JobManager's
+//! account, and the TaskManagers' too with Kubernetes HA.
+
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -20,39 +26,50 @@ use crate::emit::common::{common_labels, metadata};
 use crate::objects::high_availability_rbac_name;
 use crate::resolve::model::Cluster;
 
-/// `<name>-ha`.
+/// `<name>-ha` for Kubernetes HA in standalone mode, `<name>` in native mode.
 pub fn name(cluster: &Cluster) -> String {
-    high_availability_rbac_name(&cluster.name)
+    if cluster.native() { cluster.name.clone() } else { high_availability_rbac_name(&cluster.name) }
 }
 
-/// Role and RoleBinding for Kubernetes HA.
+/// Role and RoleBinding for native mode and Kubernetes HA.
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
-    if !cluster.kubernetes_ha() {
+    if !cluster.jobmanager_calls_the_api() {
         return Vec::new();
     }
+    let mut rules = Vec::new();
+    if cluster.native() {
+        rules.push(json!({
+            "apiGroups": [""],
+            "resources": ["pods"],
+            "verbs": ["create", "delete", "list", "watch"],
+        }));
+    }
+    if cluster.kubernetes_ha() {
+        rules.push(json!({
+            "apiGroups": [""],
+            "resources": ["configmaps"],
+            "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+        }));
+    }
+    // the owner of the TaskManager pods (native), and of the HA ConfigMaps (start.sh)
+    rules.push(json!({
+        "apiGroups": ["apps"],
+        "resources": ["deployments"],
+        "resourceNames": [cluster.name],
+        "verbs": ["get"],
+    }));
     let role = json!({
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
         "metadata": metadata(cluster, name(cluster), &common_labels(cluster)),
-        "rules": [
-            {
-                "apiGroups": [""],
-                "resources": ["configmaps"],
-                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
-            },
-            // the JobManager's start wrapper makes it the owner of the HA ConfigMaps (start.sh)
-            {
-                "apiGroups": ["apps"],
-                "resources": ["deployments"],
-                "resourceNames": [cluster.name],
-                "verbs": ["get"],
-            },
-        ],
+        "rules": rules,
     });
     // A ServiceAccount subject must name its namespace (see `ha-without-namespace`).
     let Some(namespace) = &cluster.namespace else { return vec![role] };
-    let accounts: BTreeSet<&str> =
-        [cluster.jobmanager.service_account.as_str(), cluster.taskmanager.service_account.as_str()].into();
+    let mut accounts: BTreeSet<&str> = BTreeSet::from([cluster.jobmanager.service_account.as_str()]);
+    if cluster.kubernetes_ha() {
+        accounts.insert(cluster.taskmanager.service_account.as_str());
+    }
     let subjects: Vec<Value> = accounts
         .into_iter()
         .map(|account| json!({ "kind": "ServiceAccount", "name": account, "namespace": namespace }))

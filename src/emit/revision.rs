@@ -11,6 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::digest::Fnv1a;
+use crate::emit::taskmanager_template;
 use crate::objects::taskmanager_name;
 use crate::resolve::model::Cluster;
 
@@ -22,23 +23,28 @@ pub fn placeholder() -> Value {
     json!({ "name": REVISION_ENV, "value": "" })
 }
 
-/// Fill in the revision of an application cluster's `objects` (both Deployments); a session
-/// cluster has none.
+/// Fill in the revision of an application cluster's `objects` (both Deployments; in native mode
+/// the JobManager's and the TaskManager pod template); a session cluster has none.
 pub fn stamp(cluster: &Cluster, objects: &mut [Value]) {
     if cluster.application.is_none() {
         return;
     }
-    let tm_name = taskmanager_name(&cluster.name);
-    let deployment = |object: &Value, name: &str| {
-        object["kind"] == "Deployment" && object.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+    let (tm_kind, tm_name) = if cluster.native() {
+        ("ConfigMap", taskmanager_template::name(cluster))
+    } else {
+        ("Deployment", taskmanager_name(&cluster.name))
     };
-    let jobmanager = objects.iter().position(|object| deployment(object, &cluster.name));
-    let taskmanager = objects.iter().position(|object| deployment(object, &tm_name));
+    let named = |object: &Value, kind: &str, name: &str| {
+        object["kind"] == kind && object.pointer("/metadata/name").and_then(Value::as_str) == Some(name)
+    };
+    let jobmanager = objects.iter().position(|object| named(object, "Deployment", &cluster.name));
+    let taskmanager = objects.iter().position(|object| named(object, tm_kind, &tm_name));
     let (Some(jobmanager), Some(taskmanager)) = (jobmanager, taskmanager) else { return };
     let mut digest = Fnv1a::default();
     digest.bytes(b"flink-render/revision/v1");
     for index in [jobmanager, taskmanager] {
-        digest.value(objects[index].pointer("/spec/template").unwrap_or(&Value::Null));
+        let pod = if index == taskmanager && cluster.native() { "/data" } else { "/spec/template" };
+        digest.value(objects[index].pointer(pod).unwrap_or(&Value::Null));
     }
     let revision = Value::String(format!("{:016x}", digest.finish()));
     for index in [jobmanager, taskmanager] {

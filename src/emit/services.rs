@@ -1,5 +1,6 @@
 //! The two Services (FO §4.3): the headless internal Service `<name>` (JobManager RPC and
-//! blob ports, always created in standalone mode, even with HA) and the REST Service
+//! blob ports, always created in standalone mode, even with HA; in native mode only without
+//! HA, where TaskManagers reach the JobManager at its pod address: native-mode.md §1.1) and the REST Service
 //! `<name>-rest` whose type comes from `kubernetes.rest-service.exposed.type`
 //! (`Headless_ClusterIP` is a ClusterIP Service with `clusterIP: None`).
 
@@ -24,6 +25,9 @@ fn port(name: &str, number: i32, target: Option<i32>) -> Value {
 
 /// The headless internal Service.
 pub fn emit_internal(cluster: &Cluster) -> Vec<Value> {
+    if cluster.native() && cluster.high_availability.is_some() {
+        return Vec::new();
+    }
     vec![json!({
         "apiVersion": "v1",
         "kind": "Service",

@@ -28,8 +28,12 @@ pub fn labels(cluster: &Cluster) -> BTreeMap<String, String> {
     labels
 }
 
-/// The TaskManager Deployment.
+/// The TaskManager Deployment; none in native mode, where the JobManager creates the
+/// TaskManager pods ([`super::taskmanager_template`]).
 pub fn emit(cluster: &Cluster) -> Vec<Value> {
+    if cluster.native() {
+        return Vec::new();
+    }
     let labels = labels(cluster);
     let mut main = MainContainer::new(
         std::iter::once("taskmanager".to_string()).chain(pod_namespace_args(cluster)).collect(),
@@ -37,6 +41,7 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         pod_namespace_env(cluster).into_iter().collect(),
         Vec::new(),
     );
+    main.taskmanager = true;
     if let Some(handoff) = handoff::taskmanager(cluster) {
         main.init_containers.push(handoff.init_container);
         main.volumes.extend(handoff.volumes);

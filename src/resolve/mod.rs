@@ -18,7 +18,7 @@ use crate::effective::ingress::IngressRead;
 use crate::effective::job::{JobState, job_state};
 use crate::effective::job_id::job_id;
 use crate::effective::resources::Process;
-use crate::effective::{ClusterView, SessionJobView};
+use crate::effective::{ClusterView, DeploymentMode, SessionJobView};
 use crate::flink::config::{FlinkConfig, parse_flat_list, parse_flat_map};
 use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{SAVEPOINT_DIRECTORY, parse_bool};
@@ -30,14 +30,23 @@ use model::{
 };
 use pod_template::{RestProbe, add_health_probes, add_startup_probe, inject_claims, inject_resources};
 
+/// Where a native JobManager reads the TaskManager pod template (Flink's
+/// `Constants.POD_TEMPLATE_DIR_IN_POD` and `TASK_MANAGER_POD_TEMPLATE_FILE_NAME`): the
+/// `pod-template-<name>` ConfigMap is mounted there.
+pub const TASKMANAGER_POD_TEMPLATE_IN_POD: &str = "/opt/flink/pod-template/taskmanager-pod-template.yaml";
+
 /// Lower a FlinkDeployment that passed validation to the cluster model.
 pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
     let [jobmanager_template, taskmanager_template] = pod_templates(view);
     let mut config = view.config.values().clone();
     config.remove_where(stays_with_the_operator);
+    if view.mode == DeploymentMode::Native {
+        native_config(&mut config, view);
+    }
     let setting = |key: &str| view.config.get(key);
     Cluster {
         name: view.name.to_string(),
+        mode: view.mode,
         namespace: view.namespace.map(str::to_string),
         flink_version: view.version,
         image: view.image.clone(),
@@ -75,6 +84,20 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
         helm_hooks: view.helm_hooks.annotated(),
         config,
         config_files: Memo::default(),
+        taskmanager_template_file: Memo::default(),
+    }
+}
+
+/// A native cluster's configuration file: the JobManager loads the TaskManager pod template
+/// only when `kubernetes.pod-template-file.taskmanager` is set (whatever its value: it reads
+/// the file at [`TASKMANAGER_POD_TEMPLATE_IN_POD`], which is where it points here), and an
+/// application's restore point is the hand-over's alone (it passes `execution.savepoint.path`
+/// to the JobManager when there is one, `initialSavepointPath` on a first start), so that a
+/// stateless or empty start never restores the initial savepoint again.
+fn native_config(config: &mut FlinkConfig, view: &ClusterView<'_>) {
+    config.set("kubernetes.pod-template-file.taskmanager", TASKMANAGER_POD_TEMPLATE_IN_POD);
+    if view.job.is_some() {
+        config.remove("execution.savepoint.path");
     }
 }
 

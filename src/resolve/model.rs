@@ -9,16 +9,18 @@ use crate::flink::config::FlinkConfig;
 use crate::flink::memory_model::ProcessMemory;
 use crate::flink::version::FlinkVersion;
 
-pub use crate::effective::cluster::HighAvailability;
+pub use crate::effective::cluster::{DeploymentMode, HighAvailability};
 pub use crate::effective::ingress::IngressTarget as Ingress;
 pub use crate::effective::job::UpgradeMode;
 pub use crate::effective::ports::Ports;
 
-/// A Flink cluster (a FlinkDeployment) ready to emit, in standalone mode.
+/// A Flink cluster (a FlinkDeployment) ready to emit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cluster {
     /// `metadata.name`: the Flink cluster id and the base of every object name.
     pub name: String,
+    /// Native (the JobManager creates the TaskManager pods) or standalone (every pod declared).
+    pub mode: DeploymentMode,
     /// The namespace, when one is known (metadata, `--namespace` or the plugin environment).
     pub namespace: Option<String>,
     /// `spec.flinkVersion`.
@@ -76,6 +78,17 @@ pub struct Cluster {
     /// configuration file is rendered and hashed once per cluster however many objects
     /// need it (a cache of a pure function of the fields above; equality ignores it).
     pub config_files: Memo<ConfigFiles>,
+    /// A native cluster's TaskManager pod template file and its hash, rendered once.
+    pub taskmanager_template_file: Memo<TemplateFile>,
+}
+
+/// A rendered file and its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateFile {
+    /// The file's text.
+    pub text: String,
+    /// Its hash.
+    pub hash: String,
 }
 
 /// The ConfigMap's data and its content hash.
@@ -297,6 +310,17 @@ impl Cluster {
     /// Kubernetes HA: the pods call the Kubernetes API (a token, RBAC, the HA ConfigMaps).
     pub fn kubernetes_ha(&self) -> bool {
         self.high_availability.is_some_and(|ha| ha.kubernetes)
+    }
+
+    /// Native mode: the JobManager creates its TaskManager pods through the Kubernetes API.
+    pub fn native(&self) -> bool {
+        self.mode == DeploymentMode::Native
+    }
+
+    /// Whether the JobManager calls the Kubernetes API: always in native mode, and with
+    /// Kubernetes HA.
+    pub fn jobmanager_calls_the_api(&self) -> bool {
+        self.native() || self.kubernetes_ha()
     }
 }
 

@@ -5,7 +5,7 @@
 //! operator, and what the configuration file of the Flink version cannot hold (FO §5.1).
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::ClusterView;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::RENDERING_FLAGS;
 use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{
@@ -362,11 +362,14 @@ pub fn operator_settings_ignored(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     ]
 }
 
-/// Ours: Flink options that standalone mode or flink-render does not use ([`IGNORED_KEYS`]).
+/// Ours: Flink options that standalone mode or flink-render does not use ([`IGNORED_KEYS`]; a
+/// native cluster uses the entrypoint args).
 pub fn ignored_config_keys(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    let native = view.mode == DeploymentMode::Native;
     view.parsed
         .user_keys
         .iter()
+        .filter(|user| !(native && user.key.ends_with(".entrypoint.args")))
         .filter_map(|user| {
             let (_, reason) = IGNORED_KEYS
                 .iter()

@@ -4,7 +4,7 @@
 //! objects. Also the health canary (a FlinkDeployment without spec).
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::ClusterView;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::render_settings::RenderSettings;
 use crate::flink::config::{UserKey, parse_flat_list, parse_flat_map};
 use crate::flink::version::FlinkVersion;
@@ -112,15 +112,10 @@ pub fn flink_version_deprecated(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     ]
 }
 
-/// Ours: flink-render renders standalone mode only; `native` is rendered as standalone,
-/// with a warning, and anything else is not a mode.
-pub fn mode_is_standalone(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+/// FO §6: `mode` is `native` or `standalone`.
+pub fn mode_known(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     match view.spec.mode.as_deref() {
-        None | Some("standalone") => Vec::new(),
-        Some("native") => vec![
-            at(view.parsed, Code::NativeMode, "spec.mode", "flink-render renders standalone mode; `mode: native` needs the operator, so this cluster is rendered in standalone mode")
-                .with_hint("set `mode: standalone` to silence this warning"),
-        ],
+        None | Some("native" | "standalone") => Vec::new(),
         Some(other) => vec![at(
             view.parsed,
             Code::InvalidEnum,
@@ -130,15 +125,15 @@ pub fn mode_is_standalone(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     }
 }
 
-/// Ours: an omitted `mode` means native in the operator; say once what rendering it in
-/// standalone mode changes.
+/// Ours: an omitted `mode` means native in the operator, and so here, unless the render's
+/// setting for an omitted mode asks for standalone: then say once what that changes.
 pub fn mode_omitted(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    if view.spec.mode.is_some() {
+    if view.spec.mode.is_some() || view.mode == DeploymentMode::Native {
         return Vec::new();
     }
     vec![
-        at(view.parsed, Code::ModeOmitted, "spec", "mode is not set, which the operator deploys in native mode; flink-render renders standalone mode: the TaskManagers are a Deployment of a fixed size (replicas, or parallelism ÷ slots) rather than pods the JobManager creates, pods are labelled `type: flink-standalone-kubernetes`, and the JobManager runs the standalone entrypoints")
-            .with_hint("set `mode: standalone` to render this without the warning"),
+        at(view.parsed, Code::ModeOmittedStandalone, "spec", "mode is not set, which the operator deploys in native mode; this render's setting for an omitted mode renders it standalone: the TaskManagers are a Deployment of a fixed size (replicas, or parallelism ÷ slots) rather than pods the JobManager creates, pods are labelled `type: flink-standalone-kubernetes`, and the JobManager runs the standalone entrypoints")
+            .with_hint("set `mode: standalone` to render this without the warning, or `mode: native` for the operator's default"),
     ]
 }
 

@@ -3,7 +3,7 @@
 //! directories stateful operations need (FO §6 rules 11–15, shared with session jobs).
 
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::effective::ClusterView;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::{JarSource, JobView};
 use crate::effective::job::{JobState, UpgradeMode};
 use crate::flink::options::{
@@ -82,9 +82,56 @@ pub fn jar_uri_has_scheme(view: &ClusterView<'_>) -> Vec<Diagnostic> {
             view.parsed,
             Code::JarUriWithoutScheme,
             "spec.job.jarURI",
-            format!("jarURI `{jar_uri}` has no scheme; standalone mode needs one"),
+            format!("jarURI `{jar_uri}` has no scheme; {} mode needs one", view.mode.as_str()),
         )
         .with_hint(format!("use `local://{absolute}` for a jar inside the image")),
+    ]
+}
+
+/// Flink's `KubernetesClusterDescriptor#deployApplicationCluster` ("Should only have one jar"):
+/// a native application needs exactly one `pipeline.jars` entry, which only `jarURI` gives.
+pub fn native_application_jar(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    let Some(job) = view.job.as_ref() else { return Vec::new() };
+    if view.mode != DeploymentMode::Native || job.spec.jar_uri.as_deref().is_some_and(|uri| !uri.trim().is_empty()) {
+        return Vec::new();
+    }
+    let (path, chosen) = if view.mode_written {
+        ("spec.mode", "`mode: native`")
+    } else {
+        ("spec.job", "an omitted mode, which is native as in the operator,")
+    };
+    let path = if view.spec.job.is_some() { "spec.job" } else { path };
+    vec![
+        at(
+            view.parsed,
+            Code::NativeWithoutJar,
+            path,
+            format!("job.jarURI is not set: with {chosen} Flink's native application mode needs exactly one jar, and fails to deploy without one (\"Should only have one jar\")"),
+        )
+        .with_hint("set job.jarURI (`local:///opt/flink/usrlib/<jar>` for a jar in the image), or `mode: standalone`, which runs a job from the classpath"),
+    ]
+}
+
+/// Flink's `ClusterEntrypoint`: "Reactive mode is configured for an unsupported cluster type"
+/// unless the cluster is a standalone application.
+pub fn reactive_not_native(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    if view.mode != DeploymentMode::Native {
+        return Vec::new();
+    }
+    let Some(user) = view.parsed.user_keys.iter().rev().find(|user| user.key == "scheduler-mode") else {
+        return Vec::new();
+    };
+    if !user.value.trim().eq_ignore_ascii_case("reactive") {
+        return Vec::new();
+    }
+    vec![
+        Diagnostic::new(
+            Code::NativeReactive,
+            config_path(&user.key),
+            "reactive mode runs only on standalone application clusters; Flink refuses to start it in native mode",
+        )
+        .at(user.span)
+        .with_hint("set `mode: standalone`, or use the adaptive scheduler (`jobmanager.scheduler: adaptive`), which native mode scales through the REST API"),
     ]
 }
 

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::ClusterView;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::pod_template::{POD_IDENTITY_KEYS, as_template, is_main_container};
 use crate::parse::spec::RawDeploymentSpec;
 
@@ -74,6 +74,9 @@ fn declaring_path(spec: &RawDeploymentSpec, list: &str, name: &str, index: usize
 /// native-mode pods (`type: flink-native-kubernetes`) match nothing here: standalone pods are
 /// labelled `type: flink-standalone-kubernetes` (FO §4.2).
 pub fn native_label_selectors(view: &ClusterView<'_>) -> Vec<Diagnostic> {
+    if view.mode == DeploymentMode::Native {
+        return Vec::new();
+    }
     let mut paths = Vec::new();
     for (layer, template) in layers(view.spec) {
         native_selectors(template, layer.to_string(), &mut paths);

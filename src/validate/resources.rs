@@ -5,7 +5,7 @@
 //! without cpu gets the slot count.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::ClusterView;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::ProcessView;
 use crate::effective::resources::{IssueKind, Process, ResourceIssue};
 use crate::flink::memory_model::{MemoryError, MemoryErrorKind};
@@ -102,16 +102,22 @@ pub fn taskmanager_replicas(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     }
 }
 
-/// Ours: Kubernetes HA keeps its leader and job metadata in namespaced ConfigMaps. Without a
-/// namespace the pods read theirs at run time, but the RoleBinding must name the
-/// ServiceAccount's namespace, so it is left to the user.
+/// Ours: Kubernetes HA keeps its leader and job metadata in namespaced ConfigMaps, and a native
+/// JobManager manages its TaskManager pods. Without a namespace the pods read theirs at run
+/// time, but the RoleBinding must name the ServiceAccount's namespace, so it is left to the user.
 pub fn kubernetes_ha_without_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    if !view.high_availability.is_some_and(|ha| ha.kubernetes) || view.namespace.is_some() {
+    let native = view.mode == DeploymentMode::Native;
+    let ha = view.high_availability.is_some_and(|ha| ha.kubernetes);
+    if !(native || ha) || view.namespace.is_some() {
         return Vec::new();
     }
+    let (what, role) = if native {
+        ("A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods", view.name.to_string())
+    } else {
+        ("Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps", crate::objects::high_availability_rbac_name(view.name))
+    };
     let message = format!(
-        "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps must name the ServiceAccount's namespace, so only the Role `{}` is rendered",
-        crate::objects::high_availability_rbac_name(view.name)
+        "{what} must name the ServiceAccount's namespace, so only the Role `{role}` is rendered"
     );
     vec![
         at(view.parsed, Code::HaWithoutNamespace, "metadata", message).with_hint(
@@ -189,7 +195,7 @@ fn memory_hint(title: &str, error: &MemoryError) -> String {
 /// Ours: standalone Flink would request `-1.0` cpu for a TaskManager without any; the slot
 /// count is used, as native mode does, with a warning.
 pub fn taskmanager_cpu(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    if !view.taskmanager.cpu_defaulted {
+    if !view.taskmanager.cpu_defaulted || view.mode == DeploymentMode::Native {
         return Vec::new();
     }
     let message = format!(

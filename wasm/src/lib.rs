@@ -9,6 +9,7 @@
 //! request  {"inputs": [{"name": "spec.yaml", "text": "…"}],   specs, in order (PATH…)
 //!           "namespace": "team-a",                           --namespace
 //!           "defaults": {"name": "defaults.yaml", "text": "…"},  --defaults
+//!           "omittedMode": "standalone",                     --omitted-mode
 //!           "format": "yaml",                                --format
 //!           "against": {"name": "committed.yaml", "text": "…"},  diff --against (a stream)
 //!           "kind": "FlinkDeployment", "crd": false}         schema --kind, --crd

@@ -16,6 +16,7 @@ use flink_render::emit::yaml::{to_yaml_document, write_yaml_document};
 use flink_render::memory::report as memory_report;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::schema::{Kind, crd, json_schema};
+use flink_render::effective::DeploymentMode;
 use flink_render::{Compiled, Input, Options, compile, to_json};
 
 use crate::json::{Json, escape_into};
@@ -45,6 +46,8 @@ struct Request {
     defaults: Option<Text>,
     /// `--reference`: specs of session clusters rendered elsewhere.
     references: Vec<Text>,
+    /// `--omitted-mode`: `native` or `standalone`.
+    omitted_mode: Option<String>,
     /// `--format`: `yaml`|`json` for render, `json` for validate, `text`|`json-patch` for diff.
     format: Option<String>,
     /// `diff --against`: the committed output as one YAML or JSON stream.
@@ -351,6 +354,18 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
             }
         },
     };
+    let omitted_mode = match request.omitted_mode.as_deref() {
+        None => None,
+        Some(mode) => match DeploymentMode::parse(mode) {
+            Some(mode) => Some(mode),
+            None => {
+                let message = format!(
+                    "invalid value '{mode}' for '--omitted-mode <MODE>' [possible values: native, standalone]"
+                );
+                return Err(Box::new(Response::failed(USAGE_OR_IO, message)));
+            }
+        },
+    };
     let inputs: Vec<Input<'_>> =
         request.inputs.iter().map(|input| Input { name: &input.name, text: &input.text }).collect();
     let references: Vec<Input<'_>> =
@@ -359,6 +374,7 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
         namespace: request.namespace.as_deref(),
         defaults: defaults.as_ref(),
         references: &references,
+        omitted_mode,
         ..Options::default()
     };
     Ok(compile(&inputs, &options))

@@ -24,11 +24,19 @@
 //!
 //! Every one of these runs its script from the cluster's scripts ConfigMap ([`files`]), mounted
 //! read-only in both pods.
+//!
+//! In native mode the JobManager creates its TaskManager pods, and they outlive it (their owner
+//! is the Deployment, which a rollout keeps): the hand-over deletes them once their job has
+//! stopped, through the Kubernetes API with the JobManager's token (the Role allows it), so the
+//! new JobManager creates its own from the new template and never takes over the old ones. A
+//! last-state upgrade with HA therefore stops the job too (cancel, then the latest retained
+//! checkpoint), where standalone mode lets the new JobManager recover the running job.
 
 use serde_json::{Value, json};
 
 use super::files::{self, Owner, Script};
 use super::job::{STOP_TIMEOUT_SECONDS, common_env, upgrade_mode};
+use crate::emit::common::taskmanager_selector;
 use crate::emit::hardening::secure_container;
 use crate::emit::revision;
 use crate::objects::{high_availability_config_map_name, rest_service_name};
@@ -78,6 +86,11 @@ pub fn jobmanager(cluster: &Cluster) -> Option<JobManagerHandoff> {
     ]);
     if cluster.kubernetes_ha() {
         env.push(("HA_CONFIG_MAP", high_availability_config_map_name(&cluster.name)));
+    }
+    if cluster.native() {
+        let selector: Vec<String> =
+            taskmanager_selector(cluster).iter().map(|(key, value)| format!("{key}={value}")).collect();
+        env.push(("NATIVE_TASKMANAGERS", selector.join(",")));
     }
     if let Some(store) = cluster.high_availability.and_then(|_| cluster.config.get(JOB_RESULT_STORE_KEY)) {
         env.push(("JOB_RESULT_STORE", store));

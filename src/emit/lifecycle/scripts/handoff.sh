@@ -25,7 +25,9 @@
 # ConfigMap holding the job graphs), JOB_RESULT_STORE (HA only), SAVEPOINT_DIR, FORMAT_TYPE,
 # INITIAL_SAVEPOINT, REDEPLOY_NONCE (the spec's savepointRedeployNonce, or empty),
 # HANDOFF (a directory shared with the main container), PROBE_ATTEMPTS, STOP_TIMEOUT_SECONDS,
-# RELEASE_TIMEOUT_SECONDS (how long to wait for the old TaskManagers to leave).
+# RELEASE_TIMEOUT_SECONDS (how long to wait for the old TaskManagers to leave),
+# NATIVE_TASKMANAGERS (native mode only: the label selector of the cluster's TaskManager pods,
+# which the hand-over deletes once their job has stopped: steps.sh's `taskmanagers_gone`).
 
 set -u
 
@@ -101,7 +103,9 @@ if grep -q "\"key\":\"$PARKED_KEY\"" <<<"$config"; then
 fi
 [[ -n $old ]] || handed_over "" "the running JobManager has no job"
 
-if [[ $old == "$JOB_ID" && $HIGH_AVAILABILITY == true ]] && active "$old_state"; then
+# (not in native mode, where the running JobManager's TaskManagers would run this revision's job
+# with their pod spec: there last-state cancels and restores the latest retained checkpoint)
+if [[ $old == "$JOB_ID" && $HIGH_AVAILABILITY == true && -z ${NATIVE_TASKMANAGERS:-} ]] && active "$old_state"; then
   store=$(config_value job-result-store.storage-path <<<"$config")
   handed_over "" "job $old keeps its id: high availability restores its latest checkpoint"
 fi

@@ -14,8 +14,12 @@
 # FlinkDeployment, while a rollout or a suspend, which keep the Deployment, keeps them: every 10 s
 # while the JobManager runs, the maps Flink made since are given the owner (a merge patch).
 #
-# Arguments: the entrypoint, its mode, then the rest of its arguments. Settings: HANDOFF,
-# FLINK_RENDER_REVISION, HA_OWNER (Kubernetes HA only).
+# In native mode the entrypoint runs `bash -c "kubernetes-jobmanager.sh <mode> <args>"` (as
+# Flink's client writes it): the same settings go into that line as dynamic properties, the
+# restore point as `execution.savepoint.path` (what Flink's application entrypoint reads).
+#
+# Arguments: the entrypoint, its mode (or `bash -c LINE` in native mode), then the rest of its
+# arguments. Settings: HANDOFF, FLINK_RENDER_REVISION, HA_OWNER (Kubernetes HA only).
 
 set -u
 
@@ -50,6 +54,18 @@ restore=""
 [[ -f $HANDOFF/restore ]] && restore=$(cat "$HANDOFF/restore")
 entrypoint=$1 mode=$2
 shift 2
+started=$(date +%s%3N)
+if [[ $mode == bash && ${1:-} == -c ]]; then
+  line=$2 properties=()
+  if [[ $line == *" kubernetes-application "* ]]; then
+    [[ -n $restore ]] && properties+=("-Dexecution.savepoint.path=$restore")
+    [[ -f $HANDOFF/job-result-store ]] && properties+=("-Djob-result-store.storage-path=$(cat "$HANDOFF/job-result-store")")
+  else
+    properties+=("-Dflink-render.handoff.savepoint=${restore:-none}")
+  fi
+  properties+=("-Dflink-render.revision=$FLINK_RENDER_REVISION" "-Dflink-render.started=$started")
+  exec "$entrypoint" bash -c "$line$(printf ' %q' "${properties[@]}")"
+fi
 if [[ $mode == standalone-job ]]; then
   [[ -n $restore ]] && set -- --fromSavepoint "$restore" "$@"
   [[ -f $HANDOFF/job-result-store ]] && set -- -D "job-result-store.storage-path=$(cat "$HANDOFF/job-result-store")" "$@"
@@ -57,5 +73,5 @@ else
   # two tokens: jobmanager.sh reads a first argument other than `-D` as a host name
   set -- -D "flink-render.handoff.savepoint=${restore:-none}" "$@"
 fi
-set -- -D "flink-render.revision=$FLINK_RENDER_REVISION" -D "flink-render.started=$(date +%s%3N)" "$@"
+set -- -D "flink-render.revision=$FLINK_RENDER_REVISION" -D "flink-render.started=$started" "$@"
 exec "$entrypoint" "$mode" "$@"

@@ -186,9 +186,14 @@ running_by_name() {
 # taskmanagers_gone SECONDS: wait until the running JobManager has no TaskManager registered. Its
 # TaskManagers leave once its job has ended (serve.sh), so that none is left to register with
 # this revision's JobManager when that one goes; after SECONDS, go on (TaskManagers rendered
-# before serve.sh existed stay until the rollout deletes them).
+# before serve.sh existed stay until the rollout deletes them). In native mode
+# (NATIVE_TASKMANAGERS: the label selector of the cluster's TaskManager pods), the JobManager
+# created its TaskManagers, which outlive it (their owner is the Deployment), and the next
+# JobManager would take them over with their pod spec: they are deleted first, and the wait
+# lasts until no such pod is left.
 taskmanagers_gone() {
   local deadline=$((SECONDS + $1))
+  [[ -n ${NATIVE_TASKMANAGERS:-} ]] && delete_taskmanager_pods "$deadline"
   while [[ $(request GET /taskmanagers) == 200 ]] && ! grep -q '"taskmanagers":\[\]' "$RESPONSE"; do
     if ((SECONDS >= deadline)); then
       log "TaskManagers are still registered with the running JobManager after ${1}s: going on"
@@ -197,6 +202,33 @@ taskmanagers_gone() {
     sleep 1
   done
   log "the running JobManager has no TaskManager left"
+}
+
+# delete_taskmanager_pods DEADLINE: delete the pods NATIVE_TASKMANAGERS selects and wait until
+# none is left (or SECONDS reaches DEADLINE).
+delete_taskmanager_pods() {
+  local deadline=$1 namespace status names name query
+  namespace=$(cat "$ACCOUNT/namespace" 2>/dev/null) ||
+    fail native "no service-account credentials in $ACCOUNT: a native JobManager needs the pod's token"
+  query="labelSelector=$(sed 's/=/%3D/g; s/,/%2C/g' <<<"$NATIVE_TASKMANAGERS")"
+  while :; do
+    status=$(kube GET "/api/v1/namespaces/$namespace/pods?$query")
+    [[ $status == 200 ]] || fail native "GET pods?$query answered $status: $(head -c 300 "$RESPONSE")"
+    names=$(grep -o '"name":[[:space:]]*"[^"]*-taskmanager-[0-9]*-[0-9]*"' "$RESPONSE" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u)
+    [[ -n $names ]] || break
+    for name in $names; do
+      status=$(kube DELETE "/api/v1/namespaces/$namespace/pods/$name")
+      [[ $status == 200 || $status == 202 || $status == 404 ]] ||
+        fail native "DELETE pods/$name answered $status: $(head -c 300 "$RESPONSE")"
+    done
+    log "deleted the TaskManager pods $(tr '\n' ' ' <<<"$names")"
+    if ((SECONDS >= deadline)); then
+      log "TaskManager pods are still there: going on"
+      return 0
+    fi
+    sleep 1
+  done
+  log "no TaskManager pod is left"
 }
 
 # stop_by_upgrade_mode JOB: stop JOB as UPGRADE_MODE says (savepoint: with a savepoint into
