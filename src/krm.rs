@@ -627,7 +627,7 @@ mod tests {
         assert!(outcome.output.is_none());
         let diagnostic = outcome.diagnostics.iter().next().unwrap();
         assert_eq!(diagnostic.code, Code::UnknownField);
-        assert_eq!(diagnostic.hint.as_deref(), Some("the settings are: namespace, defaults"));
+        assert_eq!(diagnostic.hint.as_deref(), Some("the settings are: namespace, defaults, omittedMode"));
     }
 
     #[test]

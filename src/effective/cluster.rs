@@ -32,6 +32,7 @@ use crate::parse::defaults::BUILTIN_LOG4J_CONSOLE;
 use crate::parse::spec::{RawDeploymentSpec, RawJobSpec};
 
 use super::config::EffectiveConfig;
+pub use super::mode::DeploymentMode;
 use super::helm::{self, HelmHooks};
 use super::ingress::{self, IngressRead};
 use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
@@ -41,43 +42,6 @@ use super::ports::{self, PortProblem, Ports};
 use super::render_settings::{self, RenderSettings};
 use super::resources::{self, Process, ProcessResources};
 use super::settings::Settings;
-
-/// How the cluster's TaskManagers come to be (`spec.mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeploymentMode {
-    /// The JobManager creates its TaskManager pods through the Kubernetes API (the operator's
-    /// default).
-    Native,
-    /// Every pod is declared: the TaskManagers are a Deployment.
-    Standalone,
-}
-
-impl DeploymentMode {
-    /// The mode as `spec.mode` spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeploymentMode::Native => "native",
-            DeploymentMode::Standalone => "standalone",
-        }
-    }
-
-    /// A mode as `spec.mode` spells it.
-    pub fn parse(text: &str) -> Option<DeploymentMode> {
-        match text {
-            "native" => Some(DeploymentMode::Native),
-            "standalone" => Some(DeploymentMode::Standalone),
-            _ => None,
-        }
-    }
-
-    /// The `type` label of the cluster's objects (FO §4.2; native-mode.md §4).
-    pub fn type_label(self) -> &'static str {
-        match self {
-            DeploymentMode::Native => "flink-native-kubernetes",
-            DeploymentMode::Standalone => "flink-standalone-kubernetes",
-        }
-    }
-}
 
 /// A FlinkDeployment with a spec, as the rules and the lowering see it.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ pub mod helm;
 pub mod ingress;
 pub mod job;
 pub mod job_id;
+pub mod mode;
 pub mod operator;
 pub mod pod_template;
 pub mod ports;
@@ -21,7 +22,8 @@ pub mod settings;
 
 use crate::parse::{ParsedDeployment, ParsedSessionJob};
 
-pub use cluster::{ClusterView, DeploymentMode};
+pub use cluster::ClusterView;
+pub use mode::DeploymentMode;
 pub use session_job::SessionJobView;
 pub use settings::{Settings, passthrough};
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::parse::defaults::OperatorDefaults;
 
-use super::cluster::DeploymentMode;
+use super::mode::DeploymentMode;
 use super::helm::HelmHooks;
 use super::operator::{self, JarUriPolicy};
 

@@ -111,16 +111,16 @@ pub fn kubernetes_ha_without_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic
     if !(native || ha) || view.namespace.is_some() {
         return Vec::new();
     }
-    let (what, role) = if native {
-        ("A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods", view.name.to_string())
+    let (code, what, role) = if native {
+        (Code::NativeWithoutNamespace, "A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods", view.name.to_string())
     } else {
-        ("Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps", crate::objects::high_availability_rbac_name(view.name))
+        (Code::HaWithoutNamespace, "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps", crate::objects::high_availability_rbac_name(view.name))
     };
     let message = format!(
         "{what} must name the ServiceAccount's namespace, so only the Role `{role}` is rendered"
     );
     vec![
-        at(view.parsed, Code::HaWithoutNamespace, "metadata", message).with_hint(
+        at(view.parsed, code, "metadata", message).with_hint(
             "set metadata.namespace or pass --namespace to render the RoleBinding too, or bind the Role to the service account yourself",
         ),
     ]
