@@ -212,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn omitted_mode_from_a_parameter_or_an_env_entry() {
+        let parameter = environment(&[("ARGOCD_APP_PARAMETERS", r#"[{"name":"omitted-mode","string":"standalone"}]"#)]);
+        assert_eq!(Settings::from_environment(&parameter).unwrap().omitted_mode, Some(DeploymentMode::Standalone));
+        let entry = environment(&[("ARGOCD_ENV_OMITTED_MODE", "native")]);
+        let settings = Settings::from_environment(&entry).unwrap();
+        assert_eq!((settings.omitted_mode, settings.warnings.len()), (Some(DeploymentMode::Native), 0));
+        let param = environment(&[("PARAM_OMITTED_MODE", "standalone")]);
+        assert_eq!(Settings::from_environment(&param).unwrap().omitted_mode, Some(DeploymentMode::Standalone));
+        let bad = environment(&[("ARGOCD_ENV_OMITTED_MODE", "Native")]);
+        assert!(Settings::from_environment(&bad).unwrap_err().contains("`native` or `standalone`, not `Native`"));
+    }
+
+    #[test]
     fn unknown_env_entries_are_warnings() {
         let settings = Settings::from_environment(&environment(&[("ARGOCD_ENV_NAMESPCE", "x")])).unwrap();
         assert_eq!(settings.warnings.len(), 1);

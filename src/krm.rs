@@ -621,6 +621,24 @@ mod tests {
     }
 
     #[test]
+    fn omitted_mode_setting_chooses_how_a_spec_without_mode_renders() {
+        let names = |items: &[Value]| -> Vec<String> {
+            items.iter().filter(|object| kind_of(object) == "Deployment").map(|object| object["metadata"]["name"].as_str().unwrap().to_string()).collect()
+        };
+        let native = output_items(&transform(&list(&[DEPLOYMENT], None)));
+        assert_eq!(names(&native), ["demo"], "native by default: no TaskManager Deployment");
+        let config = "apiVersion: flink-render.dev/v1alpha1\nkind: FlinkRenderConfig\nmetadata:\n  name: c\nspec:\n  omittedMode: standalone\n";
+        let standalone = output_items(&transform(&list(&[DEPLOYMENT], Some(config))));
+        assert_eq!(names(&standalone), ["demo", "demo-taskmanager"]);
+        let kpt = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  omittedMode: standalone\n";
+        assert_eq!(names(&output_items(&transform(&list(&[DEPLOYMENT], Some(kpt))))), ["demo", "demo-taskmanager"]);
+        let bad = config.replace("standalone", "Standalone");
+        let outcome = transform(&list(&[DEPLOYMENT], Some(&bad)));
+        assert!(outcome.output.is_none());
+        assert_eq!(outcome.diagnostics.iter().next().unwrap().code, Code::InvalidEnum);
+    }
+
+    #[test]
     fn unknown_setting_is_an_error_with_the_known_ones_as_hint() {
         let config = "apiVersion: flink-render.dev/v1alpha1\nkind: FlinkRenderConfig\nmetadata:\n  name: c\nspec:\n  namespaces: x\n";
         let outcome = transform(&list(&[DEPLOYMENT], Some(config)));

@@ -2,8 +2,9 @@
 //!
 //! An offline, deterministic compiler from Apache Flink Kubernetes Operator resources
 //! (`FlinkDeployment`, `FlinkSessionJob`, `flink.apache.org/v1beta1`) to the plain
-//! Kubernetes objects that run the same cluster in **standalone mode**, with no operator and
-//! no cluster access. The library does no IO: the CLI, the plugins and the WASM build are
+//! Kubernetes objects that run the same cluster, in **native mode** (the JobManager creates its
+//! TaskManager pods, the operator's default) or **standalone mode** (every pod declared), with no
+//! operator and no cluster access. The library does no IO: the CLI, the plugins and the WASM build are
 //! thin shells over [`compile`].
 //!
 //! ## Steps

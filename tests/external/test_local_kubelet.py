@@ -117,7 +117,14 @@ COVERED_ELSEWHERE = {
     "jobmanager-labels-annotations.yaml": "labels/annotations on pods; selectors as in basic-application",
     "jobvertex-parallelism-overrides.yaml": "10 TMs (capped to 2); the capped case is taskmanager-replicas-override-parallelism",
     "json-input.json": "the same objects as basic-application-flink-1-20 (1.19 spec)",
-    "mode-omitted.yaml": "4 TMs (capped); like basic-application",
+    "mode-omitted.yaml": "native (mode omitted): test_native_mode.py runs that shape through the lifecycle",
+    "mode-omitted-rendered-standalone.yaml": "--omitted-mode standalone: the objects are like basic-application",
+    "native-application.yaml": "native: test_native_mode.py runs an application (mode omitted) through the lifecycle",
+    "native-session-cluster.yaml": "native: test_native_mode.py runs a native session cluster with a session job",
+    "native-kubernetes-ha.yaml": "native with Kubernetes HA: test_native_mode.py step 5; s3-free, but 2 JobManagers "
+                                 "here would only repeat test_kubernetes_ha.py's leader election",
+    "native-pod-templates.yaml": "the TaskManager template's layers: test_native_client.py compares the template "
+                                 "Flink builds pods from; the pods are like native-application's",
     "namespace-from-flag.yaml": "session cluster in a namespace: session-cluster-with-replicas + multi-document-stream",
     "nested-flink-configuration.yaml": "config shapes, checked by test_flink_accepts_config; like basic-application",
     "operator-keys-stripped.yaml": "keys absent from the ConfigMap; like basic-application",
@@ -141,7 +148,7 @@ COVERED_ELSEWHERE = {
     "warning-new-directory-keys-on-flink-1-19.yaml": "warnings only; like deprecated-resource-field (1.19 spec)",
     "warning-operator-managed-keys.yaml": "warnings only; keys left out of the ConfigMap like operator-keys-stripped",
     "warning-taskmanager-cpu-omitted.yaml": "warnings only; cpu is not enforced here",
-    "warning-repeats-fold.yaml": "warnings only; five session clusters like session-cluster",
+    "warning-repeats-fold.yaml": "warnings only; five native session clusters like native-session-cluster",
     "warning-restricted-profile.yaml": "warnings only; sidecar and init containers of other images run as stand-ins here, like common-pod-template-sidecar's (privilege and capabilities are not enforced)",
     SESSION_JOBS: "test_session_jobs_submitted: the cluster and its submit Jobs, with an artifact server",
 }

@@ -2,7 +2,8 @@
 includes the baseline), checked rule by rule as the Kubernetes documentation states them
 (kubernetes.io/docs/concepts/security/pod-security-standards, "Baseline" and "Restricted"
 tables), over every valid fixture's, upstream example's and real-world spec's output: the
-Deployments' pods, the TaskManagers', and the lifecycle Jobs'.
+Deployments' pods, the TaskManagers' (in native mode: the template in `pod-template-<name>` the
+JobManager builds them from, whose security contexts Flink keeps), and the lifecycle Jobs'.
 
 A pod template may ask for what the profile forbids (a privileged init container, a sidecar that
 runs as root or adds capabilities); flink-render keeps it and warns `restricted-profile` naming
@@ -15,6 +16,7 @@ import re
 import sys
 
 import pytest
+import yaml
 
 from conftest import REPO, fixture_id, fixture_params, real_world_paths, render_fixture, valid_fixture_paths
 
@@ -29,6 +31,9 @@ def pods(objects: list[dict]):
     for o in objects:
         if o.get("kind") in ("Deployment", "Job"):
             yield f"{o['kind']}/{o['metadata']['name']}", o["spec"]["template"]["spec"]
+        elif o.get("kind") == "ConfigMap" and "taskmanager-pod-template.yaml" in (o.get("data") or {}):
+            template = yaml.safe_load(o["data"]["taskmanager-pod-template.yaml"])
+            yield f"ConfigMap/{o['metadata']['name']} (the TaskManager pods)", template["spec"]
 
 
 PATHS = valid_fixture_paths() + real_world_paths()

@@ -203,6 +203,19 @@ test('the preview page in Chromium', { timeout: 120_000 }, async (t) => {
     assert.equal(await page.locator('#editor .gutter .ln.error').count(), 0);
   });
 
+  await t.test('without mode, the page renders native, or standalone with its option', async () => {
+    const names = () => page.evaluate(() => [...document.querySelectorAll('#objects .object .name')].map((n) => n.textContent));
+    await typeOver(page, 'mode: standalone', '# mode omitted');
+    await page.waitForFunction(() => [...document.querySelectorAll('#objects .object .name')].some((n) => n.textContent === 'pod-template-basic-application'));
+    assert.ok(!(await names()).includes('basic-application-taskmanager'), 'native: no TaskManager Deployment');
+    await page.selectOption('#omitted-mode', 'standalone');
+    await page.waitForFunction(() => [...document.querySelectorAll('#objects .object .name')].some((n) => n.textContent === 'basic-application-taskmanager'));
+    assert.match(await page.textContent('#diagnostics'), /mode-omitted-standalone/);
+    await page.selectOption('#omitted-mode', 'native');
+    await typeOver(page, '# mode omitted', 'mode: standalone');
+    await page.waitForSelector('#diagnostics li.none');
+  });
+
   await t.test('a shared link reopens the same spec', async () => {
     await page.fill('#namespace', 'team-a');
     await page.waitForFunction(() => document.querySelector('#objects .object .name')?.textContent.startsWith('team-a/'));

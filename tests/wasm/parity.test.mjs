@@ -54,11 +54,12 @@ function fixtureArgs(path) {
     .flatMap((line) => line.slice('# flink-render:'.length).split(/\s+/).filter(Boolean));
 }
 
-/// The request for `path` plus CLI arguments (--namespace NS, --defaults FILE, --reference FILE).
+/// The request for `path` plus CLI arguments (--namespace NS, --omitted-mode MODE, --defaults FILE, --reference FILE).
 function request(path, args, extra = {}) {
   const options = { inputs: [{ name: path, text: readFileSync(resolve(repo, path), 'utf8') }], ...extra };
   for (let i = 0; i < args.length; i += 2) {
     if (args[i] === '--namespace') options.namespace = args[i + 1];
+    else if (args[i] === '--omitted-mode') options.omittedMode = args[i + 1];
     else if (args[i] === '--defaults') options.defaults = { name: args[i + 1], text: readFileSync(resolve(repo, args[i + 1]), 'utf8') };
     else if (args[i] === '--reference') options.references = [...(options.references ?? []), { name: args[i + 1], text: readFileSync(resolve(repo, args[i + 1]), 'utf8') }];
     else throw new Error(`${path}: unsupported fixture argument ${args[i]}`);

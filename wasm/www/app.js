@@ -17,6 +17,7 @@ const DEBOUNCE_MS = 150;
 const $ = (id) => document.getElementById(id);
 const namespaceInput = $('namespace');
 const defaultsInput = $('defaults');
+const omittedModeInput = $('omitted-mode');
 const editor = new Editor($('editor'), schedule);
 
 /** The last rendering without errors: {stdout, objects}. */
@@ -43,6 +44,7 @@ function currentRequest() {
   const request = { inputs: [{ name: SPEC_NAME, text: editor.value }] };
   const namespace = namespaceInput.value.trim();
   if (namespace) request.namespace = namespace;
+  if (omittedModeInput.value !== 'native') request.omittedMode = omittedModeInput.value;
   if (defaultsInput.value.trim()) request.defaults = { name: DEFAULTS_NAME, text: defaultsInput.value };
   return request;
 }
@@ -277,6 +279,7 @@ function reportBlocks(report) {
 async function saveToFragment() {
   const state = { spec: editor.value };
   if (namespaceInput.value) state.namespace = namespaceInput.value;
+  if (omittedModeInput.value !== 'native') state.omittedMode = omittedModeInput.value;
   if (defaultsInput.value) state.defaults = defaultsInput.value;
   const hash = await encodeState(state);
   if (hash !== location.hash) {
@@ -294,6 +297,7 @@ async function share() {
 function load(state) {
   editor.value = state.spec;
   namespaceInput.value = state.namespace ?? '';
+  omittedModeInput.value = state.omittedMode === 'standalone' ? 'standalone' : 'native';
   defaultsInput.value = state.defaults ?? '';
   if (defaultsInput.value) $('defaults-panel').open = true;
   update();
@@ -309,6 +313,7 @@ async function main() {
     if (state) load(state);
   });
   namespaceInput.addEventListener('input', schedule);
+  omittedModeInput.addEventListener('change', schedule);
   defaultsInput.addEventListener('input', schedule);
   $('pin').addEventListener('click', togglePin);
   $('download').addEventListener('click', download);

@@ -24,7 +24,7 @@ function fromBase64Url(text) {
 
 /**
  * The fragment that holds `state`.
- * @param {{spec: string, namespace?: string, defaults?: string}} state
+ * @param {{spec: string, namespace?: string, omittedMode?: string, defaults?: string}} state
  */
 export async function encodeState(state) {
   const json = new TextEncoder().encode(JSON.stringify(state));
