@@ -2,11 +2,15 @@
 //! blob ports, always created in standalone mode, even with HA; in native mode only without
 //! HA, where TaskManagers reach the JobManager at its pod address: native-mode.md §1.1) and the REST Service
 //! `<name>-rest` whose type comes from `kubernetes.rest-service.exposed.type`
-//! (`Headless_ClusterIP` is a ClusterIP Service with `clusterIP: None`).
+//! (`Headless_ClusterIP` is a ClusterIP Service with `clusterIP: None`). Their annotations are
+//! `kubernetes.internal-service.annotations` and `kubernetes.rest-service.annotations`, for every
+//! Flink version: the operator builds both Services with the decorators of the Flink library it
+//! bundles (1.20), whatever the cluster's version. That library has no
+//! `kubernetes.{internal,rest}-service.labels` (Flink 2.1, FLINK-37478), so they are not rendered.
 
 use serde_json::{Value, json};
 
-use crate::emit::common::{annotated_metadata, common_labels, jobmanager_selector, metadata};
+use crate::emit::common::{annotated_metadata, common_labels, jobmanager_selector};
 use crate::objects::rest_service_name;
 use crate::resolve::model::Cluster;
 
@@ -31,7 +35,12 @@ pub fn emit_internal(cluster: &Cluster) -> Vec<Value> {
     vec![json!({
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(cluster, cluster.name.clone(), &common_labels(cluster)),
+        "metadata": annotated_metadata(
+            cluster,
+            cluster.name.clone(),
+            &common_labels(cluster),
+            &cluster.internal_service_annotations,
+        ),
         "spec": {
             "clusterIP": "None",
             "selector": jobmanager_selector(cluster),

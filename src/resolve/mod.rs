@@ -67,6 +67,7 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
             exposed_type: view.rest_service_type.clone(),
             annotations: map_setting(view, "kubernetes.rest-service.annotations"),
         },
+        internal_service_annotations: map_setting(view, "kubernetes.internal-service.annotations"),
         secrets: setting("kubernetes.secrets").map(|text| parse_flat_map(&text)).unwrap_or_default(),
         image_pull_secrets: setting("kubernetes.container.image.pull-secrets")
             .map(|text| parse_flat_list(&text).into_iter().filter(|name| !name.is_empty()).collect())

@@ -51,6 +51,8 @@ pub struct Cluster {
     pub ports: Ports,
     /// The REST Service.
     pub rest_service: RestService,
+    /// `kubernetes.internal-service.annotations`, the internal Service's annotations.
+    pub internal_service_annotations: BTreeMap<String, String>,
     /// `kubernetes.secrets` mounts: secret name → mount path.
     pub secrets: Vec<(String, String)>,
     /// `kubernetes.hostnetwork.enabled`.
