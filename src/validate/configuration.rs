@@ -293,6 +293,19 @@ const IGNORED_KEYS: [(&str, &str); 6] = [
     ("kubernetes.pod-template-file.", "pod template files are operator-local paths; use spec.podTemplate"),
 ];
 
+/// Options that Flink's decorators apply to the TaskManager pods a native JobManager creates, but
+/// that the rendered JobManager Deployment does not carry yet, and what that means.
+const NATIVE_TASKMANAGERS_ONLY: [(&str, &str); 2] = [
+    (
+        "kubernetes.env.secretKeyRef",
+        "in native mode Flink adds the variables to the TaskManager pods it creates, but the rendered JobManager Deployment does not have them yet; use a pod template `env` entry for both",
+    ),
+    (
+        "kubernetes.hadoop.conf.config-map.name",
+        "in native mode Flink mounts it in the TaskManager pods it creates, but the rendered JobManager Deployment does not have it yet; use a pod template volume for both",
+    ),
+];
+
 /// Ours: the checkpoint and autoscaler nonces ask the operator for something, and there is no
 /// operator (`savepointTriggerNonce` is honoured: it renders a savepoint Job).
 pub fn nonces_without_operator(view: &ClusterView<'_>) -> Vec<Diagnostic> {
@@ -371,9 +384,14 @@ pub fn ignored_config_keys(view: &ClusterView<'_>) -> Vec<Diagnostic> {
         .iter()
         .filter(|user| !(native && user.key.ends_with(".entrypoint.args")))
         .filter_map(|user| {
-            let (_, reason) = IGNORED_KEYS
+            let (key, reason) = IGNORED_KEYS
                 .iter()
                 .find(|(key, _)| if key.ends_with('.') { user.key.starts_with(key) } else { user.key == *key })?;
+            // a native JobManager passes these on to the TaskManager pods it creates
+            let reason = match NATIVE_TASKMANAGERS_ONLY.iter().find(|(only, _)| only == key) {
+                Some((_, what)) if native => what,
+                _ => reason,
+            };
             Some(
                 Diagnostic::new(
                     Code::IgnoredConfigKey,
