@@ -77,6 +77,18 @@ def taskmanagers(lc: Lifecycle) -> list:
             and all(p.labels.get(k) == v for k, v in TASKMANAGER_LABELS.items())]
 
 
+def rescaled(lc: Lifecycle, job_id: str, parallelism: int) -> dict:
+    """Until the job runs every vertex at `parallelism` (the adaptive scheduler restarts it at the
+    new parallelism once the slots are there)."""
+    def check():
+        job = lc.cluster.rest_json(lc.rest, f"/jobs/{job_id}")
+        ok = job["state"] == "RUNNING" and all(v["status"] == "RUNNING" and v["parallelism"] == parallelism
+                                               for v in job["vertices"])
+        return job if ok else None
+
+    return lc.cluster.wait_for(check, STEP_TIMEOUT_S, f"job {job_id} RUNNING at parallelism {parallelism}")
+
+
 def registered(lc: Lifecycle) -> set[str]:
     return {t["id"] for t in lc.cluster.rest_json(lc.rest, "/taskmanagers")["taskmanagers"]}
 
@@ -123,7 +135,7 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     body = {v["id"]: {"parallelism": {"lowerBound": 1, "upperBound": 5}} for v in job["vertices"]}
     lc.cluster.rest_json(lc.rest, f"/jobs/{id1}/resource-requirements", method="PUT", body=body)
     lc.cluster.wait_for(lambda: len(taskmanagers(lc)) == 3 or None, STEP_TIMEOUT_S, "a third TaskManager pod")
-    lc.running(id1, 5)
+    rescaled(lc, id1, 5)
     after = lc.counting(id1, before + 100)
     lc.notes.append(f"rescaled through REST 3 -> 5: {len(taskmanagers(lc))} TaskManager pods, countSum {before} -> {after}")
 
@@ -132,7 +144,7 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     rev2 = copy.deepcopy(rev1)
     rev2["spec"]["job"]["parallelism"] = 2
     rev2["spec"]["taskManager"]["podTemplate"] = {"metadata": {"labels": {"revision": "two"}}}
-    old = {p.name for p in taskmanagers(lc)}
+    old = {p.uid for p in taskmanagers(lc)}
     before = lc.counting(id1, after + 100)
     id2 = native_job_id(apply(rev2))
     assert id2 != id1
@@ -143,7 +155,8 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     lc.running(id2, 2)
     after = lc.counting(id2, before)
     new = taskmanagers(lc)
-    assert new and not {p.name for p in new} & old, (old, [p.name for p in new])
+    # (a new JobManager finds no pod of an earlier attempt, so its pods may take the old names)
+    assert new and not {p.uid for p in new} & old, (old, [(p.name, p.uid) for p in new])
     assert all(p.labels.get("revision") == "two" for p in new), [p.labels for p in new]
     assert registered(lc) <= {p.name for p in new}, registered(lc)
     lc.notes.append(f"savepoint upgrade: countSum {before} -> {after}")
@@ -162,7 +175,8 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     assert lc.handoff(resumed)["restore"] == kept["restore"]
     lc.running(id2, 2)
     after = lc.counting(id2)
-    assert after >= before - LAG, f"resume lost the state: {before} at suspend, {after} after"
+    restore_lines = [line for line in resumed.container().log().splitlines() if "avepoint" in line or "Restor" in line]
+    assert after >= before - LAG, f"resume lost the state: {before} at suspend, {after} after\n" + "\n".join(restore_lines[-20:])
     lc.notes.append(f"suspend ({kept['reason']}) and resume: countSum {before} -> {after}")
 
     lc.step("last-state with Kubernetes HA")

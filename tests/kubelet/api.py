@@ -704,7 +704,9 @@ class _Request:
             if why:
                 raise ApiError(403, "Forbidden", why, {"name": name, "kind": self.plural})
             body.pop("status", None)
-            c.store.put(key, body, quiet=True)
+            stored = c.store.put(key, body, quiet=True)
+            if key not in c.store.objects:  # collected at once: its owner is gone (store.py)
+                return copy.deepcopy(stored)
             c._publish_pods()
             c._wake.set()
             return copy.deepcopy(c.pod_views[(self.namespace, name)])

@@ -3,7 +3,9 @@ API (api.py) writes gets the fields a server sets (`uid`, `resourceVersion` from
 all kinds, `creationTimestamp`, `generation` for objects with a `spec`), every change is an event
 (ADDED, MODIFIED, DELETED) in one log that watches read from any resourceVersion, and deleting an
 object deletes its dependents by ownerReference uid, recursively (background propagation; orphan
-on request).
+on request). An object created with owner references none of which exists any more (a native
+JobManager that outlives its Deployment for its grace period and creates a TaskManager pod) is
+collected at once, as Kubernetes' garbage collector collects it (there after a moment).
 
 Pods are two things here: the kubelet's runtime pods (cluster.Pod) and their API objects. Bare
 pods are stored like any object; the API view of every pod (its status from the kubelet) is
@@ -104,6 +106,11 @@ class ObjectStore:
         self.objects[key] = obj
         if not quiet:
             self.record("ADDED" if old is None else "MODIFIED", key, obj, rv, old)
+        refs = md.get("ownerReferences") or []
+        if old is None and refs:
+            live = {(x.get("metadata") or {}).get("uid") for x in self.objects.values()}
+            if not any(r.get("uid") in live for r in refs):
+                self.remove(key)
         return obj
 
     def remove(self, key: tuple, orphan: bool = False) -> list[tuple]:

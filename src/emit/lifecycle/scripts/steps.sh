@@ -213,12 +213,16 @@ delete_taskmanager_pods() {
   query="labelSelector=$(sed 's/=/%3D/g; s/,/%2C/g' <<<"$NATIVE_TASKMANAGERS")"
   while :; do
     status=$(kube GET "/api/v1/namespaces/$namespace/pods?$query")
+    if [[ $status == 000 ]] && ((SECONDS < deadline)); then
+      sleep 1 # no answer (the API server unreachable for a moment): ask again
+      continue
+    fi
     [[ $status == 200 ]] || fail native "GET pods?$query answered $status: $(head -c 300 "$RESPONSE")"
     names=$(grep -o '"name":[[:space:]]*"[^"]*-taskmanager-[0-9]*-[0-9]*"' "$RESPONSE" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u)
     [[ -n $names ]] || break
     for name in $names; do
       status=$(kube DELETE "/api/v1/namespaces/$namespace/pods/$name")
-      [[ $status == 200 || $status == 202 || $status == 404 ]] ||
+      [[ $status == 200 || $status == 202 || $status == 404 || $status == 000 ]] ||
         fail native "DELETE pods/$name answered $status: $(head -c 300 "$RESPONSE")"
     done
     log "deleted the TaskManager pods $(tr '\n' ' ' <<<"$names")"
