@@ -261,9 +261,10 @@ def test_session_job_on_a_native_session_cluster(tmp_path):
         (submit1,) = [o for o in rev1 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
         # the artifact server first: the submit Job downloads the jar once the session cluster
         # answers, which a native session cluster (no TaskManager to start) does quickly
-        cluster.apply([RESTRICTED, *artifact_server(tls["ca.crt"])])
+        # (its pod is the test's, not hardened: it starts before the namespace turns restricted)
+        cluster.apply(artifact_server(tls["ca.crt"]))
         cluster.wait_ready("artifacts", timeout=STEP_TIMEOUT_S)
-        cluster.apply(rev1)
+        cluster.apply([RESTRICTED, *rev1])
         first = cluster.wait_job(submit1["metadata"]["name"], timeout=STEP_TIMEOUT_S)
         assert first.succeeded, first.log[-3000:]
         id1 = yaml.safe_load(first.termination_message)["jobId"]
