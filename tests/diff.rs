@@ -124,6 +124,30 @@ fn changed_field_is_reported_by_path() {
 }
 
 #[test]
+fn selector_change_between_modes_is_called_immutable() {
+    let scratch = Scratch::new("mode-switch");
+    let golden = scratch.golden_dir(BASIC);
+    let native = scratch.spec("native.yaml", |text| text.replace("  mode: standalone\n", "  mode: native\n"));
+    let output = flink_render(&["diff", &native, "--against", &golden]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = stdout(&output);
+    let jobmanager = report.split("~ Deployment basic-application (").nth(1).expect(&report);
+    let jobmanager = jobmanager.split("\n~ ").next().unwrap();
+    assert!(
+        jobmanager.contains(
+            "    ! spec.selector.matchLabels.type cannot change in place (Kubernetes refuses the update: the field is \
+             immutable): delete the Deployment before applying"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("- Deployment basic-application-taskmanager"), "{report}");
+
+    let image = scratch.spec("image.yaml", |text| text.replace("image: flink:2.2", "image: flink:2.2.1"));
+    let output = flink_render(&["diff", &image, "--against", &golden]);
+    assert!(!stdout(&output).contains(" ! "), "{}", stdout(&output));
+}
+
+#[test]
 fn changed_field_against_a_stream_file() {
     let scratch = Scratch::new("changed-file");
     let golden = scratch.path("golden.yaml");

@@ -1,7 +1,8 @@
 //! The diff report for people, shared by `flink-render diff` and the WASM preview: one block
 //! per differing object (`~` changed, `+` added, `-` removed; in directory mode with its
 //! file), each changed field on its own line as `path: old → new`, multi-line values and
-//! scalar lists line by line with a little context, then a summary line.
+//! scalar lists line by line with a little context, then a summary line. A change Kubernetes
+//! refuses in place (a workload's selector, a Job's template) gets a `!` line saying so.
 
 use std::fmt::Write as _;
 
@@ -38,9 +39,18 @@ pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> Stri
         };
         let file = if is_directory { format!(" ({})", ObjectKey::of(object).file_name()) } else { String::new() };
         let _ = writeln!(out, "{sign} {}{file}", diff.key());
-        if let ObjectDiff::Changed { fields, .. } = diff {
+        if let ObjectDiff::Changed { key, fields, .. } = diff {
             for field in fields {
                 format_field(&mut out, field);
+            }
+            if let Some(path) = fields.iter().map(FieldChange::path).find(|path| immutable(&key.kind, path)) {
+                let _ = writeln!(
+                    out,
+                    "    ! {path} cannot change in place (Kubernetes refuses the update: the field is immutable): \
+                     delete the {kind} before applying (Argo CD: the `Replace=true` sync option); \
+                     a cluster moved between native and standalone mode changes its selectors",
+                    kind = key.kind
+                );
             }
         }
     }
@@ -49,6 +59,17 @@ pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> Stri
         let _ = writeln!(out, "(removed objects' files are not deleted by `render --output-dir`; delete them by hand)");
     }
     out
+}
+
+/// Whether Kubernetes refuses an update of `path` in an object of `kind` (apps/v1 workloads'
+/// label selectors, a Job's selector and pod template).
+fn immutable(kind: &str, path: &str) -> bool {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}.")) || path.starts_with(&format!("{prefix}["));
+    match kind {
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => under("spec.selector"),
+        "Job" => under("spec.selector") || under("spec.template"),
+        _ => false,
+    }
 }
 
 fn format_field(out: &mut String, field: &FieldChange) {

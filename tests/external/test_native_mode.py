@@ -9,7 +9,8 @@ refused).
 One cluster goes through:
   1. first start: the job runs under the rendered id with its parallelism on the TaskManagers the
      JobManager asked for (ceil(parallelism / slots)), pods built from `pod-template-<name>`: its
-     labels, the hardened security context, no token; the TaskManager's JVM gets the memory
+     labels, the hardened security context, no token, nothing checkov finds outside the allowlist
+     (tests/security/checkov-allowlist.yaml); the TaskManager's JVM gets the memory
      `flink-render memory` computes;
   2. a parallelism raised through Flink's REST API (`PUT /jobs/<id>/resource-requirements`, the
      adaptive scheduler): the JobManager creates another TaskManager pod itself and the job rescales,
@@ -46,6 +47,7 @@ from test_lifecycle import (  # noqa: F401 - `lifecycle` is the fixture
     spec,
 )
 from test_local_kubelet import flink_conf, jvm_flags
+from test_security_scan import checkov_problems
 from conftest import run_flink_render
 
 # events counted after the checkpoint a restore starts from (see test_kubernetes_ha.LAG)
@@ -137,6 +139,13 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     want = jvm_flags(memory[0]["taskmanager"]["jvmArgs"])
     for pod in tms:
         assert jvm_flags(pod.jvm_args()) == want, f"{pod.name}: {jvm_flags(pod.jvm_args())} != flink-render memory {want}"
+    # the security review of the pods Flink built from the template, as the API holds them
+    scan = tmp_path / "checkov"
+    scan.mkdir()
+    live = [lc.cluster.get("Pod", pod.name, NS) for pod in tms]
+    (scan / "taskmanagers.yaml").write_text(yaml.safe_dump_all(live), encoding="utf-8")
+    problems, _ = checkov_problems({"taskmanagers.yaml": live}, scan)
+    assert not problems, "checkov over the TaskManager pods Flink created:\n" + "\n".join(problems)
     before = lc.counting(id1, 300)
 
     lc.step("a parallelism raised through the REST API")
