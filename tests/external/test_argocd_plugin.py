@@ -76,12 +76,15 @@ def test_good_app_renders_like_render_with_the_same_settings(sidecar_env):
     assert "FlinkDeployment" not in {o["kind"] for o in objects}
     assert {o["metadata"]["namespace"] for o in objects} == {"streaming"}
     assert ("ServiceAccount", "flink") in {(o["kind"], o["metadata"]["name"]) for o in objects}
-    assert ("Role", "sessions-ha") in {(o["kind"], o["metadata"]["name"]) for o in objects}
-    # The defaults file applied: 2 slots and its pod-template label.
+    # native (no `mode`): each JobManager's Role, bound to its account in the destination namespace
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert {("Role", "sessions"), ("RoleBinding", "sessions"), ("Role", "clickstream")} <= kinds
+    # The defaults file applied: 2 slots and its pod-template label, in the TaskManager template.
     config = next(o for o in objects if o["metadata"]["name"] == "flink-config-clickstream")
     assert "taskmanager.numberOfTaskSlots: 2" in config["data"]["flink-conf.yaml"]
-    taskmanager = next(o for o in objects if o["metadata"]["name"] == "clickstream-taskmanager")
-    assert taskmanager["spec"]["template"]["metadata"]["labels"]["cost-center"] == "data-platform"
+    template = next(o for o in objects if o["metadata"]["name"] == "pod-template-clickstream")
+    labels = yaml.safe_load(template["data"]["taskmanager-pod-template.yaml"])["metadata"]["labels"]
+    assert labels["cost-center"] == "data-platform"
     assert result.seconds < GENERATE_TIMEOUT_S
 
 
@@ -185,8 +188,7 @@ def test_recursion_reads_nested_json_and_skips_hidden_files(sidecar_env, tmp_pat
     (app / ".git" / "config.yaml").write_text("not: [a manifest\n")
     result = run_generate(sidecar_env, good_app(), repository)
     names = [o["metadata"]["name"] for o in result.objects if o["kind"] == "Deployment"]
-    assert names == ["clickstream", "clickstream-taskmanager", "sessions", "sessions-taskmanager",
-                     "clickstream-json", "clickstream-json-taskmanager"], "jobs/ then more/deeper/ (sorted walk)"
+    assert names == ["clickstream", "sessions", "clickstream-json"], "jobs/ then more/deeper/ (sorted walk)"
 
 
 def test_kustomization_in_app_dir_is_refused(sidecar_env, tmp_path):
