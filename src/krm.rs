@@ -623,7 +623,11 @@ mod tests {
     #[test]
     fn omitted_mode_setting_chooses_how_a_spec_without_mode_renders() {
         let names = |items: &[Value]| -> Vec<String> {
-            items.iter().filter(|object| kind_of(object) == "Deployment").map(|object| object["metadata"]["name"].as_str().unwrap().to_string()).collect()
+            items
+                .iter()
+                .filter(|object| kind_of(object) == "Deployment")
+                .map(|object| object["metadata"]["name"].as_str().unwrap().to_string())
+                .collect()
         };
         let native = output_items(&transform(&list(&[DEPLOYMENT], None)));
         assert_eq!(names(&native), ["demo"], "native by default: no TaskManager Deployment");

@@ -41,12 +41,14 @@ pub mod diff;
 pub mod digest;
 pub mod effective;
 pub mod emit;
+pub mod explain;
 pub mod flink;
 pub mod helm;
 pub mod krm;
 pub mod memory;
 pub mod objects;
 pub mod parse;
+pub mod provenance;
 pub mod resolve;
 pub mod schema;
 pub mod validate;
@@ -454,6 +456,31 @@ fn emit_all<'a>(
             Item::Deployment { .. } | Item::Reference { .. } => {}
         }
     }
+}
+
+/// `look` over the view of every cluster the inputs render, in input order, with the name of
+/// its input (for faces that report on clusters, such as [`explain`]). Validated as
+/// [`compile`] does: with an error, the diagnostics and nothing looked at.
+pub fn each_cluster<T>(
+    inputs: &[Input<'_>],
+    options: &Options<'_>,
+    mut look: impl FnMut(&str, &ClusterView<'_>) -> T,
+) -> (Vec<T>, Diagnostics) {
+    let read = read_all(inputs, options);
+    let diagnostics = compile_read_each(read.clone(), options, &mut |_, _| {}).diagnostics;
+    if diagnostics.has_errors() {
+        return (Vec::new(), diagnostics);
+    }
+    let settings = settings_of(options);
+    let mut looked = Vec::new();
+    for (index, input) in read.iter().enumerate().filter(|(_, input)| !input.reference) {
+        for item in items_of(index, &input.resources, &settings, false) {
+            if let Item::Deployment { view: DeploymentView::Cluster(view), .. } = item {
+                looked.push(look(&input.name, &view));
+            }
+        }
+    }
+    (looked, diagnostics)
 }
 
 /// The objects as a YAML stream, documents separated by `---`.

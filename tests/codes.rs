@@ -8,6 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use flink_render::diagnostics::{Code, Severity};
+use flink_render::provenance::Derivation;
 use flink_render::validate::{CANARY_RULES, CLUSTER_RULES, Rule, SESSION_JOB_RULES};
 
 fn goldens(prefix: &str) -> String {
@@ -86,16 +87,42 @@ fn rule_table() -> String {
     table
 }
 
+/// The derivations `explain` names (the provenance registry).
+fn derivation_table() -> String {
+    let mut table = String::from("| rule | reference | meaning |\n|---|---|---|\n");
+    for rule in Derivation::ALL {
+        table.push_str(&format!("| `{}` | {} | {} |\n", rule.as_str(), rule.reference(), rule.meaning()));
+    }
+    table
+}
+
 /// The manual's page that holds the generated code table and rule list.
 const PAGE: &str = "docs/validation.md";
+/// The manual's page that holds the derivations.
+const EXPLAIN_PAGE: &str = "docs/explain.md";
 
 /// Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->`.
 fn with_section(page: &str, name: &str, content: &str) -> String {
     let begin = format!("<!-- {name}:begin -->\n");
     let end = format!("<!-- {name}:end -->");
-    let start = page.find(&begin).unwrap_or_else(|| panic!("{PAGE} has no {begin}")) + begin.len();
-    let stop = page[start..].find(&end).unwrap_or_else(|| panic!("{PAGE} has no {end}")) + start;
+    let start = page.find(&begin).unwrap_or_else(|| panic!("the page has no {begin}")) + begin.len();
+    let stop = page[start..].find(&end).unwrap_or_else(|| panic!("the page has no {end}")) + start;
     format!("{}{content}{}", &page[..start], &page[stop..])
+}
+
+#[test]
+fn the_explain_page_lists_the_derivations() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(EXPLAIN_PAGE);
+    let page = fs::read_to_string(&path).unwrap();
+    let expected = with_section(&page, "derivations", &derivation_table());
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert!(
+        page == expected,
+        "the derivations in {EXPLAIN_PAGE} are stale: run `UPDATE_DOCS=1 cargo test --test codes`"
+    );
 }
 
 #[test]

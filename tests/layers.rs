@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// vocabulary and anything below. `lib` is the crate root (`compile`); the faces above it
 /// are what the shells share.
 const LAYERS: &[&[&str]] = &[
-    &["diagnostics", "digest", "objects"],
+    &["diagnostics", "digest", "objects", "provenance"],
     &["flink"],
     &["parse"],
     &["effective"],
@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["resolve"],
     &["emit"],
     &["lib"],
-    &["argocd", "diff", "helm", "krm", "memory", "schema"],
+    &["argocd", "diff", "explain", "helm", "krm", "memory", "schema"],
 ];
 
 fn layer(module: &str) -> usize {

@@ -31,7 +31,8 @@ use flink_render::argocd::Settings;
 use flink_render::to_yaml;
 
 use super::{
-    CommonArgs, HelmPostRenderer, INVALID_INPUT, OmittedMode, compile_paths, inputs, io_error, print_text_diagnostics, write_stdout,
+    CommonArgs, HelmPostRenderer, INVALID_INPUT, OmittedMode, compile_paths, inputs, io_error, print_text_diagnostics,
+    write_stdout,
 };
 
 /// Options of `flink-render argocd` (everything else comes from the environment).

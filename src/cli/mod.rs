@@ -3,6 +3,7 @@
 
 mod argocd;
 mod diff;
+mod explain;
 mod inputs;
 mod krm;
 mod memory;
@@ -18,8 +19,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use flink_render::diagnostics::{Code, Diagnostic, Diagnostics};
-use flink_render::helm::{self, PostRenderer};
 use flink_render::effective::DeploymentMode;
+use flink_render::helm::{self, PostRenderer};
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::{Compiled, Input, Options, compile, compile_each};
 use serde_json::Value;
@@ -40,6 +41,8 @@ enum Command {
     Validate(ValidateArgs),
     /// Print the memory Flink gives each JobManager and TaskManager, part by part, and their JVM arguments.
     Memory(memory::MemoryArgs),
+    /// Explain where rendered values come from: --config lists each cluster's Flink configuration with every key's origin.
+    Explain(explain::ExplainArgs),
     /// Render and compare with committed output (a --output-dir directory or a YAML stream).
     Diff(diff::DiffArgs),
     /// Print the JSON Schema of the accepted input, or its CustomResourceDefinition.
@@ -174,6 +177,7 @@ pub fn run() -> ExitCode {
         Command::Render(args) => render(args),
         Command::Validate(args) => validate(args),
         Command::Memory(args) => memory::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Argocd(args) => argocd::run(args),
@@ -216,6 +220,28 @@ fn load_sources(common: &CommonArgs) -> Result<(Vec<Source>, Diagnostics), ExitC
 /// Compile the inputs. With a `sink`, objects go there as they are emitted (and only when
 /// nothing is an error) instead of into the result.
 fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>) -> Result<Run, ExitCode> {
+    let (mut compiled, sources, mut unreadable) = with_inputs(common, |inputs, options, all_read| match sink {
+        Some(sink) if all_read => compile_each(inputs, options, sink),
+        _ => compile(inputs, options),
+    })?;
+    if !unreadable.is_empty() {
+        unreadable.extend(compiled.diagnostics);
+        compiled.diagnostics = unreadable;
+        compiled.objects.clear();
+    }
+    Ok(Run { compiled, sources })
+}
+
+/// Every input's name and text, for showing diagnostics.
+type Sources = Vec<(String, String)>;
+
+/// Read the defaults file and the inputs as `common` names them, and run `step` over them:
+/// its result, the sources by name, and the inputs that could not be read (when there are
+/// some, `step` sees only the readable ones, is told so, and must not hand objects out).
+fn with_inputs<T>(
+    common: &CommonArgs,
+    step: impl FnOnce(&[Input<'_>], &Options<'_>, bool) -> T,
+) -> Result<(T, Sources, Diagnostics), ExitCode> {
     let defaults = match &common.defaults {
         None => None,
         Some(path) => {
@@ -239,7 +265,7 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
             }
         }
     };
-    let (sources, mut unreadable) = load_sources(common)?;
+    let (sources, unreadable) = load_sources(common)?;
     let mut inputs = Vec::new();
     let mut references = Vec::new();
     for source in &sources {
@@ -258,17 +284,9 @@ fn compile_paths(common: &CommonArgs, sink: Option<&mut dyn FnMut(Value, usize)>
         helm_hooks,
         omitted_mode: common.omitted_mode.map(OmittedMode::lower),
     };
-    let mut compiled = match sink {
-        Some(sink) if unreadable.is_empty() => compile_each(&inputs, &options, sink),
-        _ => compile(&inputs, &options),
-    };
-    if !unreadable.is_empty() {
-        unreadable.extend(compiled.diagnostics);
-        compiled.diagnostics = unreadable;
-        compiled.objects.clear();
-    }
+    let result = step(&inputs, &options, unreadable.is_empty());
     let sources = sources.into_iter().map(|source| (source.name, source.text)).collect();
-    Ok(Run { compiled, sources })
+    Ok((result, sources, unreadable))
 }
 
 /// Compile, print the diagnostics, and stop with exit 1 when any of them is an error.

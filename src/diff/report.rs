@@ -64,7 +64,9 @@ pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> Stri
 /// Whether Kubernetes refuses an update of `path` in an object of `kind` (apps/v1 workloads'
 /// label selectors, a Job's selector and pod template).
 fn immutable(kind: &str, path: &str) -> bool {
-    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}.")) || path.starts_with(&format!("{prefix}["));
+    let under = |prefix: &str| {
+        path == prefix || path.starts_with(&format!("{prefix}.")) || path.starts_with(&format!("{prefix}["))
+    };
     match kind {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => under("spec.selector"),
         "Job" => under("spec.selector") || under("spec.template"),

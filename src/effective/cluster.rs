@@ -30,13 +30,14 @@ use crate::flink::version::FlinkVersion;
 use crate::parse::ParsedDeployment;
 use crate::parse::defaults::BUILTIN_LOG4J_CONSOLE;
 use crate::parse::spec::{RawDeploymentSpec, RawJobSpec};
+use crate::provenance::{Derivation, Origin};
 
 use super::config::EffectiveConfig;
-pub use super::mode::DeploymentMode;
 use super::helm::{self, HelmHooks};
 use super::ingress::{self, IngressRead};
 use super::job::{JobState, UpgradeMode, UpgradeModeRead, job_state, upgrade_mode};
 use super::job_id::job_id;
+pub use super::mode::DeploymentMode;
 use super::pod_template::{ArrayMerge, as_template, merge_templates};
 use super::ports::{self, PortProblem, Ports};
 use super::render_settings::{self, RenderSettings};
@@ -227,7 +228,8 @@ pub(super) fn build<'a>(
         Some(namespace) => format!("{}.{namespace}", builder.name),
         None => builder.name.to_string(),
     };
-    builder.config.derive("jobmanager.rpc.address", rpc_address);
+    let origin = Origin::rule(Derivation::RpcAddress, builder.identity_inputs());
+    builder.config.derive("jobmanager.rpc.address", rpc_address, origin);
     if builder.mode == DeploymentMode::Native {
         builder.native_client(high_availability, job.as_ref(), ports);
     }
@@ -303,7 +305,6 @@ impl<'a> Builder<'a> {
         let namespace = metadata.namespace.as_deref().or(settings.namespace);
         let flink_version = spec.flink_version.as_deref().and_then(FlinkVersion::parse);
         let version = flink_version.unwrap_or(FlinkVersion::NEWEST);
-        let defaults = settings.defaults.effective(namespace, version);
         let written = spec.mode.as_deref().and_then(DeploymentMode::parse);
         Builder {
             parsed,
@@ -319,7 +320,7 @@ impl<'a> Builder<'a> {
             image_pull_policy: None,
             taskmanager_replicas: None,
             jobmanager_annotations: None,
-            config: EffectiveConfig::layered(defaults, &parsed.user_keys),
+            config: EffectiveConfig::layered(settings.defaults.layers(namespace, version), &parsed.user_keys),
         }
     }
 
@@ -328,35 +329,47 @@ impl<'a> Builder<'a> {
         let slots = self.spec.task_manager.as_ref().and_then(|tm| tm.task_slots);
         let written = self.parsed.user_keys.iter().any(|user| user.key == "taskmanager.numberOfTaskSlots");
         if let Some(slots) = slots.filter(|_| !written) {
-            self.config.derive("taskmanager.numberOfTaskSlots", slots.to_string());
+            let origin = self.by(Derivation::TaskSlots, &["spec.taskManager.taskSlots"]);
+            self.config.derive("taskmanager.numberOfTaskSlots", slots.to_string(), origin);
         }
     }
 
     /// Fixed defaults, the image (derived from the version when missing), the pull policy
     /// and the service account.
     fn images_and_accounts(&mut self) {
-        self.config.derive_default("kubernetes.rest-service.exposed.type", "ClusterIP");
-        self.config.derive_default("web.cancel.enable", "false");
-        self.config.derive("$internal.flink.version", self.version.to_string());
-        match self.spec.image.as_deref().map(str::trim).filter(|image| !image.is_empty()) {
-            Some(image) => self.image = image.to_string(),
+        self.config.derive_default(
+            "kubernetes.rest-service.exposed.type",
+            "ClusterIP",
+            self.by(Derivation::RestServiceType, &[]),
+        );
+        self.config.derive_default("web.cancel.enable", "false", self.by(Derivation::WebCancel, &[]));
+        let version = self.by(Derivation::FlinkVersionKey, &["spec.flinkVersion"]);
+        self.config.derive("$internal.flink.version", self.version.to_string(), version);
+        let image = match self.spec.image.as_deref().map(str::trim).filter(|image| !image.is_empty()) {
+            Some(image) => {
+                self.image = image.to_string();
+                self.by(Derivation::Image, &["spec.image"])
+            }
             None => {
                 self.image = format!("flink:{}.{}", self.version.major, self.version.minor);
                 self.image_derived = true;
+                self.by(Derivation::Image, &["spec.flinkVersion"])
             }
-        }
+        };
         let image_key = if self.version.has_cpu_amount_keys() {
             "kubernetes.container.image.ref"
         } else {
             "kubernetes.container.image"
         };
-        self.config.derive(image_key, self.image.clone());
+        self.config.derive(image_key, self.image.clone(), image);
         self.image_pull_policy = self.spec.image_pull_policy.as_deref().map(str::trim).filter(|p| !p.is_empty());
         if let Some(policy) = self.image_pull_policy {
-            self.config.derive("kubernetes.container.image.pull-policy", policy);
+            let origin = self.by(Derivation::ImagePullPolicy, &["spec.imagePullPolicy"]);
+            self.config.derive("kubernetes.container.image.pull-policy", policy, origin);
         }
         if let Some(account) = &self.spec.service_account {
-            self.config.derive("kubernetes.service-account", account.clone());
+            let origin = self.by(Derivation::ServiceAccount, &["spec.serviceAccount"]);
+            self.config.derive("kubernetes.service-account", account.clone(), origin);
         }
     }
 
@@ -374,20 +387,41 @@ impl<'a> Builder<'a> {
         };
         let read = resources::read(process, resource, requirements);
         let name = process.config_name();
+        let field = match process {
+            Process::JobManager => "spec.jobManager",
+            Process::TaskManager => "spec.taskManager",
+        };
+        // requests over limits, and either over the deprecated `resource` block
+        let fields = |what: &str| {
+            [
+                format!("{field}.resources.requests.{what}"),
+                format!("{field}.resources.limits.{what}"),
+                format!("{field}.resource.{what}"),
+            ]
+        };
+        let [memory_fields, cpu_fields] = [fields("memory"), fields("cpu")];
+        let memory_fields: Vec<&str> = memory_fields.iter().map(String::as_str).collect();
+        let cpu_fields: Vec<&str> = cpu_fields.iter().map(String::as_str).collect();
         if let Some(memory) = read.memory {
-            self.config.derive(&format!("{name}.memory.process.size"), memory.config_text());
+            let path = read.memory_path.as_deref().unwrap_or(memory_fields[0]);
+            let origin = self.by(Derivation::ProcessMemory, &[path]);
+            self.config.derive(&format!("{name}.memory.process.size"), memory.config_text(), origin);
         }
         if let Some(cpu) = read.cpu {
-            self.config.derive(&format!("kubernetes.{name}.cpu.amount"), java_double_text(cpu));
+            let inputs = self.fields(&cpu_fields).into_iter().take(1).collect();
+            let origin = Origin::rule(Derivation::ProcessCpu, inputs);
+            self.config.derive(&format!("kubernetes.{name}.cpu.amount"), java_double_text(cpu), origin.clone());
             if !self.version.has_cpu_amount_keys() {
-                self.config.derive(&format!("kubernetes.{name}.cpu"), java_double_text(cpu));
+                self.config.derive(&format!("kubernetes.{name}.cpu"), java_double_text(cpu), origin);
             }
         }
         if let Some(factor) = read.cpu_limit_factor {
-            self.config.derive(&format!("kubernetes.{name}.cpu.limit-factor"), java_double_text(factor));
+            let origin = self.by(Derivation::LimitFactor, &cpu_fields[..2]);
+            self.config.derive(&format!("kubernetes.{name}.cpu.limit-factor"), java_double_text(factor), origin);
         }
         if let Some(factor) = read.memory_limit_factor {
-            self.config.derive(&format!("kubernetes.{name}.memory.limit-factor"), java_double_text(factor));
+            let origin = self.by(Derivation::LimitFactor, &memory_fields[..2]);
+            self.config.derive(&format!("kubernetes.{name}.memory.limit-factor"), java_double_text(factor), origin);
         }
         read
     }
@@ -395,15 +429,17 @@ impl<'a> Builder<'a> {
     /// JobManager replicas (1 when unset) and the TaskManager replicas the spec fixes.
     fn replicas(&mut self) -> i64 {
         let jobmanager = self.spec.job_manager.as_ref().and_then(|jm| jm.replicas).unwrap_or(1);
-        self.config.derive("kubernetes.jobmanager.replicas", jobmanager.to_string());
+        let origin = self.by(Derivation::JobManagerReplicas, &["spec.jobManager.replicas"]);
+        self.config.derive("kubernetes.jobmanager.replicas", jobmanager.to_string(), origin);
         if let Some(replicas) = self.taskmanager_spec_replicas().filter(|replicas| *replicas >= 1) {
-            self.derive_taskmanager_replicas(replicas);
+            let origin = self.by(Derivation::TaskManagerReplicas, &["spec.taskManager.replicas"]);
+            self.derive_taskmanager_replicas(replicas, origin);
         }
         jobmanager
     }
 
-    fn derive_taskmanager_replicas(&mut self, replicas: i64) {
-        self.config.derive("kubernetes.internal.taskmanager.replicas", replicas.to_string());
+    fn derive_taskmanager_replicas(&mut self, replicas: i64, origin: Origin) {
+        self.config.derive("kubernetes.internal.taskmanager.replicas", replicas.to_string(), origin);
         self.taskmanager_replicas = Some(replicas);
     }
 
@@ -453,26 +489,40 @@ impl<'a> Builder<'a> {
             (false, true) => "kubernetes-application",
             (false, false) => "kubernetes-session",
         };
-        self.config.derive("execution.target", target);
+        let shape = self.by(Derivation::ExecutionTarget, &["spec.mode", "spec.job"]);
+        self.config.derive("execution.target", target, shape);
+        let cluster_mode = self.by(Derivation::ClusterMode, &["spec.mode", "spec.job"]);
         let Some(job) = self.spec.job.as_ref() else {
             if standalone {
-                self.config.derive("kubernetes.internal.cluster-mode", "SESSION");
+                self.config.derive("kubernetes.internal.cluster-mode", "SESSION", cluster_mode);
             }
             return None;
         };
         if standalone {
-            self.config.derive("kubernetes.internal.cluster-mode", "APPLICATION");
+            self.config.derive("kubernetes.internal.cluster-mode", "APPLICATION", cluster_mode);
         }
-        let (parallelism, parallelism_ignored) = self.parallelism(job, slots);
+        let (parallelism, parallelism_ignored, inputs) = self.parallelism(job, slots);
         if let Some(parallelism) = parallelism {
-            self.config.derive("parallelism.default", parallelism.to_string());
+            self.config.derive(
+                "parallelism.default",
+                parallelism.to_string(),
+                Origin::rule(Derivation::Parallelism, inputs.clone()),
+            );
             if standalone && !self.config.contains("kubernetes.internal.taskmanager.replicas") {
-                self.derive_taskmanager_replicas((parallelism + slots - 1) / slots);
+                let mut inputs = inputs;
+                if parallelism > 1 {
+                    // ceil(1 / slots) is 1 whatever the slots
+                    inputs.extend(self.key_origins(&["taskmanager.numberOfTaskSlots"]));
+                }
+                let origin = Origin::rule(Derivation::TaskManagerReplicas, inputs);
+                self.derive_taskmanager_replicas((parallelism + slots - 1) / slots, origin);
             }
         }
-        self.config.derive("execution.shutdown-on-application-finish", "false");
-        self.config.derive_default("execution.submit-failed-job-on-application-error", "true");
-        self.config.derive_default("pipeline.name", self.name);
+        let defaults = self.by(Derivation::ApplicationDefaults, &[]);
+        self.config.derive("execution.shutdown-on-application-finish", "false", defaults.clone());
+        self.config.derive_default("execution.submit-failed-job-on-application-error", "true", defaults);
+        let named = self.by(Derivation::ApplicationDefaults, &["metadata.name"]);
+        self.config.derive_default("pipeline.name", self.name, named);
         let upgrade_mode = upgrade_mode(job);
         self.job_options(job, upgrade_mode.effective());
         let jar = job.jar_uri.as_deref().map(|uri| self.jar(uri));
@@ -501,51 +551,69 @@ impl<'a> Builder<'a> {
         annotations.retain(|(name, _)| name != GENERATION);
         annotations.push((GENERATION.into(), generation.to_string()));
         self.jobmanager_annotations = Some(annotations.iter().cloned().collect());
-        self.config.derive_value(key, ConfigValue::Map(annotations));
+        let mut inputs = self.fields(&["metadata.generation"]);
+        inputs.extend(self.key_origins(&[key]));
+        self.config.derive_value(
+            key,
+            ConfigValue::Map(annotations),
+            Origin::rule(Derivation::GenerationAnnotation, inputs),
+        );
     }
 
     /// Effective parallelism P (FO §2.4): TaskManager replicas × slots when replicas are set,
     /// else, when the spec says `mode: standalone` (the literal field), the largest vertex
     /// override, else `job.parallelism`. Also whether
-    /// `job.parallelism` is overridden by the replicas.
-    fn parallelism(&self, job: &RawJobSpec, slots: i64) -> (Option<i64>, bool) {
+    /// `job.parallelism` is overridden by the replicas, and what the parallelism was read from.
+    fn parallelism(&self, job: &RawJobSpec, slots: i64) -> (Option<i64>, bool, Vec<Origin>) {
         let job_parallelism = job.parallelism;
         match self.taskmanager_spec_replicas() {
             Some(replicas) if replicas > 0 => {
                 let parallelism = replicas * slots;
                 let ignored = job_parallelism.is_some_and(|written| written > 0 && written != parallelism);
-                return (Some(parallelism), ignored);
+                let mut inputs = self.fields(&["spec.taskManager.replicas"]);
+                inputs.extend(self.key_origins(&["taskmanager.numberOfTaskSlots"]));
+                return (Some(parallelism), ignored, inputs);
             }
-            Some(_) => return (None, false),
+            Some(_) => return (None, false, Vec::new()),
             None => {}
         }
-        let overrides = self.config.get("pipeline.jobvertex-parallelism-overrides");
+        const OVERRIDES: &str = "pipeline.jobvertex-parallelism-overrides";
+        let overrides = self.config.get(OVERRIDES);
         if let Some(overrides) = overrides.filter(|_| self.spec.mode.as_deref() == Some("standalone")) {
             let max = parse_flat_map(&overrides).iter().filter_map(|(_, value)| value.trim().parse::<i64>().ok()).max();
             if let Some(max) = max.filter(|max| *max > 0) {
-                return (Some(max), false);
+                return (Some(max), false, self.key_origins(&[OVERRIDES]));
             }
         }
-        (job_parallelism.filter(|parallelism| *parallelism >= 1), false)
+        (job_parallelism.filter(|parallelism| *parallelism >= 1), false, self.fields(&["spec.job.parallelism"]))
     }
 
     /// Keys that follow from the upgrade mode and the job fields (FO §2.2 second table).
     fn job_options(&mut self, job: &RawJobSpec, mode: UpgradeMode) {
         if mode == UpgradeMode::LastState {
-            self.config.derive_default("execution.checkpointing.interval", "5 min");
+            let origin = self.by(Derivation::CheckpointDefaults, &["spec.job.upgradeMode"]);
+            self.config.derive_default("execution.checkpointing.interval", "5 min", origin);
         }
-        self.config
-            .derive_default("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        let retention = self.by(Derivation::CheckpointDefaults, &[]);
+        self.config.derive_default(
+            "execution.checkpointing.externalized-checkpoint-retention",
+            "RETAIN_ON_CANCELLATION",
+            retention,
+        );
         if let Some(allow) = job.allow_non_restored_state {
-            self.config.derive("execution.savepoint.ignore-unclaimed-state", allow.to_string());
+            let origin = self.by(Derivation::JobFields, &["spec.job.allowNonRestoredState"]);
+            self.config.derive("execution.savepoint.ignore-unclaimed-state", allow.to_string(), origin);
         }
         if let Some(entry_class) = &job.entry_class {
-            self.config.derive("$internal.application.main", entry_class.clone());
+            let origin = self.by(Derivation::JobFields, &["spec.job.entryClass"]);
+            self.config.derive("$internal.application.main", entry_class.clone(), origin);
         }
         let args = job.args.clone().unwrap_or_default();
-        self.config.derive_value("$internal.application.program-args", ConfigValue::List(args));
+        let origin = self.by(Derivation::JobFields, &["spec.job.args"]);
+        self.config.derive_value("$internal.application.program-args", ConfigValue::List(args), origin);
         if let Some(path) = job.initial_savepoint_path.as_deref().filter(|path| !path.trim().is_empty()) {
-            self.config.derive("execution.savepoint.path", path.to_string());
+            let origin = self.by(Derivation::JobFields, &["spec.job.initialSavepointPath"]);
+            self.config.derive("execution.savepoint.path", path.to_string(), origin);
         } else if mode == UpgradeMode::Stateless {
             self.config.remove("execution.savepoint.path");
         }
@@ -563,20 +631,21 @@ impl<'a> Builder<'a> {
             return JarSource::NoScheme(uri);
         };
         let native = self.mode == DeploymentMode::Native;
+        let origin = self.by(Derivation::JarKeys, &["spec.job.jarURI"]);
         if native {
-            self.config.derive_value("pipeline.jars", ConfigValue::List(vec![uri.to_string()]));
+            self.config.derive_value("pipeline.jars", ConfigValue::List(vec![uri.to_string()]), origin.clone());
         }
         match scheme {
             "local" | "file" => {
                 if !native && !in_user_lib(rest) {
                     let classpath = if scheme == "local" { format!("file://{rest}") } else { uri.to_string() };
-                    self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]));
+                    self.config.derive_value("pipeline.classpaths", ConfigValue::List(vec![classpath]), origin);
                 }
                 JarSource::Image(rest.to_string())
             }
             _ => {
                 if scheme.eq_ignore_ascii_case("http") {
-                    self.config.derive_default("user.artifacts.raw-http-enabled", "true");
+                    self.config.derive_default("user.artifacts.raw-http-enabled", "true", origin);
                 }
                 JarSource::Remote(uri)
             }
@@ -586,21 +655,31 @@ impl<'a> Builder<'a> {
     /// The cluster's identity and HA keys (build step), and the generation annotation.
     fn identity(&mut self, high_availability: Option<HighAvailability>, job: Option<&JobView<'_>>) {
         if let Some(namespace) = self.namespace {
-            self.config.derive("kubernetes.namespace", namespace);
+            let origin = Origin::rule(Derivation::ClusterIdentity, self.namespace_inputs());
+            self.config.derive("kubernetes.namespace", namespace, origin);
         }
-        self.config.derive("kubernetes.cluster-id", self.name);
+        let named = self.by(Derivation::ClusterIdentity, &["metadata.name"]);
+        self.config.derive("kubernetes.cluster-id", self.name, named.clone());
         if high_availability.is_some() {
-            self.config.derive("high-availability.cluster-id", self.name);
-            let storage_dir =
-                self.config.get_any(&["high-availability.storageDir", "high-availability.zookeeper.storageDir"]);
+            self.config.derive("high-availability.cluster-id", self.name, named);
+            const STORAGE_DIR: [&str; 2] = ["high-availability.storageDir", "high-availability.zookeeper.storageDir"];
+            let storage_dir = self.config.get_any(&STORAGE_DIR);
             if let Some(storage_dir) = storage_dir {
                 if let Some(job) = job {
                     // Upstream appends a random UUID; ours is the job id (FO §4.8).
                     let path =
                         format!("{}/job-result-store/{}/{}", storage_dir.trim_end_matches('/'), self.name, job.job_id);
-                    self.config.derive_default("job-result-store.storage-path", path);
+                    let mut path_inputs = self.key_origins(&STORAGE_DIR[..1]);
+                    if path_inputs.is_empty() {
+                        path_inputs = self.key_origins(&STORAGE_DIR[1..]);
+                    }
+                    path_inputs.extend(self.fields(&["metadata.name"]));
+                    path_inputs.push(self.job_id_origin());
+                    let origin = Origin::rule(Derivation::JobResultStore, path_inputs);
+                    self.config.derive_default("job-result-store.storage-path", path, origin);
                 }
-                self.config.derive_default("job-result-store.delete-on-commit", "false");
+                let origin = Origin::rule(Derivation::JobResultStore, Vec::new());
+                self.config.derive_default("job-result-store.delete-on-commit", "false", origin);
             }
             if let Some(job) =
                 job.filter(|job| high_availability.is_some_and(|ha| ha.zookeeper) && job.job_id != job.graph_id)
@@ -615,6 +694,44 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The fields among `paths` the user wrote, as a rule's inputs.
+    fn fields(&self, paths: &[&str]) -> Vec<Origin> {
+        paths.iter().filter_map(|path| self.parsed.written(path)).collect()
+    }
+
+    /// A rule over the fields among `paths` the user wrote.
+    fn by(&self, rule: Derivation, paths: &[&str]) -> Origin {
+        Origin::rule(rule, self.fields(paths))
+    }
+
+    /// The origins of the configuration keys among `keys` that are set, as a rule's inputs.
+    fn key_origins(&self, keys: &[&str]) -> Vec<Origin> {
+        keys.iter().filter_map(|key| self.config.origin(key)).map(|traced| traced.origin.clone()).collect()
+    }
+
+    /// Where the namespace comes from: `metadata.namespace`, else `--namespace`.
+    fn namespace_inputs(&self) -> Vec<Origin> {
+        match self.parsed.written("metadata.namespace") {
+            Some(written) => vec![written],
+            None if self.namespace.is_some() => vec![Origin::Setting { name: "--namespace" }],
+            None => Vec::new(),
+        }
+    }
+
+    /// The name and namespace.
+    fn identity_inputs(&self) -> Vec<Origin> {
+        let mut inputs = self.fields(&["metadata.name"]);
+        inputs.extend(self.namespace_inputs());
+        inputs
+    }
+
+    /// The job id: a hash of the identity and the job's spec.
+    fn job_id_origin(&self) -> Origin {
+        let mut inputs = self.identity_inputs();
+        inputs.extend(self.fields(&["spec.job"]));
+        Origin::rule(Derivation::JobId, inputs)
+    }
+
     /// What Flink's `KubernetesClusterDescriptor` adds to the configuration it ships when it
     /// deploys a native cluster (native-mode.md §1, step 3), and the job id the operator gives
     /// an application (`$internal.pipeline.job-id`): the entrypoint class, the execution mode,
@@ -626,16 +743,22 @@ impl Builder<'_> {
         } else {
             "org.apache.flink.kubernetes.entrypoint.KubernetesSessionClusterEntrypoint"
         };
-        self.config.derive("kubernetes.internal.jobmanager.entrypoint.class", entrypoint);
-        self.config.derive("internal.cluster.execution-mode", "NORMAL");
+        let client = self.by(Derivation::NativeClient, &["spec.job"]);
+        self.config.derive("kubernetes.internal.jobmanager.entrypoint.class", entrypoint, client.clone());
+        self.config.derive("internal.cluster.execution-mode", "NORMAL", client);
         if let Some(job) = job {
-            self.config.derive("$internal.pipeline.job-id", job.job_id.clone());
+            self.config.derive("$internal.pipeline.job-id", job.job_id.clone(), self.job_id_origin());
         }
         if high_availability.is_some() {
             self.config.remove("jobmanager.rpc.address");
             let key = "high-availability.jobmanager.port";
             if self.config.get(key).is_none_or(|text| text.trim() == "0") {
-                self.config.derive(key, ports.jobmanager_rpc.to_string());
+                let inputs = self.key_origins(&[key, "jobmanager.rpc.port"]);
+                self.config.derive(
+                    key,
+                    ports.jobmanager_rpc.to_string(),
+                    Origin::rule(Derivation::NativeClient, inputs),
+                );
             }
         }
     }
@@ -657,7 +780,8 @@ impl Builder<'_> {
         }
         // Flink 2.3 renamed the option; the old key stays its deprecated name
         let key = if (self.version.major, self.version.minor) >= (2, 3) { KEYS[1] } else { KEYS[0] };
-        self.config.derive(key, format!("/jobgraphs-{}", &job.graph_id[..16]));
+        let origin = Origin::rule(Derivation::JobGraphPath, vec![self.job_id_origin()]);
+        self.config.derive(key, format!("/jobgraphs-{}", &job.graph_id[..16]), origin);
     }
 }
 

@@ -1,30 +1,20 @@
 //! The effective configuration of one resource (FO §2): the operator defaults for its
 //! namespace and Flink version, then the user's flattened `flinkConfiguration`, then the
 //! keys the operator's config builder derives from the spec, with **where each key was
-//! written** ([`Origin`]).
+//! written** ([`Traced`] origins, with what each key overrode).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Deref;
 
-use crate::diagnostics::Span;
 use crate::flink::config::{ConfigValue, FlinkConfig, UserKey};
+use crate::parse::defaults::LayeredDefault;
+use crate::provenance::{Origin, Traced};
 
-/// Where a configuration value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The operator defaults (`--defaults`, or the built-in Helm profile).
-    OperatorDefaults,
-    /// The user's `flinkConfiguration`, at this position.
-    Spec(Span),
-    /// The config builder, from a spec field or the cluster's identity (FO §2.2).
-    Derived,
-}
-
-/// The configuration, layered, with the keys the builder set.
+/// The configuration, layered, with the origin of every key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EffectiveConfig {
     values: FlinkConfig,
-    derived: BTreeSet<String>,
+    origins: BTreeMap<String, Traced>,
 }
 
 impl Deref for EffectiveConfig {
@@ -35,27 +25,28 @@ impl Deref for EffectiveConfig {
 }
 
 impl EffectiveConfig {
-    /// The defaults, then the user's keys (a later duplicate wins, as in Flink).
-    pub fn layered(defaults: BTreeMap<String, String>, user_keys: &[UserKey]) -> EffectiveConfig {
-        let mut values = FlinkConfig::default();
-        for (key, value) in defaults {
-            values.set(&key, value);
+    /// The defaults in their layer order, then the user's keys (a later duplicate wins, as in
+    /// Flink); each key keeps what it overrode.
+    pub fn layered<'d>(defaults: impl Iterator<Item = LayeredDefault<'d>>, user_keys: &[UserKey]) -> EffectiveConfig {
+        let mut config = EffectiveConfig::default();
+        for default in defaults {
+            config.set(default.option, ConfigValue::Text(default.value.to_string()), default.origin());
         }
         for user in user_keys {
-            values.set(&user.key, user.value.clone());
+            let origin = Origin::Config { key: user.key.clone(), span: user.span };
+            config.set(&user.key, ConfigValue::Text(user.value.clone()), origin);
         }
-        EffectiveConfig { values, derived: BTreeSet::new() }
+        config
     }
 
-    /// Where the value of `key` comes from, given the user's keys.
-    pub fn origin(&self, key: &str, user_keys: &[UserKey]) -> Origin {
-        if self.derived.contains(key) {
-            return Origin::Derived;
-        }
-        match user_keys.iter().rev().find(|user| user.key == key) {
-            Some(user) => Origin::Spec(user.span),
-            None => Origin::OperatorDefaults,
-        }
+    /// Where the value of `key` comes from, and what it overrode.
+    pub fn origin(&self, key: &str) -> Option<&Traced> {
+        self.origins.get(key)
+    }
+
+    /// The origins of every key, by key.
+    pub fn origins(&self) -> &BTreeMap<String, Traced> {
+        &self.origins
     }
 
     /// The configuration without origins.
@@ -63,27 +54,40 @@ impl EffectiveConfig {
         &self.values
     }
 
+    /// Every value with its origin: the configuration and where each key comes from.
+    pub fn into_parts(self) -> (FlinkConfig, BTreeMap<String, Traced>) {
+        (self.values, self.origins)
+    }
+
+    fn set(&mut self, key: &str, value: ConfigValue, origin: Origin) {
+        let traced = match (self.origins.remove(key), self.values.get(key)) {
+            (Some(before), Some(was)) => before.overridden_by(was, origin),
+            _ => Traced::new(origin),
+        };
+        self.values.set_value(key, value);
+        self.origins.insert(key.to_string(), traced);
+    }
+
     /// Set a derived key.
-    pub(super) fn derive(&mut self, key: &str, value: impl Into<String>) {
-        self.derive_value(key, ConfigValue::Text(value.into()));
+    pub(super) fn derive(&mut self, key: &str, value: impl Into<String>, origin: Origin) {
+        self.set(key, ConfigValue::Text(value.into()), origin);
     }
 
     /// Set a derived key to a typed value.
-    pub(super) fn derive_value(&mut self, key: &str, value: ConfigValue) {
-        self.values.set_value(key, value);
-        self.derived.insert(key.to_string());
+    pub(super) fn derive_value(&mut self, key: &str, value: ConfigValue, origin: Origin) {
+        self.set(key, value, origin);
     }
 
     /// Set a derived key unless it is set already (the builder's "default" keys).
-    pub(super) fn derive_default(&mut self, key: &str, value: impl Into<String>) {
+    pub(super) fn derive_default(&mut self, key: &str, value: impl Into<String>, origin: Origin) {
         if !self.values.contains(key) {
-            self.derive(key, value);
+            self.derive(key, value, origin);
         }
     }
 
     /// Remove a key (the builder drops some for some upgrade modes).
     pub(super) fn remove(&mut self, key: &str) {
         self.values.remove(key);
-        self.derived.remove(key);
+        self.origins.remove(key);
     }
 }

@@ -1,7 +1,7 @@
 //! Stage 2, **effective view**: each resource read once into what every later stage needs:
 //! name, namespace, Flink version, upgrade mode, job state, resources, ports, and the
 //! configuration with the operator defaults layered in and the builder's keys derived, with
-//! where each key was written ([`config::Origin`]). Values that cannot be read are kept as
+//! where each key was written ([`crate::provenance::Traced`]). Values that cannot be read are kept as
 //! data (an unreadable memory string, a port range, an unknown enum value) for `validate`
 //! to report; nothing here reports, and nothing here is rendered.
 

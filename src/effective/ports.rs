@@ -3,6 +3,7 @@
 //! otherwise pick at random. The normalised values are written back, as the descriptor does.
 
 use super::config::EffectiveConfig;
+use crate::provenance::{Derivation, Origin};
 
 /// The ports of a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +44,10 @@ pub(super) fn read(config: &mut EffectiveConfig, high_availability: bool) -> (Po
             },
         };
         let value = if value == 0 { fixed_for_zero } else { value };
-        if write || config.contains(key) {
-            config.derive(key, value.to_string());
+        let unchanged = config.get(key).is_some_and(|text| text == value.to_string());
+        if (write || config.contains(key)) && !unchanged {
+            let written = config.origin(key).map(|traced| traced.origin.clone());
+            config.derive(key, value.to_string(), Origin::rule(Derivation::Ports, written.into_iter().collect()));
         }
         value
     };

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::parse::defaults::OperatorDefaults;
 
-use super::mode::DeploymentMode;
 use super::helm::HelmHooks;
+use super::mode::DeploymentMode;
 use super::operator::{self, JarUriPolicy};
 
 /// Settings that do not come from the spec.
@@ -31,7 +31,13 @@ impl<'a> Settings<'a> {
     /// hooks run ([`HelmHooks::Run`]) and an omitted mode is native unless set otherwise.
     pub fn new(namespace: Option<&'a str>, defaults: &'a OperatorDefaults) -> Settings<'a> {
         let jar_uri_policy = operator::jar_uri_policy(defaults);
-        Settings { namespace, defaults, jar_uri_policy, helm_hooks: HelmHooks::Run, omitted_mode: DeploymentMode::Native }
+        Settings {
+            namespace,
+            defaults,
+            jar_uri_policy,
+            helm_hooks: HelmHooks::Run,
+            omitted_mode: DeploymentMode::Native,
+        }
     }
 }
 

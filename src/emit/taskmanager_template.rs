@@ -120,7 +120,8 @@ fn writable_dirs(cluster: &Cluster, container: &mut Map<String, Value>) -> Vec<V
         return Vec::new();
     }
     let mounts = container.get("volumeMounts").and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut mounted: Vec<&str> = mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
+    let mut mounted: Vec<&str> =
+        mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
     mounted.push(&cluster.conf_dir);
     let mut volumes = Vec::new();
     let mut new_mounts = Vec::new();

@@ -19,6 +19,7 @@ use crate::flink::config::UserKey;
 use crate::flink::version::FlinkVersion;
 use crate::parse::document::{Node, Value, parse_stream};
 use crate::parse::flink_configuration::flatten;
+use crate::provenance::{DefaultLayer, DefaultsProfile, Origin};
 
 const NAMESPACE_PREFIX: &str = "kubernetes.operator.default-configuration.namespace.";
 const VERSION_PREFIX: &str = "kubernetes.operator.default-configuration.flink-version.";
@@ -43,6 +44,8 @@ pub struct DefaultPodTemplates {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperatorDefaults {
     keys: Vec<UserKey>,
+    /// Whether this is the built-in profile (for provenance).
+    builtin: bool,
     /// Cluster-wide default pod templates.
     pub pod_templates: DefaultPodTemplates,
 }
@@ -51,8 +54,10 @@ impl OperatorDefaults {
     /// The built-in profile: the operator Helm chart's defaults, read once per process.
     pub fn builtin() -> &'static OperatorDefaults {
         static BUILTIN: std::sync::OnceLock<OperatorDefaults> = std::sync::OnceLock::new();
-        BUILTIN
-            .get_or_init(|| OperatorDefaults::parse(BUILTIN_FLINK_CONF).expect("the built-in operator defaults parse"))
+        BUILTIN.get_or_init(|| OperatorDefaults {
+            builtin: true,
+            ..OperatorDefaults::parse(BUILTIN_FLINK_CONF).expect("the built-in operator defaults parse")
+        })
     }
 
     /// Read an operator-defaults file (flat or nested YAML keys, like `flinkConfiguration`).
@@ -63,7 +68,8 @@ impl OperatorDefaults {
             found.push(Diagnostic::new(Code::YamlSyntax, "", error.message).at(error.span));
             found
         })?;
-        let mut defaults = OperatorDefaults { keys: Vec::new(), pod_templates: DefaultPodTemplates::default() };
+        let mut defaults =
+            OperatorDefaults { keys: Vec::new(), builtin: false, pod_templates: DefaultPodTemplates::default() };
         match documents.as_slice() {
             [] => {}
             [document] => match &document.value {
@@ -112,17 +118,39 @@ impl OperatorDefaults {
 
     /// The default configuration for a resource in `namespace` on `version` (FO §2.0).
     pub fn effective(&self, namespace: Option<&str>, version: FlinkVersion) -> BTreeMap<String, String> {
-        let mut config: BTreeMap<String, String> =
-            self.keys.iter().map(|key| (key.key.clone(), key.value.clone())).collect();
-        if let Some(namespace) = namespace {
-            let prefix = format!("{NAMESPACE_PREFIX}{namespace}.");
-            for key in &self.keys {
-                if let Some(stripped) = key.key.strip_prefix(&prefix) {
-                    config.insert(stripped.to_string(), key.value.clone());
-                }
-            }
-        }
-        let mut version_blocks: Vec<(FlinkVersion, bool, &str, &str)> = self
+        self.layers(namespace, version).map(|layered| (layered.option.to_string(), layered.value.to_string())).collect()
+    }
+
+    /// The keys that apply to a resource in `namespace` on `version`, in the order they are
+    /// layered (a later one wins): the plain keys, the namespace's, then the version blocks,
+    /// `+` blocks oldest first and the exact block last (FO §2.0).
+    pub fn layers<'s>(
+        &'s self,
+        namespace: Option<&str>,
+        version: FlinkVersion,
+    ) -> impl Iterator<Item = LayeredDefault<'s>> + 's {
+        let profile = if self.builtin { DefaultsProfile::BuiltIn } else { DefaultsProfile::File };
+        let layered = move |key: &'s UserKey, option: &'s str, layer: DefaultLayer| LayeredDefault {
+            key,
+            option,
+            profile,
+            layer,
+            value: &key.value,
+        };
+        let plain = self.keys.iter().map(move |key| layered(key, &key.key, DefaultLayer::Plain));
+        let namespace_prefix = namespace.map(|namespace| format!("{NAMESPACE_PREFIX}{namespace}."));
+        let namespaced: Vec<LayeredDefault<'s>> = match namespace_prefix {
+            Some(prefix) => self
+                .keys
+                .iter()
+                .filter_map(|key| {
+                    let option = key.key.strip_prefix(prefix.as_str())?;
+                    Some(layered(key, option, DefaultLayer::Namespace))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut version_blocks: Vec<(FlinkVersion, bool, LayeredDefault<'s>)> = self
             .keys
             .iter()
             .filter_map(|key| {
@@ -134,15 +162,34 @@ impl OperatorDefaults {
                 };
                 let block_version = FlinkVersion::parse(name)?;
                 let applies = if and_newer { block_version <= version } else { block_version == version };
-                applies.then_some((block_version, !and_newer, option, key.value.as_str()))
+                applies.then_some((block_version, !and_newer, layered(key, option, DefaultLayer::Version)))
             })
             .collect();
         // `+` blocks oldest first, the exact block last; stable within a block.
-        version_blocks.sort_by_key(|(block_version, exact, _, _)| (*exact, *block_version));
-        for (_, _, option, value) in version_blocks {
-            config.insert(option.to_string(), value.to_string());
-        }
-        config
+        version_blocks.sort_by_key(|(block_version, exact, _)| (*exact, *block_version));
+        plain.chain(namespaced).chain(version_blocks.into_iter().map(|(_, _, layered)| layered))
+    }
+}
+
+/// One key of the operator defaults that applies to a resource, and its layer.
+#[derive(Debug, Clone, Copy)]
+pub struct LayeredDefault<'s> {
+    /// The key as written (with its namespace or version prefix) and where.
+    pub key: &'s UserKey,
+    /// The configuration option it sets.
+    pub option: &'s str,
+    /// The built-in profile or the `--defaults` file.
+    pub profile: DefaultsProfile,
+    /// Its layer.
+    pub layer: DefaultLayer,
+    /// The value.
+    pub value: &'s str,
+}
+
+impl LayeredDefault<'_> {
+    /// Where the value comes from.
+    pub fn origin(&self) -> Origin {
+        Origin::Default { profile: self.profile, layer: self.layer, key: self.key.key.clone(), span: self.key.span }
     }
 }
 

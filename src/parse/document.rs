@@ -296,6 +296,19 @@ impl Node {
         self.entry(key).map(|entry| &entry.value)
     }
 
+    /// The node at `path`, if every step exists.
+    pub fn at(&self, path: &[PathStep<'_>]) -> Option<&Node> {
+        let mut node = self;
+        for step in path {
+            node = match (step, &node.value) {
+                (PathStep::Key(key), Value::Mapping(_)) => node.get(key)?,
+                (PathStep::Index(index), Value::Sequence(items)) => items.get(*index)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The string value, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {

@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span};
 use crate::flink::config::UserKey;
+use crate::provenance::Origin;
 use document::{Node, parse_stream, path_steps};
 use flink_configuration::flatten;
 use spec::{RawFlinkDeployment, RawFlinkSessionJob};
@@ -45,6 +46,12 @@ impl<T> Parsed<T> {
     /// Where a field (`spec.job.upgradeMode`) is, or its nearest parent that exists.
     pub fn span(&self, path: &str) -> Span {
         self.document.span_of(&path_steps(path))
+    }
+
+    /// The field at `path` as an origin, if the user wrote it.
+    pub fn written(&self, path: &str) -> Option<Origin> {
+        let steps = path_steps(path);
+        self.document.at(&steps).map(|_| Origin::spec(path, self.document.span_of(&steps)))
     }
 
     /// Where the user last wrote configuration `key` (any of `keys`), else where

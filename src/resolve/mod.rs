@@ -24,6 +24,7 @@ use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{SAVEPOINT_DIRECTORY, parse_bool};
 use crate::objects::rest_service_name;
 use crate::parse::spec::RawJobSpec;
+use crate::provenance::{Derivation, Origin, Traced};
 use model::{
     Application, Cluster, DesiredState, Jar, Memo, NetworkPolicy, Nonces, RestService, SessionCluster, SessionJob,
     Snapshots,
@@ -95,11 +96,60 @@ pub fn lower_cluster(view: &ClusterView<'_>) -> Cluster {
 /// application's restore point is the hand-over's alone (it passes `execution.savepoint.path`
 /// to the JobManager when there is one, `initialSavepointPath` on a first start), so that a
 /// stateless or empty start never restores the initial savepoint again.
-fn native_config(config: &mut FlinkConfig, view: &ClusterView<'_>) {
-    config.set("kubernetes.pod-template-file.taskmanager", TASKMANAGER_POD_TEMPLATE_IN_POD);
+fn native_config(config: &mut impl ConfigEdit, view: &ClusterView<'_>) {
+    let template = Origin::rule(Derivation::NativeTemplateFile, Vec::new());
+    config.set("kubernetes.pod-template-file.taskmanager", TASKMANAGER_POD_TEMPLATE_IN_POD, template);
     if view.job.is_some() {
         config.remove("execution.savepoint.path");
     }
+}
+
+/// The edits `lower_cluster` makes to the effective configuration, applied alike to the
+/// configuration it writes and to the origins `explain` reads.
+trait ConfigEdit {
+    fn set(&mut self, key: &str, value: &str, origin: Origin);
+    fn remove(&mut self, key: &str);
+}
+
+impl ConfigEdit for FlinkConfig {
+    fn set(&mut self, key: &str, value: &str, _: Origin) {
+        FlinkConfig::set(self, key, value);
+    }
+
+    fn remove(&mut self, key: &str) {
+        FlinkConfig::remove(self, key);
+    }
+}
+
+/// The origins of a configuration, beside the configuration they were built with.
+struct Origins<'c> {
+    origins: BTreeMap<String, Traced>,
+    values: &'c FlinkConfig,
+}
+
+impl ConfigEdit for Origins<'_> {
+    fn set(&mut self, key: &str, _: &str, origin: Origin) {
+        let traced = match (self.origins.remove(key), self.values.get(key)) {
+            (Some(before), Some(was)) => before.overridden_by(was, origin),
+            _ => Traced::new(origin),
+        };
+        self.origins.insert(key.to_string(), traced);
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.origins.remove(key);
+    }
+}
+
+/// Where each key of the configuration file of [`lower_cluster`]'s cluster comes from, and
+/// what it overrode (for `flink-render explain`; the compile itself never builds this).
+pub fn config_origins(view: &ClusterView<'_>) -> BTreeMap<String, Traced> {
+    let mut origins = Origins { origins: view.config.origins().clone(), values: view.config.values() };
+    origins.origins.retain(|key, _| !stays_with_the_operator(key));
+    if view.mode == DeploymentMode::Native {
+        native_config(&mut origins, view);
+    }
+    origins.origins
 }
 
 /// The ServiceAccounts the pods run as, unless they exist already

@@ -5,8 +5,8 @@
 //! operator, and what the configuration file of the Flink version cannot hold (FO §5.1).
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::RENDERING_FLAGS;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::flink::keys::stays_with_the_operator;
 use crate::flink::options::{
     AUTOSCALER_ENABLED, CHECKPOINTS_DIRECTORY, DEPLOYMENT_RECOVERY_ENABLED, HEALTH_CHECK_ENABLED, ROLLBACK_ENABLED,

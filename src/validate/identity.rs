@@ -4,8 +4,8 @@
 //! objects. Also the health canary (a FlinkDeployment without spec).
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::render_settings::RenderSettings;
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::flink::config::{UserKey, parse_flat_list, parse_flat_map};
 use crate::flink::version::FlinkVersion;
 use crate::parse::{Parsed, ParsedDeployment};

@@ -3,9 +3,9 @@
 //! directories stateful operations need (FO §6 rules 11–15, shared with session jobs).
 
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::{JarSource, JobView};
 use crate::effective::job::{JobState, UpgradeMode};
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::flink::options::{
     CHECKPOINTS_DIRECTORY, LAST_STATE_MAX_CHECKPOINT_AGE, PERIODIC_SAVEPOINT_INTERVAL, SAVEPOINT_DIRECTORY,
 };

@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::pod_template::{POD_IDENTITY_KEYS, as_template, is_main_container};
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::parse::spec::RawDeploymentSpec;
 
 use super::findings::at;

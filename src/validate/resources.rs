@@ -5,9 +5,9 @@
 //! without cpu gets the slot count.
 
 use crate::diagnostics::{Code, Diagnostic};
-use crate::effective::{ClusterView, DeploymentMode};
 use crate::effective::cluster::ProcessView;
 use crate::effective::resources::{IssueKind, Process, ResourceIssue};
+use crate::effective::{ClusterView, DeploymentMode};
 use crate::flink::memory_model::{MemoryError, MemoryErrorKind};
 
 use super::findings::{at, config_path};
@@ -112,13 +112,19 @@ pub fn kubernetes_ha_without_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic
         return Vec::new();
     }
     let (code, what, role) = if native {
-        (Code::NativeWithoutNamespace, "A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods", view.name.to_string())
+        (
+            Code::NativeWithoutNamespace,
+            "A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods",
+            view.name.to_string(),
+        )
     } else {
-        (Code::HaWithoutNamespace, "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps", crate::objects::high_availability_rbac_name(view.name))
+        (
+            Code::HaWithoutNamespace,
+            "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps",
+            crate::objects::high_availability_rbac_name(view.name),
+        )
     };
-    let message = format!(
-        "{what} must name the ServiceAccount's namespace, so only the Role `{role}` is rendered"
-    );
+    let message = format!("{what} must name the ServiceAccount's namespace, so only the Role `{role}` is rendered");
     vec![
         at(view.parsed, code, "metadata", message).with_hint(
             "set metadata.namespace or pass --namespace to render the RoleBinding too, or bind the Role to the service account yourself",

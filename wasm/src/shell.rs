@@ -12,11 +12,11 @@ use flink_render::diagnostics::{Diagnostic, Diagnostics};
 use flink_render::diff::json_patch::{self, object_patches};
 use flink_render::diff::report as diff_report;
 use flink_render::diff::{FieldChange, ObjectDiff, ObjectKey, diff_objects, parse_objects};
+use flink_render::effective::DeploymentMode;
 use flink_render::emit::yaml::{to_yaml_document, write_yaml_document};
 use flink_render::memory::report as memory_report;
 use flink_render::parse::defaults::OperatorDefaults;
 use flink_render::schema::{Kind, crd, json_schema};
-use flink_render::effective::DeploymentMode;
 use flink_render::{Compiled, Input, Options, compile, to_json};
 
 use crate::json::{Json, escape_into};
@@ -359,9 +359,8 @@ fn compile_request(request: &Request) -> Result<Compiled, Box<Response>> {
         Some(mode) => match DeploymentMode::parse(mode) {
             Some(mode) => Some(mode),
             None => {
-                let message = format!(
-                    "invalid value '{mode}' for '--omitted-mode <MODE>' [possible values: native, standalone]"
-                );
+                let message =
+                    format!("invalid value '{mode}' for '--omitted-mode <MODE>' [possible values: native, standalone]");
                 return Err(Box::new(Response::failed(USAGE_OR_IO, message)));
             }
         },

@@ -328,20 +328,32 @@ fn every_problem_is_reported_at_once() {
 fn native_taskmanagers_only_options_say_where_they_reach() {
     let key = "    kubernetes.env.secretKeyRef: env:TOKEN,secret:creds,key:token\n";
     let standalone = deployment("v1_20", "", key);
-    assert!(warnings(&standalone, "ignored-config-key")[0].contains("does not render secret environment variables yet"));
+    assert!(
+        warnings(&standalone, "ignored-config-key")[0].contains("does not render secret environment variables yet")
+    );
     let native = standalone.replace("  mode: standalone\n", "  mode: native\n");
     let native_warnings = warnings(&native, "ignored-config-key");
-    assert!(native_warnings[0].contains("in native mode Flink adds the variables to the TaskManager pods"), "{native_warnings:?}");
+    assert!(
+        native_warnings[0].contains("in native mode Flink adds the variables to the TaskManager pods"),
+        "{native_warnings:?}"
+    );
 }
 
 /// Flink's KubernetesClusterDescriptor and ClusterEntrypoint: one jar, no reactive mode, in
 /// native mode only.
 #[test]
 fn native_applications_need_a_jar_and_no_reactive_mode() {
-    let native = deployment("v1_20", "", "    scheduler-mode: reactive\n").replace("  mode: standalone\n", "  mode: native\n");
-    assert!(errors(&native).iter().any(|e| e.contains("reactive mode runs only on standalone")), "{:?}", errors(&native));
-    let without_jar = native.replace("    jarURI: local:///opt/flink/job.jar\n", "").replace("    scheduler-mode: reactive\n", "");
+    let native =
+        deployment("v1_20", "", "    scheduler-mode: reactive\n").replace("  mode: standalone\n", "  mode: native\n");
+    assert!(
+        errors(&native).iter().any(|e| e.contains("reactive mode runs only on standalone")),
+        "{:?}",
+        errors(&native)
+    );
+    let without_jar =
+        native.replace("    jarURI: local:///opt/flink/job.jar\n", "").replace("    scheduler-mode: reactive\n", "");
     assert!(errors(&without_jar).iter().any(|e| e.contains("Should only have one jar")), "{:?}", errors(&without_jar));
-    let standalone = deployment("v1_20", "", "    scheduler-mode: reactive\n").replace("    jarURI: local:///opt/flink/job.jar\n", "");
+    let standalone = deployment("v1_20", "", "    scheduler-mode: reactive\n")
+        .replace("    jarURI: local:///opt/flink/job.jar\n", "");
     assert!(errors(&standalone).is_empty(), "{:?}", errors(&standalone));
 }
