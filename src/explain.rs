@@ -21,7 +21,7 @@ use crate::{Input, Options, each_cluster};
 /// The configuration file of every cluster the inputs render, with every key's origin; with an
 /// error in the inputs, only the diagnostics.
 pub fn configs(inputs: &[Input<'_>], options: &Options<'_>) -> (Vec<ClusterConfig>, Diagnostics) {
-    each_cluster(inputs, options, ClusterConfig::of)
+    each_cluster(inputs, &Options { provenance: true, ..*options }, ClusterConfig::of)
 }
 
 /// One cluster's configuration file with the origin of every key.

@@ -91,6 +91,8 @@ pub struct Options<'a> {
     /// How a FlinkDeployment without `spec.mode` is rendered (`None`: native, as the operator
     /// deploys it).
     pub omitted_mode: Option<effective::DeploymentMode>,
+    /// Record where each configuration key comes from ([`provenance`]; `explain` turns it on).
+    pub provenance: bool,
 }
 
 /// The result of a compile: objects in output order and every finding. When
@@ -246,6 +248,7 @@ fn settings_of<'a>(options: &Options<'a>) -> Settings<'a> {
     Settings {
         helm_hooks: options.helm_hooks,
         omitted_mode: options.omitted_mode.unwrap_or(settings.omitted_mode),
+        provenance: options.provenance,
         ..settings
     }
 }

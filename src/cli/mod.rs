@@ -283,6 +283,7 @@ fn with_inputs<T>(
         references: &references,
         helm_hooks,
         omitted_mode: common.omitted_mode.map(OmittedMode::lower),
+        provenance: false,
     };
     let result = step(&inputs, &options, unreadable.is_empty());
     let sources = sources.into_iter().map(|source| (source.name, source.text)).collect();

@@ -320,7 +320,11 @@ impl<'a> Builder<'a> {
             image_pull_policy: None,
             taskmanager_replicas: None,
             jobmanager_annotations: None,
-            config: EffectiveConfig::layered(settings.defaults.layers(namespace, version), &parsed.user_keys),
+            config: EffectiveConfig::layered(
+                settings.defaults.layers(namespace, version),
+                &parsed.user_keys,
+                settings.provenance,
+            ),
         }
     }
 
@@ -694,8 +698,12 @@ impl<'a> Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// The fields among `paths` the user wrote, as a rule's inputs.
+    /// The fields among `paths` the user wrote, as a rule's inputs (none with provenance off:
+    /// no origin is built then).
     fn fields(&self, paths: &[&str]) -> Vec<Origin> {
+        if !self.config.traced() {
+            return Vec::new();
+        }
         paths.iter().filter_map(|path| self.parsed.written(path)).collect()
     }
 
@@ -711,6 +719,9 @@ impl Builder<'_> {
 
     /// Where the namespace comes from: `metadata.namespace`, else `--namespace`.
     fn namespace_inputs(&self) -> Vec<Origin> {
+        if !self.config.traced() {
+            return Vec::new();
+        }
         match self.parsed.written("metadata.namespace") {
             Some(written) => vec![written],
             None if self.namespace.is_some() => vec![Origin::Setting { name: "--namespace" }],

@@ -14,7 +14,8 @@ use crate::provenance::{Origin, Traced};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EffectiveConfig {
     values: FlinkConfig,
-    origins: BTreeMap<String, Traced>,
+    /// Where each key comes from, when provenance is on.
+    origins: Option<BTreeMap<String, Traced>>,
 }
 
 impl Deref for EffectiveConfig {
@@ -26,27 +27,36 @@ impl Deref for EffectiveConfig {
 
 impl EffectiveConfig {
     /// The defaults in their layer order, then the user's keys (a later duplicate wins, as in
-    /// Flink); each key keeps what it overrode.
-    pub fn layered<'d>(defaults: impl Iterator<Item = LayeredDefault<'d>>, user_keys: &[UserKey]) -> EffectiveConfig {
-        let mut config = EffectiveConfig::default();
+    /// Flink); with `provenance`, each key keeps its origin and what it overrode.
+    pub fn layered<'d>(
+        defaults: impl Iterator<Item = LayeredDefault<'d>>,
+        user_keys: &[UserKey],
+        provenance: bool,
+    ) -> EffectiveConfig {
+        let mut config = EffectiveConfig { values: FlinkConfig::default(), origins: provenance.then(BTreeMap::new) };
         for default in defaults {
-            config.set(default.option, ConfigValue::Text(default.value.to_string()), default.origin());
+            config.set(default.option, ConfigValue::Text(default.value.to_string()), || default.origin());
         }
         for user in user_keys {
-            let origin = Origin::Config { key: user.key.clone(), span: user.span };
+            let origin = || Origin::Config { key: user.key.clone(), span: user.span };
             config.set(&user.key, ConfigValue::Text(user.value.clone()), origin);
         }
         config
     }
 
-    /// Where the value of `key` comes from, and what it overrode.
-    pub fn origin(&self, key: &str) -> Option<&Traced> {
-        self.origins.get(key)
+    /// Whether origins are recorded.
+    pub fn traced(&self) -> bool {
+        self.origins.is_some()
     }
 
-    /// The origins of every key, by key.
-    pub fn origins(&self) -> &BTreeMap<String, Traced> {
-        &self.origins
+    /// Where the value of `key` comes from, and what it overrode (with provenance on).
+    pub fn origin(&self, key: &str) -> Option<&Traced> {
+        self.origins.as_ref()?.get(key)
+    }
+
+    /// The origins of every key, by key (empty with provenance off).
+    pub fn origins(&self) -> BTreeMap<String, Traced> {
+        self.origins.clone().unwrap_or_default()
     }
 
     /// The configuration without origins.
@@ -54,28 +64,26 @@ impl EffectiveConfig {
         &self.values
     }
 
-    /// Every value with its origin: the configuration and where each key comes from.
-    pub fn into_parts(self) -> (FlinkConfig, BTreeMap<String, Traced>) {
-        (self.values, self.origins)
-    }
-
-    fn set(&mut self, key: &str, value: ConfigValue, origin: Origin) {
-        let traced = match (self.origins.remove(key), self.values.get(key)) {
-            (Some(before), Some(was)) => before.overridden_by(was, origin),
-            _ => Traced::new(origin),
-        };
+    /// Set `key`; its origin is built only with provenance on.
+    fn set(&mut self, key: &str, value: ConfigValue, origin: impl FnOnce() -> Origin) {
+        if let Some(origins) = &mut self.origins {
+            let traced = match (origins.remove(key), self.values.get(key)) {
+                (Some(before), Some(was)) => before.overridden_by(was, origin()),
+                _ => Traced::new(origin()),
+            };
+            origins.insert(key.to_string(), traced);
+        }
         self.values.set_value(key, value);
-        self.origins.insert(key.to_string(), traced);
     }
 
     /// Set a derived key.
     pub(super) fn derive(&mut self, key: &str, value: impl Into<String>, origin: Origin) {
-        self.set(key, ConfigValue::Text(value.into()), origin);
+        self.set(key, ConfigValue::Text(value.into()), || origin);
     }
 
     /// Set a derived key to a typed value.
     pub(super) fn derive_value(&mut self, key: &str, value: ConfigValue, origin: Origin) {
-        self.set(key, value, origin);
+        self.set(key, value, || origin);
     }
 
     /// Set a derived key unless it is set already (the builder's "default" keys).
@@ -88,6 +96,8 @@ impl EffectiveConfig {
     /// Remove a key (the builder drops some for some upgrade modes).
     pub(super) fn remove(&mut self, key: &str) {
         self.values.remove(key);
-        self.origins.remove(key);
+        if let Some(origins) = &mut self.origins {
+            origins.remove(key);
+        }
     }
 }

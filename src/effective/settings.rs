@@ -24,6 +24,9 @@ pub struct Settings<'a> {
     /// How a FlinkDeployment without `spec.mode` is rendered: native, as the operator deploys
     /// it, unless the platform wants every pod declared.
     pub omitted_mode: DeploymentMode,
+    /// Whether the effective configuration records where each key comes from (`explain`); off,
+    /// no origin is built.
+    pub provenance: bool,
 }
 
 impl<'a> Settings<'a> {
@@ -37,6 +40,7 @@ impl<'a> Settings<'a> {
             jar_uri_policy,
             helm_hooks: HelmHooks::Run,
             omitted_mode: DeploymentMode::Native,
+            provenance: false,
         }
     }
 }

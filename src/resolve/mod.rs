@@ -144,7 +144,7 @@ impl ConfigEdit for Origins<'_> {
 /// Where each key of the configuration file of [`lower_cluster`]'s cluster comes from, and
 /// what it overrode (for `flink-render explain`; the compile itself never builds this).
 pub fn config_origins(view: &ClusterView<'_>) -> BTreeMap<String, Traced> {
-    let mut origins = Origins { origins: view.config.origins().clone(), values: view.config.values() };
+    let mut origins = Origins { origins: view.config.origins(), values: view.config.values() };
     origins.origins.retain(|key, _| !stays_with_the_operator(key));
     if view.mode == DeploymentMode::Native {
         native_config(&mut origins, view);
