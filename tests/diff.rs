@@ -148,6 +148,40 @@ fn selector_change_between_modes_is_called_immutable() {
 }
 
 #[test]
+fn a_changed_configuration_says_why() {
+    let scratch = Scratch::new("because");
+    let golden = scratch.golden_dir(BASIC);
+    let changed = scratch.spec("changed.yaml", |text| {
+        text.replace("numberOfTaskSlots: \"2\"", "numberOfTaskSlots: \"4\"").replacen(
+            "memory: \"2048m\"",
+            "memory: \"4096m\"",
+            1,
+        )
+    });
+    let output = flink_render(&["diff", &changed, "--against", &golden]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = stdout(&output);
+    let slots = format!(
+        "    because:\n      jobmanager.memory.process.size: 2 gb → 4 gb ← rule process-memory (FO §2.2, §4.4) from \
+         spec.jobManager.resources.requests.memory ({changed}:17:9)\n      taskmanager.numberOfTaskSlots: 2 → 4 ← \
+         flinkConfiguration taskmanager.numberOfTaskSlots ({changed}:13:5)\n"
+    );
+    assert!(report.contains(&slots), "{report}");
+    assert!(
+        report.contains(
+            "    rolls the pods because the configuration changed: jobmanager.memory.process.size, \
+             taskmanager.numberOfTaskSlots\n"
+        ),
+        "{report}"
+    );
+    // a change that leaves the configuration alone has no reason to give
+    let image = scratch.spec("image.yaml", |text| text.replace("image: flink:2.2", "image: flink:2.2.1"));
+    let report = stdout(&flink_render(&["diff", &image, "--against", &golden]));
+    assert!(report.contains("kubernetes.container.image.ref: flink:2.2 → flink:2.2.1 ← rule image"), "{report}");
+    assert!(!report.contains("taskmanager.numberOfTaskSlots"), "{report}");
+}
+
+#[test]
 fn changed_field_against_a_stream_file() {
     let scratch = Scratch::new("changed-file");
     let golden = scratch.path("golden.yaml");

@@ -1,7 +1,8 @@
 //! `flink-render diff`: renders like `render` and compares the result with committed output,
 //! either a directory written by `render --output-dir` or one YAML/JSON stream file. Exit 0
 //! when equal, 1 with a per-object, per-field report on stdout when not (or when the input is
-//! invalid), 2 on IO errors. The comparison is the library's ([`flink_render::diff`]), and so
+//! invalid), 2 on IO errors. The text report says why each configuration changed (the new
+//! value's origin, [`flink_render::explain`]). The comparison is the library's ([`flink_render::diff`]), and so
 //! is the report ([`flink_render::diff::report`]) and, with `--format json-patch`, the RFC 6902
 //! patches ([`flink_render::diff::json_patch`]); this reads the committed side and prints.
 
@@ -12,10 +13,12 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde_json::Value;
 
+use flink_render::diff::because::Because;
 use flink_render::diff::json_patch::{self, object_patches};
-use flink_render::diff::{diff_objects, parse_objects, report};
+use flink_render::diff::{diff_objects, parse_objects, report_because};
+use flink_render::explain;
 
-use super::{CommonArgs, INVALID_INPUT, compile_valid, io_error, write_stdout};
+use super::{CommonArgs, INVALID_INPUT, compile_valid, io_error, with_inputs, write_stdout};
 
 /// `diff` arguments.
 #[derive(clap::Args)]
@@ -51,7 +54,15 @@ pub fn run(args: DiffArgs) -> ExitCode {
     let (differs, report) = match args.format {
         DiffFormat::Text => match diff_objects(&committed.objects, rendered) {
             Ok(diffs) if diffs.is_empty() => (false, String::new()),
-            Ok(diffs) => (true, report(&diffs, committed.is_directory, rendered.len())),
+            Ok(diffs) => {
+                // the new configurations' origins, to say why each changed (the inputs are valid)
+                let configs = with_inputs(&args.common, |inputs, options, _| explain::configs(inputs, options).0)
+                    .map(|(configs, _, _)| configs)
+                    .unwrap_or_default();
+                let defaults = args.common.defaults.as_ref().map(|path| path.display().to_string());
+                let because = Because { configs: &configs, defaults: defaults.as_deref() };
+                (true, report_because(&diffs, committed.is_directory, rendered.len(), Some(because)))
+            }
             Err(message) => return io_error(&format!("{}: {message}", args.against.display())),
         },
         DiffFormat::JsonPatch => match object_patches(&committed.objects, rendered) {

@@ -11,10 +11,13 @@
 //!   (`args`) are compared whole.
 //! - Multi-line strings (the Flink configuration file in the ConfigMap) can be shown line by
 //!   line with [`line_changes`].
+//! - With the new rendering's configuration origins ([`because::Because`]), the report says
+//!   which keys of a configuration changed, from where, and which keys rolled a workload.
 
+pub mod because;
 mod compare;
 pub mod json_patch;
 mod report;
 
 pub use compare::{FieldChange, Line, ObjectDiff, ObjectKey, diff_objects, line_changes, parse_objects};
-pub use report::report;
+pub use report::{report, report_because};

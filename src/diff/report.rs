@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::because::Because;
 use super::compare::{FieldChange, Line, ObjectDiff, line_changes};
+use crate::emit::config_map::CONFIG_HASH_ANNOTATION;
 use crate::emit::yaml::to_yaml_document;
 use crate::objects::ObjectKey;
 
@@ -20,6 +22,18 @@ const INLINE_WIDTH: usize = 60;
 /// The report of `diffs`, for a committed directory (`is_directory`) or stream, and the
 /// number of objects rendered.
 pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> String {
+    report_because(diffs, is_directory, rendered, None)
+}
+
+/// [`report`], saying with `because` why each configuration changed: under a changed
+/// configuration file, each changed key with its values and the new value's origin; under a
+/// workload whose configuration hash changed, the keys that roll it.
+pub fn report_because(
+    diffs: &[ObjectDiff],
+    is_directory: bool,
+    rendered: usize,
+    because: Option<Because<'_>>,
+) -> String {
     let mut out = String::new();
     let (mut changed, mut added, mut removed) = (0, 0, 0);
     for diff in diffs {
@@ -42,6 +56,9 @@ pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> Stri
         if let ObjectDiff::Changed { key, fields, .. } = diff {
             for field in fields {
                 format_field(&mut out, field);
+                if let Some(because) = because {
+                    explain_field(&mut out, diffs, key, field, because);
+                }
             }
             if let Some(path) = fields.iter().map(FieldChange::path).find(|path| immutable(&key.kind, path)) {
                 let _ = writeln!(
@@ -71,6 +88,48 @@ fn immutable(kind: &str, path: &str) -> bool {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" => under("spec.selector"),
         "Job" => under("spec.selector") || under("spec.template"),
         _ => false,
+    }
+}
+
+/// Why `field` of the object `key` changed, when it is a configuration file or a workload's
+/// configuration hash.
+fn explain_field(out: &mut String, diffs: &[ObjectDiff], key: &ObjectKey, field: &FieldChange, because: Because<'_>) {
+    const INDENT: &str = "      ";
+    if let FieldChange::Modified { path, before: Value::String(old), after: Value::String(new) } = field {
+        if path.starts_with("data[") {
+            let Some(keys) = because.changed_keys(key, old, new) else { return };
+            let _ = writeln!(out, "    because:");
+            for changed in keys {
+                let show = |value: &Option<String>| value.clone().unwrap_or_else(|| "(absent)".into());
+                let _ = write!(out, "{INDENT}{}: {} → {}", changed.key, show(&changed.before), show(&changed.after));
+                match changed.origin {
+                    Some(origin) => writeln!(out, " ← {origin}"),
+                    None => writeln!(out),
+                }
+                .expect("writing to a String");
+            }
+        } else if path == &format!("spec.template.metadata.annotations[\"{CONFIG_HASH_ANNOTATION}\"]") {
+            let Some(config_map) = because.config_map_of(key) else { return };
+            let changed: Vec<String> = diffs
+                .iter()
+                .filter(|diff| *diff.key() == config_map)
+                .flat_map(|diff| match diff {
+                    ObjectDiff::Changed { fields, .. } => fields.clone(),
+                    _ => Vec::new(),
+                })
+                .filter_map(|field| match field {
+                    FieldChange::Modified { before: Value::String(old), after: Value::String(new), .. } => {
+                        because.changed_keys(&config_map, &old, &new)
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .map(|changed| changed.key)
+                .collect();
+            if !changed.is_empty() {
+                let _ = writeln!(out, "    rolls the pods because the configuration changed: {}", changed.join(", "));
+            }
+        }
     }
 }
 
