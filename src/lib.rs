@@ -41,6 +41,7 @@ pub mod diff;
 pub mod digest;
 pub mod effective;
 pub mod emit;
+#[cfg(feature = "provenance")]
 pub mod explain;
 pub mod flink;
 pub mod helm;

@@ -61,7 +61,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
                     .unwrap_or_default();
                 let defaults = args.common.defaults.as_ref().map(|path| path.display().to_string());
                 let because = Because { configs: &configs, defaults: defaults.as_deref() };
-                (true, report_because(&diffs, committed.is_directory, rendered.len(), Some(because)))
+                (true, report_because(&diffs, committed.is_directory, rendered.len(), because))
             }
             Err(message) => return io_error(&format!("{}: {message}", args.against.display())),
         },

@@ -14,10 +14,13 @@
 //! - With the new rendering's configuration origins ([`because::Because`]), the report says
 //!   which keys of a configuration changed, from where, and which keys rolled a workload.
 
+#[cfg(feature = "provenance")]
 pub mod because;
 mod compare;
 pub mod json_patch;
 mod report;
 
 pub use compare::{FieldChange, Line, ObjectDiff, ObjectKey, diff_objects, line_changes, parse_objects};
-pub use report::{report, report_because};
+pub use report::report;
+#[cfg(feature = "provenance")]
+pub use report::report_because;

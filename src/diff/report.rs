@@ -8,8 +8,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+#[cfg(feature = "provenance")]
 use super::because::Because;
 use super::compare::{FieldChange, Line, ObjectDiff, line_changes};
+#[cfg(feature = "provenance")]
 use crate::emit::config_map::CONFIG_HASH_ANNOTATION;
 use crate::emit::yaml::to_yaml_document;
 use crate::objects::ObjectKey;
@@ -22,17 +24,24 @@ const INLINE_WIDTH: usize = 60;
 /// The report of `diffs`, for a committed directory (`is_directory`) or stream, and the
 /// number of objects rendered.
 pub fn report(diffs: &[ObjectDiff], is_directory: bool, rendered: usize) -> String {
-    report_because(diffs, is_directory, rendered, None)
+    report_with(diffs, is_directory, rendered, |_, _, _| {})
 }
 
+#[cfg(feature = "provenance")]
 /// [`report`], saying with `because` why each configuration changed: under a changed
 /// configuration file, each changed key with its values and the new value's origin; under a
 /// workload whose configuration hash changed, the keys that roll it.
-pub fn report_because(
+pub fn report_because(diffs: &[ObjectDiff], is_directory: bool, rendered: usize, because: Because<'_>) -> String {
+    report_with(diffs, is_directory, rendered, |out, key, field| explain_field(out, diffs, key, field, because))
+}
+
+/// The report, with `explain` adding lines under each changed field (a closure, so that the
+/// plain report, which the WASM module carries, links none of the explaining).
+fn report_with(
     diffs: &[ObjectDiff],
     is_directory: bool,
     rendered: usize,
-    because: Option<Because<'_>>,
+    explain: impl Fn(&mut String, &ObjectKey, &FieldChange),
 ) -> String {
     let mut out = String::new();
     let (mut changed, mut added, mut removed) = (0, 0, 0);
@@ -56,9 +65,7 @@ pub fn report_because(
         if let ObjectDiff::Changed { key, fields, .. } = diff {
             for field in fields {
                 format_field(&mut out, field);
-                if let Some(because) = because {
-                    explain_field(&mut out, diffs, key, field, because);
-                }
+                explain(&mut out, key, field);
             }
             if let Some(path) = fields.iter().map(FieldChange::path).find(|path| immutable(&key.kind, path)) {
                 let _ = writeln!(
@@ -91,6 +98,7 @@ fn immutable(kind: &str, path: &str) -> bool {
     }
 }
 
+#[cfg(feature = "provenance")]
 /// Why `field` of the object `key` changed, when it is a configuration file or a workload's
 /// configuration hash.
 fn explain_field(out: &mut String, diffs: &[ObjectDiff], key: &ObjectKey, field: &FieldChange, because: Because<'_>) {

@@ -10,6 +10,10 @@ use crate::flink::config::{ConfigValue, FlinkConfig, UserKey};
 use crate::parse::defaults::LayeredDefault;
 use crate::provenance::{Origin, Traced};
 
+/// Whether origins can be recorded at all (the `provenance` feature; without it every origin
+/// is dropped at compile time).
+const PROVENANCE: bool = cfg!(feature = "provenance");
+
 /// The configuration, layered, with the origin of every key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EffectiveConfig {
@@ -33,7 +37,8 @@ impl EffectiveConfig {
         user_keys: &[UserKey],
         provenance: bool,
     ) -> EffectiveConfig {
-        let mut config = EffectiveConfig { values: FlinkConfig::default(), origins: provenance.then(BTreeMap::new) };
+        let origins = (PROVENANCE && provenance).then(BTreeMap::new);
+        let mut config = EffectiveConfig { values: FlinkConfig::default(), origins };
         for default in defaults {
             config.set(default.option, ConfigValue::Text(default.value.to_string()), || default.origin());
         }
@@ -46,11 +51,14 @@ impl EffectiveConfig {
 
     /// Whether origins are recorded.
     pub fn traced(&self) -> bool {
-        self.origins.is_some()
+        PROVENANCE && self.origins.is_some()
     }
 
     /// Where the value of `key` comes from, and what it overrode (with provenance on).
     pub fn origin(&self, key: &str) -> Option<&Traced> {
+        if !PROVENANCE {
+            return None;
+        }
         self.origins.as_ref()?.get(key)
     }
 
@@ -66,7 +74,7 @@ impl EffectiveConfig {
 
     /// Set `key`; its origin is built only with provenance on.
     fn set(&mut self, key: &str, value: ConfigValue, origin: impl FnOnce() -> Origin) {
-        if let Some(origins) = &mut self.origins {
+        if let Some(origins) = self.origins.as_mut().filter(|_| PROVENANCE) {
             let traced = match (origins.remove(key), self.values.get(key)) {
                 (Some(before), Some(was)) => before.overridden_by(was, origin()),
                 _ => Traced::new(origin()),

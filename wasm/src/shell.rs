@@ -13,10 +13,10 @@ use flink_render::diff::json_patch::{self, object_patches};
 use flink_render::diff::report as diff_report;
 use flink_render::diff::{FieldChange, ObjectDiff, ObjectKey, diff_objects, parse_objects};
 use flink_render::effective::DeploymentMode;
-use flink_render::emit::yaml::{to_yaml_document, write_yaml_document};
+use flink_render::emit::yaml::write_yaml_document;
 use flink_render::memory::report as memory_report;
 use flink_render::parse::defaults::OperatorDefaults;
-use flink_render::schema::{Kind, crd, json_schema};
+use flink_render::schema::Kind;
 use flink_render::{Compiled, Input, Options, compile, to_json};
 
 use crate::json::{Json, escape_into};
@@ -262,11 +262,16 @@ pub fn schema(request: &str) -> String {
                 );
             }
         };
-        let stdout = if request.crd {
-            to_yaml_document(&crd(kind))
-        } else {
-            serde_json::to_string_pretty(&json_schema(kind)).expect("JSON values serialize") + "\n"
-        };
+        // the committed files, which tests/schema.rs holds equal to what `flink-render schema`
+        // prints: the module need not carry the schema generator (schemars and every type's
+        // schema code, about 10 KB of the gzipped module)
+        let stdout = match (kind, request.crd) {
+            (Kind::FlinkDeployment, false) => include_str!("../../schema/flinkdeployment.schema.json"),
+            (Kind::FlinkDeployment, true) => include_str!("../../schema/flinkdeployments.flink.apache.org.crd.yaml"),
+            (Kind::FlinkSessionJob, false) => include_str!("../../schema/flinksessionjob.schema.json"),
+            (Kind::FlinkSessionJob, true) => include_str!("../../schema/flinksessionjobs.flink.apache.org.crd.yaml"),
+        }
+        .to_string();
         Response { stdout: Stdout::Text(stdout), ..Response::default() }
     })
 }
@@ -413,6 +418,7 @@ fn field_change(field: &FieldChange) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flink_render::emit::yaml::to_yaml_document;
 
     const SPEC: &str = include_str!("../../fixtures/basic-application.yaml");
 
