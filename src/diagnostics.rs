@@ -140,8 +140,6 @@ codes! {
     TaskmanagerCpuDefaulted = "taskmanager-cpu-defaulted", Warning, "TaskManager cpu is not set; the slot count is used.";
     InvalidReplicas = "invalid-replicas", Error, "JobManager or TaskManager replicas below 1 (FO §6 rules 16, 22, 28).";
     StandbyNeedsHa = "standby-needs-ha", Error, "More than one JobManager needs high availability (FO §6 rule 23).";
-    NativeWithoutNamespace = "native-without-namespace", Warning, "A native cluster without a namespace: the JobManager reads its namespace at run time, and the RoleBinding that lets it manage its TaskManager pods is left to the user.";
-    HaWithoutNamespace = "ha-without-namespace", Warning, "Kubernetes HA without a namespace: the pods read theirs at run time, and the RBAC binding is left to the user.";
     InvalidParallelism = "invalid-parallelism", Error, "Job parallelism below 1 without TaskManager replicas (FO §6 rule 17).";
     // The job.
     JarUriWithoutScheme = "jar-uri-without-scheme", Error, "An application jarURI without a scheme; standalone mode needs one.";

@@ -1,7 +1,10 @@
 //! RBAC, only where the spec needs it (DESIGN §3): Kubernetes HA stores leader and job
 //! metadata in ConfigMaps, so the JobManager's and TaskManagers' service accounts get a
-//! namespaced Role limited to ConfigMaps, and a RoleBinding when the namespace is known (a
-//! ServiceAccount subject must name its namespace).
+//! namespaced Role limited to ConfigMaps, and a RoleBinding. Without a namespace the
+//! RoleBinding's ServiceAccount subjects name none: Kubernetes reads a RoleBinding's subject
+//! without a namespace as one in the binding's own (RBAC's `appliesToUser`; only a
+//! ClusterRoleBinding must name it), so the binding works wherever `kubectl apply -n`, Argo CD
+//! or kustomize's `namespace:` puts it.
 //!
 //! Measured on the local kubelet's Kubernetes API through the whole lifecycle
 //! (tests/external/test_kubernetes_ha.py, Flink 1.20 and 2.3): JobManagers create, get, list,
@@ -64,15 +67,16 @@ pub fn emit(cluster: &Cluster) -> Vec<Value> {
         "metadata": metadata(cluster, name(cluster), &common_labels(cluster)),
         "rules": rules,
     });
-    // A ServiceAccount subject must name its namespace (see `ha-without-namespace`).
-    let Some(namespace) = &cluster.namespace else { return vec![role] };
     let mut accounts: BTreeSet<&str> = BTreeSet::from([cluster.jobmanager.service_account.as_str()]);
     if cluster.kubernetes_ha() {
         accounts.insert(cluster.taskmanager.service_account.as_str());
     }
     let subjects: Vec<Value> = accounts
         .into_iter()
-        .map(|account| json!({ "kind": "ServiceAccount", "name": account, "namespace": namespace }))
+        .map(|account| match &cluster.namespace {
+            Some(namespace) => json!({ "kind": "ServiceAccount", "name": account, "namespace": namespace }),
+            None => json!({ "kind": "ServiceAccount", "name": account }),
+        })
         .collect();
     let binding = json!({
         "apiVersion": "rbac.authorization.k8s.io/v1",

@@ -87,7 +87,6 @@ pub const CLUSTER_RULES: &[Rule<ClusterRule>] = &[
     rule!("FO §6 rules 25-27: TaskManager resources", resources::taskmanager_resources),
     rule!("FO §6 rule 22: JobManager replicas", resources::jobmanager_replicas),
     rule!("FO §6 rules 16, 28: TaskManager replicas", resources::taskmanager_replicas),
-    rule!("ours: Kubernetes HA without a namespace", resources::kubernetes_ha_without_namespace),
     rule!("FO §6 rule 23: standby JobManagers need HA", resources::standby_jobmanagers_need_ha),
     rule!("Flink ConfigurationParserUtils.getSlot: task slots", configuration::task_slots),
     rule!("FO §6 rule 17 and §2.4: parallelism", job::parallelism),

@@ -102,36 +102,6 @@ pub fn taskmanager_replicas(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     }
 }
 
-/// Ours: Kubernetes HA keeps its leader and job metadata in namespaced ConfigMaps, and a native
-/// JobManager manages its TaskManager pods. Without a namespace the pods read theirs at run
-/// time, but the RoleBinding must name the ServiceAccount's namespace, so it is left to the user.
-pub fn kubernetes_ha_without_namespace(view: &ClusterView<'_>) -> Vec<Diagnostic> {
-    let native = view.mode == DeploymentMode::Native;
-    let ha = view.high_availability.is_some_and(|ha| ha.kubernetes);
-    if !(native || ha) || view.namespace.is_some() {
-        return Vec::new();
-    }
-    let (code, what, role) = if native {
-        (
-            Code::NativeWithoutNamespace,
-            "A native cluster without a namespace: the JobManager takes its namespace from the downward API at run time, but the RoleBinding that lets it manage its TaskManager pods",
-            view.name.to_string(),
-        )
-    } else {
-        (
-            Code::HaWithoutNamespace,
-            "Kubernetes HA without a namespace: the pods take theirs from the downward API at run time, but the RoleBinding that lets them use ConfigMaps",
-            crate::objects::high_availability_rbac_name(view.name),
-        )
-    };
-    let message = format!("{what} must name the ServiceAccount's namespace, so only the Role `{role}` is rendered");
-    vec![
-        at(view.parsed, code, "metadata", message).with_hint(
-            "set metadata.namespace or pass --namespace to render the RoleBinding too, or bind the Role to the service account yourself",
-        ),
-    ]
-}
-
 /// FO §6 rule 23: more than one JobManager needs high availability.
 pub fn standby_jobmanagers_need_ha(view: &ClusterView<'_>) -> Vec<Diagnostic> {
     if view.jobmanager.replicas <= 1 || view.high_availability.is_some() {

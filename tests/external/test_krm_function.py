@@ -92,9 +92,10 @@ def test_generator_renders_the_flinkdeployment_like_render_does(kustomize, funct
     assert_no_orchestrator_annotations(objects)
     # kustomize reorders objects and keys, but every object is the one `render` emits.
     assert by_id(objects) == rendered([str(EXAMPLES / "generator" / "flinkdeployment.yaml")])
-    # native (the spec has no `mode`): the JobManager's Role, no TaskManager Deployment; without a
-    # namespace no RoleBinding (native-without-namespace)
-    assert {o["kind"] for o in objects} == {"ServiceAccount", "ConfigMap", "Service", "Deployment", "Role"}
+    # native (the spec has no `mode`): the JobManager's Role and RoleBinding (its subject names no
+    # namespace: the binding's own), no TaskManager Deployment
+    assert {o["kind"] for o in objects} == {"ServiceAccount", "ConfigMap", "Service", "Deployment", "Role",
+                                            "RoleBinding"}
 
 
 def test_generator_through_exec_args(kustomize, function_path, tmp_path):
@@ -137,7 +138,7 @@ def test_overlay_namespace_and_common_labels_reach_every_rendered_object(kustomi
     proc = kustomize_build(kustomize, EXAMPLES / "overlay", function_path)
     assert proc.returncode == 0, describe(proc)
     objects = load_output_docs(proc.stdout)
-    assert len(objects) == 8, [o["kind"] for o in objects]
+    assert len(objects) == 9, [o["kind"] for o in objects]
     for obj in objects:
         assert obj["metadata"]["namespace"] == "clickstream-prod"
         assert obj["metadata"]["labels"]["team"] == "data-platform"
@@ -286,7 +287,8 @@ def test_kpt_generator_from_fn_config(kpt, flink_render_bin, tmp_path):
                     str(EXAMPLES / "generator" / "flinkdeployment.yaml"), "-o", "stdout")
     assert proc.returncode == 0, describe(proc)
     kinds = sorted(i["kind"] for i in yaml.safe_load(proc.stdout)["items"])
-    assert kinds == ["ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Role", "Service", "Service", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Role", "RoleBinding", "Service", "Service",
+                     "ServiceAccount"]
 
 
 def test_kpt_failing_spec_fails_with_our_diagnostic(kpt, flink_render_bin, tmp_path):

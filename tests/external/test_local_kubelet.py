@@ -89,6 +89,8 @@ RUN_CASES = [
     Case("custom-logging.yaml", "custom log4j-console.properties (2.x)"),
     Case("logback-logging.yaml", "logback-console.xml only, on an image with log4j2 only (1.20)"),
     Case("kubernetes-secrets-mount.yaml", "Secret volume (the harness supplies the Secret)"),
+    Case("kubernetes-ha-namespace-from-pod.yaml", "Kubernetes HA without a namespace: the RoleBinding's subject "
+                                                  "names none, the API reads it as the binding's own (default)"),
     Case("multi-document-stream.yaml", "namespace from metadata, Secret and Namespace in the stream (2.x)"),
     Case("entry-class-and-args.yaml", "entryClass and job args, another jar path (1.20)"),
     Case("containerized-env.yaml", "containerized.master/taskmanager.env (1.20)"),
@@ -167,9 +169,6 @@ CANNOT_RUN_OFFLINE = {
     "savepoint-upgrade-mode.yaml": "the job FAILS at start: s3:// state.checkpoints.dir, no S3 filesystem plugin offline",
     "seed-aliases.yaml": "s3:// state.checkpoints.dir / state.savepoints.dir, no S3 filesystem plugin offline",
     "jar-remote-s3-with-plugin.yaml": "an s3:// jar: the PyPI distribution has no S3 filesystem plugin and no S3 offline",
-    "kubernetes-ha-namespace-from-pod.yaml": "by design it has a Role and no RoleBinding (no namespace to bind in; "
-                                             "warning ha-without-namespace), so the API refuses the JobManager's HA "
-                                             "calls; Kubernetes HA with a namespace runs in test_kubernetes_ha.py",
 }
 
 LOCAL_KUBELET = "local kubelet"  # the terminal summary's section

@@ -291,8 +291,8 @@ INTENTIONAL = [
     Intentional(r"object ServiceAccount/.*", "the pods' ServiceAccounts, which the operator's Helm "
                 "chart creates (`flink`) and a render brings along", flink=ABSENT),
     Intentional(r"object (Role|RoleBinding)/<name>", "the RBAC the JobManager needs to create and "
-                "delete its TaskManager pods (with HA also its ConfigMaps), native-mode.md §2; no "
-                "RoleBinding without a namespace to name the ServiceAccount in", flink=ABSENT),
+                "delete its TaskManager pods (with HA also its ConfigMaps), native-mode.md §2",
+                flink=ABSENT),
     Intentional(r"object ConfigMap/<name>-scripts-[0-9a-f]+", "the lifecycle scripts the hand-over and "
                 "the lifecycle Jobs run", flink=ABSENT),
     Intentional(r"object Job/<name>-savepoint-.*", "a savepoint by nonce: a lifecycle Job, where the "
