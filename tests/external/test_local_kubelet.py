@@ -89,8 +89,6 @@ RUN_CASES = [
     Case("custom-logging.yaml", "custom log4j-console.properties (2.x)"),
     Case("logback-logging.yaml", "logback-console.xml only, on an image with log4j2 only (1.20)"),
     Case("kubernetes-secrets-mount.yaml", "Secret volume (the harness supplies the Secret)"),
-    Case("kubernetes-ha-namespace-from-pod.yaml", "Kubernetes HA without a namespace: the RoleBinding's subject "
-                                                  "names none, the API reads it as the binding's own (default)"),
     Case("multi-document-stream.yaml", "namespace from metadata, Secret and Namespace in the stream (2.x)"),
     Case("entry-class-and-args.yaml", "entryClass and job args, another jar path (1.20)"),
     Case("containerized-env.yaml", "containerized.master/taskmanager.env (1.20)"),
@@ -168,6 +166,11 @@ CANNOT_RUN_OFFLINE = {
                                    "and that savepoint does not exist)",
     "savepoint-upgrade-mode.yaml": "the job FAILS at start: s3:// state.checkpoints.dir, no S3 filesystem plugin offline",
     "seed-aliases.yaml": "s3:// state.checkpoints.dir / state.savepoints.dir, no S3 filesystem plugin offline",
+    "kubernetes-ha-namespace-from-pod.yaml": "its HA storage file:///ha is not writable under the read-only root: "
+                                             "the JobManager wins leader election through the API (the RoleBinding's "
+                                             "subject names no namespace, read as the binding's own), then fails at "
+                                             "the job result store; test_native_mode.py applies a namespace-less "
+                                             "render into a namespace",
     "jar-remote-s3-with-plugin.yaml": "an s3:// jar: the PyPI distribution has no S3 filesystem plugin and no S3 offline",
 }
 

@@ -243,7 +243,9 @@ def test_session_job_on_a_native_session_cluster(tmp_path):
     """A native session cluster (mode omitted) starts with no TaskManager; the session job's submit
     Job submits it through the REST Service, and the JobManager creates the TaskManager pods the
     job's slots need (parallelism 3 on 2 slots: two), under the rendered Role; then a savepoint
-    upgrade of the session job (parallelism 2) keeps the counts."""
+    upgrade of the session job (parallelism 2) keeps the counts. The specs name no namespace and
+    the objects are applied into one, as `kubectl apply -n` does: the RoleBinding's subject names
+    none, and the API reads it as the binding's own."""
     from test_lifecycle import SESSION, homes, render_with_defaults, session_docs
     from test_local_kubelet import artifact_server, artifact_tls
     from kubelet import Cluster, build_job_jar
@@ -257,15 +259,24 @@ def test_session_job_on_a_native_session_cluster(tmp_path):
     def native(docs: list[dict]) -> list[dict]:
         del docs[0]["spec"]["mode"]
         for doc in docs:
-            doc["metadata"]["namespace"] = NS
+            doc["metadata"].pop("namespace", None)
             doc["metadata"].pop("annotations", None)
         return docs
+
+    def applied_with_namespace(objects: list[dict]) -> list[dict]:
+        """What `kubectl apply -n NS` applies: every object in NS, nothing else changed."""
+        for o in objects:
+            assert "namespace" not in o["metadata"], o["metadata"]
+            o["metadata"]["namespace"] = NS
+        (binding,) = [o for o in objects if o["kind"] == "RoleBinding"]
+        assert all("namespace" not in subject for subject in binding["subjects"]), binding
+        return objects
 
     rest = f"{SESSION}-rest"
     labels = {"app": SESSION, "component": "taskmanager", "type": "flink-native-kubernetes"}
     with Cluster(flink_homes=homes(), image_files=files, grace_cap_s=60, replica_cap=2) as cluster:
         lc = Lifecycle(cluster, tmp_path, major, rest)
-        rev1 = render_with_defaults(tmp_path, native(session_docs(major, 3)))
+        rev1 = applied_with_namespace(render_with_defaults(tmp_path, native(session_docs(major, 3))))
         assert not [o for o in rev1 if o["kind"] == "Deployment" and o["metadata"]["name"] != SESSION]
         (submit1,) = [o for o in rev1 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
         # the artifact server first: the submit Job downloads the jar once the session cluster
@@ -282,7 +293,7 @@ def test_session_job_on_a_native_session_cluster(tmp_path):
         assert len(tms) == 2, [p.name for p in tms]
         before = lc.counting(id1, 300)
 
-        rev2 = render_with_defaults(tmp_path, native(session_docs(major, 2)))
+        rev2 = applied_with_namespace(render_with_defaults(tmp_path, native(session_docs(major, 2))))
         (submit2,) = [o for o in rev2 if o["kind"] == "Job" and "-submit-" in o["metadata"]["name"]]
         cluster.apply(rev2)
         second = cluster.wait_job(submit2["metadata"]["name"], timeout=STEP_TIMEOUT_S)
