@@ -50,7 +50,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::effective::DeploymentMode;
 use crate::objects::ObjectKey;
 use crate::parse::defaults::OperatorDefaults;
-use crate::parse::document::{Node, Value as NodeValue, parse_stream};
+use crate::parse::document::{Entry, Node, Value as NodeValue, parse_stream};
 use crate::parse::parse_document;
 use crate::{Compiled, Options, ReadInput, compile_read, to_yaml};
 
@@ -330,9 +330,6 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
     let Some(config) = config.filter(|config| config.entries().is_some_and(|entries| !entries.is_empty())) else {
         return Some(Mode::Transform(Settings::default()));
     };
-    let error = |code, path: &str, message: String, node: &Node| {
-        Diagnostic::new(code, format!("functionConfig.{path}"), message).at(node.span).with_source(STDIN)
-    };
     let kind = config.get("kind").and_then(Node::as_str).unwrap_or_default();
     let api_version = config.get("apiVersion").and_then(Node::as_str).unwrap_or_default();
     let settings_key = match kind {
@@ -341,7 +338,7 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
         "ConfigMap" if api_version == "v1" => "data",
         _ => {
             outcome.diagnostics.push(
-                error(Code::UnsupportedFunctionConfig, "kind", format!("flink-render cannot be configured by a {api_version} {kind}"), config)
+                setting_error(Code::UnsupportedFunctionConfig, "kind", format!("flink-render cannot be configured by a {api_version} {kind}"), config)
                     .with_hint(format!(
                         "use a FlinkDeployment (generator), or `apiVersion: {CONFIG_API_VERSION}`, `kind: {CONFIG_KIND}` (transformer)"
                     )),
@@ -354,7 +351,7 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
         return Some(Mode::Transform(settings));
     };
     let Some(entries) = block.entries() else {
-        outcome.diagnostics.push(error(
+        outcome.diagnostics.push(setting_error(
             Code::InvalidType,
             settings_key,
             format!("`{settings_key}` must be a mapping"),
@@ -363,58 +360,64 @@ fn read_mode(config: Option<&Node>, outcome: &mut Outcome) -> Option<Mode> {
         return None;
     };
     for entry in entries {
-        let path = format!("{settings_key}.{}", entry.key);
-        match (entry.key.as_str(), &entry.value.value) {
-            ("namespace", NodeValue::String(namespace)) => {
-                settings.namespace = Some(namespace.clone()).filter(|namespace| !namespace.is_empty())
-            }
-            ("defaults", NodeValue::String(text)) => {
-                settings.defaults = read_defaults(format!("functionConfig {path}"), text.clone(), outcome)
-            }
-            ("defaults", NodeValue::Mapping(_)) => {
-                let text = to_yaml(&[entry.value.to_json()]);
-                settings.defaults = read_defaults(format!("functionConfig {path}"), text, outcome)
-            }
-            ("omittedMode", NodeValue::String(mode)) => match DeploymentMode::parse(mode) {
-                Some(mode) => settings.omitted_mode = Some(mode),
-                None => outcome.diagnostics.push(error(
-                    Code::InvalidEnum,
-                    &path,
-                    format!("`omittedMode` must be `native` or `standalone`, not `{mode}`"),
-                    &entry.value,
-                )),
-            },
-            ("omittedMode", _) => outcome.diagnostics.push(error(
-                Code::InvalidType,
-                &path,
-                "`omittedMode` must be `native` or `standalone`".into(),
+        read_setting(entry, &format!("{settings_key}.{}", entry.key), &mut settings, outcome);
+    }
+    if outcome.diagnostics.has_errors() { None } else { Some(Mode::Transform(settings)) }
+}
+
+/// One setting of the functionConfig's block at `path`, read into `settings` (a problem is
+/// recorded in `outcome`).
+fn read_setting(entry: &Entry, path: &str, settings: &mut Settings, outcome: &mut Outcome) {
+    match (entry.key.as_str(), &entry.value.value) {
+        ("namespace", NodeValue::String(namespace)) => {
+            settings.namespace = Some(namespace.clone()).filter(|namespace| !namespace.is_empty())
+        }
+        ("defaults", NodeValue::String(text)) => {
+            settings.defaults = read_defaults(format!("functionConfig {path}"), text.clone(), outcome)
+        }
+        ("defaults", NodeValue::Mapping(_)) => {
+            let text = to_yaml(&[entry.value.to_json()]);
+            settings.defaults = read_defaults(format!("functionConfig {path}"), text, outcome)
+        }
+        ("omittedMode", NodeValue::String(mode)) => match DeploymentMode::parse(mode) {
+            Some(mode) => settings.omitted_mode = Some(mode),
+            None => outcome.diagnostics.push(setting_error(
+                Code::InvalidEnum,
+                path,
+                format!("`omittedMode` must be `native` or `standalone`, not `{mode}`"),
                 &entry.value,
             )),
-            ("namespace", _) => outcome.diagnostics.push(error(
-                Code::InvalidType,
-                &path,
-                "`namespace` must be a string".into(),
-                &entry.value,
-            )),
-            ("defaults", _) => outcome.diagnostics.push(error(
-                Code::InvalidType,
-                &path,
-                "`defaults` must be a mapping of operator configuration keys, or that mapping as YAML text".into(),
-                &entry.value,
-            )),
-            (key, _) => outcome.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnknownField,
-                    format!("functionConfig.{path}"),
-                    format!("unknown setting `{key}`"),
-                )
+        },
+        ("omittedMode", _) => outcome.diagnostics.push(setting_error(
+            Code::InvalidType,
+            path,
+            "`omittedMode` must be `native` or `standalone`".into(),
+            &entry.value,
+        )),
+        ("namespace", _) => outcome.diagnostics.push(setting_error(
+            Code::InvalidType,
+            path,
+            "`namespace` must be a string".into(),
+            &entry.value,
+        )),
+        ("defaults", _) => outcome.diagnostics.push(setting_error(
+            Code::InvalidType,
+            path,
+            "`defaults` must be a mapping of operator configuration keys, or that mapping as YAML text".into(),
+            &entry.value,
+        )),
+        (key, _) => outcome.diagnostics.push(
+            Diagnostic::new(Code::UnknownField, format!("functionConfig.{path}"), format!("unknown setting `{key}`"))
                 .at(entry.key_span)
                 .with_source(STDIN)
                 .with_hint(format!("the settings are: {}", SETTINGS.join(", "))),
-            ),
-        }
+        ),
     }
-    if outcome.diagnostics.has_errors() { None } else { Some(Mode::Transform(settings)) }
+}
+
+/// A problem with the functionConfig's setting at `path`.
+fn setting_error(code: Code, path: &str, message: String, node: &Node) -> Diagnostic {
+    Diagnostic::new(code, format!("functionConfig.{path}"), message).at(node.span).with_source(STDIN)
 }
 
 /// Parse inline operator defaults, recording their text for the diagnostics.

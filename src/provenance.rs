@@ -8,6 +8,8 @@
 //! one-line meaning. `flink-render explain`, the docs (`docs/codes.md`) and the tests read it.
 //! Positions are kept beside the objects, never inside them: no rendered byte depends on this.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -151,20 +153,6 @@ impl Origin {
     pub fn rule(rule: Derivation, inputs: Vec<Origin>) -> Origin {
         Origin::Rule { rule, inputs }
     }
-
-    /// Whether the user wrote this value themselves (in the spec).
-    pub fn is_written(&self) -> bool {
-        matches!(self, Origin::Spec { .. } | Origin::Config { .. })
-    }
-
-    /// Every position in the spec this origin names, itself or through a rule's inputs.
-    pub fn spec_spans(&self) -> Vec<Span> {
-        match self {
-            Origin::Spec { span, .. } | Origin::Config { span, .. } => vec![*span],
-            Origin::Default { .. } | Origin::Setting { .. } => Vec::new(),
-            Origin::Rule { inputs, .. } => inputs.iter().flat_map(Origin::spec_spans).collect(),
-        }
-    }
 }
 
 impl Serialize for Origin {
@@ -231,6 +219,16 @@ impl Traced {
     /// A value that overrode nothing.
     pub fn new(origin: Origin) -> Traced {
         Traced { origin, overridden: Vec::new() }
+    }
+
+    /// Record `origin` for `key` in `origins`, over what was there (whose value was `previous`):
+    /// the old value and what it overrode move down.
+    pub fn record(origins: &mut BTreeMap<String, Traced>, key: &str, previous: Option<String>, origin: Origin) {
+        let traced = match (origins.remove(key), previous) {
+            (Some(before), Some(was)) => before.overridden_by(was, origin),
+            _ => Traced::new(origin),
+        };
+        origins.insert(key.to_string(), traced);
     }
 
     /// `origin` set over what `self` traced, whose value was `value`: the old value and what

@@ -75,11 +75,7 @@ impl EffectiveConfig {
     /// Set `key`; its origin is built only with provenance on.
     fn set(&mut self, key: &str, value: ConfigValue, origin: impl FnOnce() -> Origin) {
         if let Some(origins) = self.origins.as_mut().filter(|_| PROVENANCE) {
-            let traced = match (origins.remove(key), self.values.get(key)) {
-                (Some(before), Some(was)) => before.overridden_by(was, origin()),
-                _ => Traced::new(origin()),
-            };
-            origins.insert(key.to_string(), traced);
+            Traced::record(origins, key, self.values.get(key), origin());
         }
         self.values.set_value(key, value);
     }

@@ -250,11 +250,25 @@ fn main_container(
 /// an `emptyDir` where Flink writes and return those volumes.
 fn writable_dirs(cluster: &Cluster, container: &mut Map<String, Value>) -> Vec<Value> {
     let env = container.get("env").and_then(Value::as_array).cloned().unwrap_or_default();
-    if !secure_container(container, enables_plugins(&env)) {
+    harden_main_container(cluster, container, &env, None)
+}
+
+/// Harden a main container whose environment will be `env` ([`hardening::secure_container`]);
+/// when its root filesystem is read-only, mount an `emptyDir` where Flink writes (not where a
+/// volume is mounted already, nor at `also_mounted`) and return those volumes.
+pub(crate) fn harden_main_container(
+    cluster: &Cluster,
+    container: &mut Map<String, Value>,
+    env: &[Value],
+    also_mounted: Option<&str>,
+) -> Vec<Value> {
+    if !secure_container(container, enables_plugins(env)) {
         return Vec::new();
     }
     let mounts = container.get("volumeMounts").and_then(Value::as_array).cloned().unwrap_or_default();
-    let mounted: Vec<&str> = mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
+    let mut mounted: Vec<&str> =
+        mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
+    mounted.extend(also_mounted);
     let mut volumes = Vec::new();
     let mut new_mounts = Vec::new();
     for (name, source, path) in writable_volumes(&mounted, cluster.flink_log_dir.as_deref()) {

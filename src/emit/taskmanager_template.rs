@@ -19,8 +19,8 @@ use serde_json::{Map, Value, json};
 use crate::digest::fnv1a_hex;
 use crate::effective::pod_template::{MAIN_CONTAINER, is_main_container};
 use crate::emit::common::{common_labels, metadata};
-use crate::emit::hardening::{enables_plugins, restrict_container, secure_container, secure_pod, writable_volumes};
-use crate::emit::pod::{append_items, object_field};
+use crate::emit::hardening::{restrict_container, secure_pod};
+use crate::emit::pod::{append_items, harden_main_container, object_field};
 use crate::emit::yaml::to_yaml_document;
 use crate::resolve::model::{Cluster, TemplateFile};
 
@@ -116,21 +116,5 @@ pub fn template(cluster: &Cluster) -> Value {
 fn writable_dirs(cluster: &Cluster, container: &mut Map<String, Value>) -> Vec<Value> {
     let mut env: Vec<Value> = cluster.taskmanager.env.iter().map(|(name, _)| json!({ "name": name })).collect();
     env.extend(container.get("env").and_then(Value::as_array).cloned().unwrap_or_default());
-    if !secure_container(container, enables_plugins(&env)) {
-        return Vec::new();
-    }
-    let mounts = container.get("volumeMounts").and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut mounted: Vec<&str> =
-        mounts.iter().filter_map(|mount| mount.get("mountPath").and_then(Value::as_str)).collect();
-    mounted.push(&cluster.conf_dir);
-    let mut volumes = Vec::new();
-    let mut new_mounts = Vec::new();
-    for (name, source, path) in writable_volumes(&mounted, cluster.flink_log_dir.as_deref()) {
-        let mut volume = source;
-        volume["name"] = Value::String(name.clone());
-        volumes.push(volume);
-        new_mounts.push(json!({ "mountPath": path, "name": name }));
-    }
-    append_items(container, "volumeMounts", new_mounts.into_iter());
-    volumes
+    harden_main_container(cluster, container, &env, Some(&cluster.conf_dir))
 }

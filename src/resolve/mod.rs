@@ -129,11 +129,7 @@ struct Origins<'c> {
 
 impl ConfigEdit for Origins<'_> {
     fn set(&mut self, key: &str, _: &str, origin: Origin) {
-        let traced = match (self.origins.remove(key), self.values.get(key)) {
-            (Some(before), Some(was)) => before.overridden_by(was, origin),
-            _ => Traced::new(origin),
-        };
-        self.origins.insert(key.to_string(), traced);
+        Traced::record(&mut self.origins, key, self.values.get(key), origin);
     }
 
     fn remove(&mut self, key: &str) {

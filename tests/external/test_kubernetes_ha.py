@@ -131,12 +131,7 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
     lc, major = lifecycle, lifecycle.major
     t0 = time.monotonic()
     lc.cluster.apply([RESTRICTED])
-    all_objects: list[dict] = []
-
-    def apply(doc: dict) -> list[dict]:
-        objects = lc.apply(doc)
-        all_objects.extend(objects)
-        return objects
+    apply = lc.apply
 
     # 1. first start
     rev1 = ha_spec(major, mode="last-state")
@@ -289,7 +284,7 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
         60, "the HA ConfigMaps owned by the JobManager's Deployment")
     assert {m["metadata"]["name"] for m in maps} >= {HA_MAP, f"{NAME}-{id4}-config-map"}
     live_calls = len(lc.cluster.api.calls)  # after this, the Role is gone while the pods shut down
-    for kind, name in [(o["kind"], o["metadata"]["name"]) for o in objects_of_last(all_objects)]:
+    for kind, name in [(o["kind"], o["metadata"]["name"]) for o in objects_of_last(lc.applied)]:
         lc.cluster.delete(kind, name, None if kind == "Namespace" else NS)
     lc.cluster.wait_for(lambda: not lc.cluster.pods(NAME), 120, "the JobManager gone")
     # a JobManager still shutting down may write its leader entry again (its lease renewal creates
@@ -300,7 +295,7 @@ def test_kubernetes_ha_through_the_lifecycle(lifecycle):
     lc.notes.append(f"deleted: HA ConfigMaps left {left or 'none'}")
     lc.step("end")
 
-    table, unused = granted_versus_used(lc, all_objects)
+    table, unused = granted_versus_used(lc, lc.applied)
     refused = [c for c in lc.cluster.api.calls[:live_calls] if c["code"] in (401, 403)]
     lc.notes.append(table)
     lc.notes.append(f"whole sequence on Flink {VERSIONS[major][2]}: {time.monotonic() - t0:.0f} s")

@@ -116,6 +116,7 @@ class Lifecycle:
     def __init__(self, cluster: Cluster, tmp_path: Path, major: str, rest: str = REST):
         self.cluster, self.tmp_path, self.major, self.rest = cluster, tmp_path, major, rest
         self.notes: list[str] = []
+        self.applied: list[dict] = []  # every object applied, for what the RBAC record compares
         self.last_step, self.step_started = "first start", time.monotonic()
 
     def step(self, name: str) -> None:
@@ -126,6 +127,7 @@ class Lifecycle:
     def apply(self, doc: dict) -> list[dict]:
         objects = render(self.tmp_path, doc)
         self.cluster.apply(objects)
+        self.applied.extend(objects)
         return objects
 
     def jobs(self) -> list[dict]:

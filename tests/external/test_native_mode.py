@@ -109,12 +109,7 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     lc, major = lifecycle, lifecycle.major
     t0 = time.monotonic()
     lc.cluster.apply([RESTRICTED])
-    all_objects: list[dict] = []
-
-    def apply(doc: dict) -> list[dict]:
-        objects = lc.apply(doc)
-        all_objects.extend(objects)
-        return objects
+    apply = lc.apply
 
     # 1. first start
     rev1 = native_spec(major, parallelism=3)
@@ -230,7 +225,7 @@ def test_native_cluster_through_the_lifecycle(lifecycle, tmp_path):
     lc.cluster.wait_for(lambda: not taskmanagers(lc) and not lc.cluster.pods(NAME) or None, 120, "every pod gone")
     lc.step("end")
 
-    table, unused = granted_versus_used(lc, all_objects)
+    table, unused = granted_versus_used(lc, lc.applied)
     refused = [c for c in lc.cluster.api.calls[:live_calls] if c["code"] in (401, 403)]
     lc.notes.append(table)
     lc.notes.append(f"whole sequence on Flink {major}: {time.monotonic() - t0:.0f} s")
